@@ -1,0 +1,172 @@
+"""One check: run the candidate on one input, compare with both oracles, explain any failure.
+
+This is the only place that calls the implementation (through `call_candidate`), so it is where
+the implementation's exceptions are sorted out: `NotImplementedError` means *unsupported*; every
+other exception, and every pytest outcome the implementation raises (a skip, an xfail), is an
+*error* of the check, never a skip or a pass.
+"""
+from __future__ import annotations
+
+import traceback
+import unittest
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import torch
+
+from .binding import Binding
+from .compare import TensorError, locate, measure
+from .inputs import RNNInputs, dtype_name
+from .oracle import expected as compute_expected
+from .outcomes import CandidateError, ConformanceFailure
+from .results import CandidateResult, interpret_candidate
+from .tolerance import Tolerance, tolerance_for
+
+
+class Unsupported(Exception):
+    """The implementation raised NotImplementedError for this configuration."""
+
+
+def _outcome_exceptions() -> tuple:
+    import _pytest.outcomes as outcomes
+
+    return (outcomes.OutcomeException, unittest.SkipTest, KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _where(error: BaseException) -> str:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "pytest_rnnconformance" not in f.filename]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" (at {Path(frame.filename).name}:{frame.lineno})"
+
+
+def call_candidate(binding: Binding, inputs: RNNInputs, invoke: Optional[Callable] = None) -> Any:
+    """Call the implementation on `inputs`; translate what it raises into our outcomes."""
+    invoke = invoke or binding.call
+    try:
+        return invoke(inputs)
+    except NotImplementedError as error:
+        raise Unsupported(str(error) or f"{binding.name} raised NotImplementedError") from None
+    except _outcome_exceptions() as error:
+        kind = f"{type(error).__module__}.{type(error).__name__}".replace("_pytest.outcomes.", "pytest.")
+        message = str(getattr(error, "msg", "") or error)
+        raise CandidateError(
+            f"raised {kind}({message!r}) from inside the implementation{_where(error)}: "
+            f"that is a failure of this check, not a skip or a pass"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - the implementation's own crash
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CandidateError(f"raised {type(error).__name__}{': ' + text if text else ''}{_where(error)}") from None
+
+
+@dataclass
+class Checker:
+    """Everything a check needs besides the inputs: whom to call and how to judge."""
+
+    binding: Binding
+    impl_label: str
+    feature: str = "forward"
+    tolerance_override: Optional[Callable[[str, torch.dtype, str], Optional[Tolerance]]] = None
+
+    def tolerance(self, dtype: torch.dtype, device: str) -> Tolerance:
+        if self.tolerance_override is not None:
+            override = self.tolerance_override(self.feature, dtype, device)
+            if override is not None:
+                return override
+        return tolerance_for(dtype)
+
+    @property
+    def per_layer(self) -> bool:
+        return self.binding.convention == "by-name"
+
+    def run(self, inputs: RNNInputs) -> CandidateResult:
+        """Call the candidate on a copy of `inputs` and read its result (no judgement yet)."""
+        try:
+            raw = call_candidate(self.binding, inputs.clone())
+            return interpret_candidate(raw, inputs, self.per_layer)
+        except (CandidateError, ConformanceFailure) as problem:
+            problem.counterexample = counterexample(inputs)
+            problem.args = (self.headline(inputs) + str(problem),)
+            raise
+
+    def check(self, inputs: RNNInputs) -> CandidateResult:
+        """The whole check: oracles, candidate, comparison; raises `ConformanceFailure` on a mismatch."""
+        expected = compute_expected(inputs)
+        result = self.run(inputs)
+        self.judge(inputs, result.tensors, expected.torch_nn, expected.reference)
+        return result
+
+    def judge(self, inputs: RNNInputs, candidate: dict, torch_nn: dict, reference: dict) -> None:
+        tolerance = self.tolerance(inputs.dtype, inputs.device.type)
+        errors = measure(candidate, torch_nn, reference, tolerance)
+        failing = [e for e in errors if not e.ok]
+        if failing:
+            raise self.failure(inputs, candidate, reference, errors, failing)
+
+    # ------------------------------------------------------------------ explaining
+    def headline(self, inputs: RNNInputs) -> str:
+        return (f"{self.feature} [{inputs.spec.mode}-{inputs.device.type}-{dtype_name(inputs.dtype)}]: "
+                f"{inputs.spec.describe()}; {inputs.recipe.describe()}\n  ")
+
+    def failure(self, inputs: RNNInputs, candidate: dict, reference: dict, errors: list, failing: list) -> ConformanceFailure:
+        spec, recipe = inputs.spec, inputs.recipe
+        batched = recipe.batch is not None or recipe.lengths is not None
+        batch_first = spec.batch_first and recipe.lengths is None
+        divergences = []
+        for e in failing:
+            found = locate(e.name, candidate[e.name], reference[e.name], spec, e.allowed,
+                           batched=batched, batch_first=batch_first)
+            if found is not None:
+                divergences.append(found)
+        names = ", ".join(e.name for e in failing)
+        lines = [f"{self.headline(inputs)}{names} differ{'s' if len(failing) == 1 else ''} from torch.nn"]
+        for d in divergences:
+            lines.append(f"  first divergence: {d.describe()}")
+            lines.append(f"    expected {d.expected}")
+            lines.append(f"    got      {d.actual}")
+        lines.append("  errors (max abs) against the float64 reference / against torch.nn:")
+        for e in errors:
+            verdict = "ok" if e.ok else "FAIL"
+            lines.append(
+                f"    {e.name:6} {e.error:.3g} (rel {e.relative:.3g}) / {e.vs_torch:.3g}; allowed {e.allowed:.3g} "
+                f"(torch.nn's own error {e.torch_error:.3g}) {verdict}"
+            )
+        lines.append("  reproduce:")
+        lines.extend("    " + line for line in reproduction(self.impl_label, inputs, self.binding.modes).splitlines())
+        return ConformanceFailure(
+            "\n".join(lines),
+            details={
+                "tensors": {e.name: {"error": e.error, "relative": e.relative, "torch_error": e.torch_error,
+                                     "vs_torch": e.vs_torch, "allowed": e.allowed, "ok": e.ok} for e in errors},
+                "divergence": [d.as_dict() for d in divergences],
+            },
+            counterexample=counterexample(inputs),
+        )
+
+
+def counterexample(inputs: RNNInputs) -> dict:
+    """The JSON-able recipe that rebuilds `inputs` exactly (see `make_inputs`)."""
+    from dataclasses import asdict
+
+    return {
+        "spec": asdict(inputs.spec),
+        "recipe": asdict(inputs.recipe),
+        "seed": inputs.recipe.seed,
+        "dtype": dtype_name(inputs.dtype),
+        "device": str(inputs.device),
+    }
+
+
+def reproduction(impl_label: str, inputs: RNNInputs, modes: tuple = ()) -> str:
+    """A copy-paste snippet that rebuilds the inputs and re-runs the check."""
+    mode = f", mode={inputs.spec.mode!r}" if len(modes) != 1 else ""
+    return (
+        "import torch\n"
+        "from pytest_rnnconformance import InputRecipe, RNNSpec, make_inputs, rnn_check\n"
+        f"inputs = make_inputs({inputs.spec!r},\n"
+        f"                     {inputs.recipe!r},\n"
+        f"                     dtype=torch.{dtype_name(inputs.dtype)}, device={str(inputs.device)!r})\n"
+        f"rnn_check({impl_label!r}, inputs{mode})"
+    )

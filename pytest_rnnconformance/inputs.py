@@ -1,0 +1,165 @@
+"""`RNNInputs`: the tensors of one check, made from a handful of numbers so they can be reproduced.
+
+Hypothesis does not draw the tensors element by element (slow for thousands of values, and a
+shrunk tensor of zeros would hide every gate-order bug). It draws a *recipe* — sizes, a seed, a
+scale, whether hx is given, the packed lengths — and `make_inputs` turns the recipe into tensors
+with a seeded generator. The recipe shrinks (towards one step, batch one, scale one) and is what a
+failure message prints, so anyone can rebuild the exact counterexample.
+
+Symmetry is broken on purpose: every weight is drawn independently from a normal distribution, so
+every gate block and every hidden unit differ, and h0/c0 are non-zero unless hx is None. A suite fed
+constant weights cannot tell the input gate from the forget gate.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Optional, Sequence, Union
+
+import torch
+from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+
+from .spec import RNNSpec
+
+DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+}
+
+
+def dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).replace("torch.", "")
+
+
+@dataclass(frozen=True)
+class InputRecipe:
+    """Everything needed to rebuild a check's tensors (see `make_inputs`)."""
+
+    time: int
+    batch: Optional[int]  # None: unbatched 2-D input
+    seed: int = 0
+    scale: float = 1.0  # weights ~ N(0, (scale / sqrt(hidden))^2); > 2 drives gates into saturation
+    hx_none: bool = False
+    lengths: Optional[tuple[int, ...]] = None  # packed input with these lengths (batch order)
+    enforce_sorted: bool = True
+
+    def describe(self) -> str:
+        parts = [f"time={self.time}", "unbatched" if self.batch is None else f"batch={self.batch}"]
+        if self.lengths is not None:
+            parts.append(f"packed lengths={list(self.lengths)}" + ("" if self.enforce_sorted else " (unsorted)"))
+        if self.hx_none:
+            parts.append("hx=None")
+        if self.scale != 1.0:
+            parts.append(f"scale={self.scale}")
+        parts.append(f"seed={self.seed}")
+        return ", ".join(parts)
+
+
+@dataclass
+class RNNInputs:
+    """The tensors of one check: input, hx (or None) and torch.nn-named parameters."""
+
+    spec: RNNSpec
+    recipe: InputRecipe
+    input: Union[Tensor, PackedSequence]
+    hx: Union[None, Tensor, tuple]
+    params: dict[str, Tensor] = field(repr=False)
+
+    def __repr__(self) -> str:  # what hypothesis prints for a falsifying example
+        return f"RNNInputs({self.spec!r}, {self.recipe!r}, dtype={dtype_name(self.dtype)}, device={self.device})"
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.params[self.spec.param_names()[0]].dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.params[self.spec.param_names()[0]].device
+
+    def to(self, dtype: Optional[torch.dtype] = None, device: Union[str, torch.device, None] = None) -> RNNInputs:
+        """A copy with every floating tensor converted (packed lengths stay on the CPU)."""
+
+        def convert(t: Tensor) -> Tensor:
+            return t.to(dtype=dtype, device=device)
+
+        if isinstance(self.input, PackedSequence):
+            data = convert(self.input.data)
+            move = (lambda idx: idx if idx is None else idx.to(data.device))
+            new_input: Any = PackedSequence(data, self.input.batch_sizes, move(self.input.sorted_indices),
+                                            move(self.input.unsorted_indices))
+        else:
+            new_input = convert(self.input)
+        return replace(
+            self,
+            input=new_input,
+            hx=map_hidden(convert, self.hx),
+            params={name: convert(value) for name, value in self.params.items()},
+        )
+
+    def clone(self) -> RNNInputs:
+        """Independent copies of every tensor, so a call cannot disturb the original."""
+        return self.to_fn(lambda t: t.detach().clone())
+
+    def to_fn(self, fn) -> RNNInputs:
+        if isinstance(self.input, PackedSequence):
+            new_input: Any = PackedSequence(fn(self.input.data), self.input.batch_sizes,
+                                            self.input.sorted_indices, self.input.unsorted_indices)
+        else:
+            new_input = fn(self.input)
+        return replace(self, input=new_input, hx=map_hidden(fn, self.hx),
+                       params={name: fn(value) for name, value in self.params.items()})
+
+
+def map_hidden(fn, hx):
+    """Apply `fn` to h0, or to each of (h0, c0); None stays None."""
+    if hx is None:
+        return None
+    if isinstance(hx, (tuple, list)):
+        return tuple(fn(t) for t in hx)
+    return fn(hx)
+
+
+def make_inputs(
+    spec: RNNSpec,
+    recipe: Optional[InputRecipe] = None,
+    *,
+    dtype: torch.dtype = torch.float32,
+    device: Union[str, torch.device] = "cpu",
+    **recipe_fields: Any,
+) -> RNNInputs:
+    """Build the tensors a recipe describes: deterministic for a given (spec, recipe, dtype, device).
+
+    Values are drawn in float64 on the CPU, then rounded to `dtype`, so the same recipe gives the
+    same numbers (up to rounding) in every dtype and on every device.
+    ``make_inputs(spec, time=3, batch=2, seed=0)`` builds the recipe from keywords.
+    """
+    if recipe is None:
+        recipe = InputRecipe(**recipe_fields)
+    generator = torch.Generator().manual_seed(recipe.seed)
+
+    def normal(shape: Sequence[int], std: float = 1.0) -> Tensor:
+        return torch.randn(tuple(shape), generator=generator, dtype=torch.float64) * std
+
+    weight_std = recipe.scale / math.sqrt(spec.hidden_size)
+    params = {name: normal(shape, weight_std) for name, shape in spec.param_shapes().items()}
+
+    batch = recipe.batch
+    if recipe.lengths is not None:
+        batch = len(recipe.lengths)
+        padded = normal((recipe.time, batch, spec.input_size))
+        lengths = torch.tensor(recipe.lengths, dtype=torch.int64)
+        steps = torch.arange(recipe.time).unsqueeze(1)
+        padded = padded * (steps < lengths).unsqueeze(-1)  # padding is zero, as pad_sequence makes it
+        input_: Any = pack_padded_sequence(padded, lengths, enforce_sorted=recipe.enforce_sorted)
+    else:
+        input_ = normal(spec.input_shape(recipe.time, batch))
+
+    hx: Any = None
+    if not recipe.hx_none:
+        states = [normal(shape, 0.5) for shape in spec.state_shapes(batch)]
+        hx = tuple(states) if spec.mode == "lstm" else states[0]
+    inputs = RNNInputs(spec=spec, recipe=recipe, input=input_, hx=hx, params=params)
+    return inputs.to(dtype=dtype, device=device)

@@ -1,0 +1,229 @@
+"""The pytest plugin: options, loading the implementation, running the suite, reporting.
+
+Without ``--rnn-impl`` (or ``rnn_impl`` in the ini file) the plugin adds options and nothing
+else: torch is not even imported. With it and no test paths, the conformance suite shipped in
+``pytest_rnnconformance/suite`` is what pytest collects; with test paths, the user's own tests
+run and can use the `rnn_impl` / `rnn_check` fixtures.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+SUITE_DIR = Path(__file__).parent / "suite"
+SUITE_FILE = SUITE_DIR / "test_conformance.py"
+RUN_KEY = pytest.StashKey["Any"]()
+PROPERTY = "rnnconformance"
+
+#: (option, ini name, help); every option has an ini equivalent of the same name.
+OPTIONS = (
+    ("--rnn-impl", "rnn_impl", "implementation to test: path/to/file.py:name, package.module:name or 'reference'"),
+    ("--rnn-mode", "rnn_mode", "the cell it computes: rnn, lstm or gru (inferred where unambiguous)"),
+    ("--rnn-device", "rnn_device", "devices, comma-separated (default: cpu, plus cuda when available)"),
+    ("--rnn-dtype", "rnn_dtype", "dtypes, comma-separated (default: float32,float64, plus float16,bfloat16 on CUDA)"),
+    ("--rnn-max-examples", "rnn_max_examples", "hypothesis examples per property (default 25)"),
+    ("--rnn-report", "rnn_report", "write the JSON report to this path"),
+    ("--rnn-require", "rnn_require", "features (comma-separated) that fail, rather than skip, when unsupported"),
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("rnnconformance", "RNN / LSTM / GRU conformance suite")
+    for option, ini, help_text in OPTIONS:
+        group.addoption(option, dest=ini, default=None, help=help_text)
+        parser.addini(ini, help_text, default=None)
+
+
+def option(config: pytest.Config, name: str) -> Optional[str]:
+    """A setting from the command line, else from the ini file, else None."""
+    value = config.getoption(name, default=None)
+    if value is None:
+        value = config.getini(name)
+    if value in (None, "", []):
+        return None
+    return str(value).strip()
+
+
+def _split(value: Optional[str]) -> list:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rnnconformance: a test of the RNN conformance suite")
+    _register_hypothesis_profiles()
+    impl = option(config, "rnn_impl")
+    if impl is None:
+        return
+    run = _build_run(config, impl)
+    config.stash[RUN_KEY] = run
+    config.pluginmanager.register(VerdictRecorder(run.log), "rnnconformance-verdicts")
+    if not config.option.file_or_dir:
+        config.args = [str(SUITE_DIR)]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.Collector]:
+    """Collect the suite even where the user's ``python_files`` would not match its name."""
+    if file_path == SUITE_FILE and run_config(parent.config) is not None:
+        from _pytest.pathlib import fnmatch_ex
+
+        if not any(fnmatch_ex(pattern, file_path) for pattern in parent.config.getini("python_files")):
+            return pytest.Module.from_parent(parent, path=file_path)
+    return None
+
+
+def _register_hypothesis_profiles() -> None:
+    from hypothesis import settings
+
+    settings.register_profile("dev", max_examples=25, deadline=None)
+    settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, print_blob=True)
+
+
+def _build_run(config: pytest.Config, impl: str):
+    import torch
+
+    from .binding import BindingError, bind
+    from .inputs import DTYPES
+    from .loading import LoadError, load_target
+    from .report import ResultLog
+    from .session import DEFAULT_MAX_EXAMPLES, RunConfig
+    from .spec import MODES
+    from .features import FEATURES
+    from .prober import probe_binding
+
+    mode = option(config, "rnn_mode")
+    if mode is not None and mode not in MODES:
+        raise pytest.UsageError(f"--rnn-mode {mode!r}: expected one of {', '.join(MODES)}")
+    devices = _split(option(config, "rnn_device")) or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    for device in devices:
+        if device not in ("cpu", "cuda"):
+            raise pytest.UsageError(f"--rnn-device {device!r}: expected cpu or cuda")
+        if device == "cuda" and not torch.cuda.is_available():
+            raise pytest.UsageError("--rnn-device cuda: CUDA is not available on this machine")
+    default_dtypes = ["float32", "float64"] + (["float16", "bfloat16"] if "cuda" in devices else [])
+    dtypes = _split(option(config, "rnn_dtype")) or default_dtypes
+    for dtype in dtypes:
+        if dtype not in DTYPES:
+            raise pytest.UsageError(f"--rnn-dtype {dtype!r}: expected some of {', '.join(DTYPES)}")
+    max_examples = option(config, "rnn_max_examples")
+    try:
+        examples = int(max_examples) if max_examples is not None else DEFAULT_MAX_EXAMPLES
+        if examples < 1:
+            raise ValueError
+    except ValueError:
+        raise pytest.UsageError(f"--rnn-max-examples {max_examples!r}: expected a positive integer") from None
+    require = frozenset(_split(option(config, "rnn_require")))
+    unknown = sorted(require - set(FEATURES))
+    if unknown:
+        raise pytest.UsageError(f"--rnn-require: unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURES)}")
+    try:
+        target = load_target(impl, config.invocation_params.dir)
+        binding = bind(target, impl, mode)
+    except (LoadError, BindingError) as error:
+        raise pytest.UsageError(str(error)) from None
+    probe_binding(binding, impl)
+    report_path = option(config, "rnn_report")
+    log = ResultLog(impl=impl, modes=binding.modes, convention=binding.convention, binding=binding.describe(),
+                    path=Path(config.invocation_params.dir, report_path) if report_path else None)
+    return RunConfig(impl=impl, binding=binding, devices=tuple(devices), dtypes=tuple(dtypes),
+                     max_examples=examples, require=require, log=log)
+
+
+def run_config(config: pytest.Config):
+    return config.stash.get(RUN_KEY, None)
+
+
+def pytest_report_header(config: pytest.Config) -> Optional[list]:
+    run = run_config(config)
+    if run is None:
+        return None
+    return [
+        f"rnnconformance: {run.impl} ({', '.join(run.binding.modes)}); {run.binding.describe()}",
+        f"rnnconformance: devices {', '.join(run.devices)}; dtypes {', '.join(run.dtypes)}; "
+        f"{run.max_examples} examples per property",
+    ]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rnn_case" not in metafunc.fixturenames:
+        return
+    run = run_config(metafunc.config)
+    feature = metafunc.function.__name__.removeprefix("test_")
+    cases = run.cases_for(feature) if run is not None else []
+    metafunc.parametrize("rnn_case", cases, ids=[case.cell for case in cases])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("rnn_case")
+    if case is not None and report.when == "call":
+        from .verdicts import failure_text, verdict_of
+
+        verdict = verdict_of(report, call)
+        verdict.update(feature=case.feature, cell=case.cell)
+        report.user_properties.append((PROPERTY, json.dumps(verdict, default=str)))
+        if verdict["status"] in ("fail", "error") and call.excinfo is not None:
+            report.longrepr = failure_text(call.excinfo.value)
+    return report
+
+
+class VerdictRecorder:
+    """Collects verdicts where reports arrive: the only process, or the xdist controller."""
+
+    def __init__(self, log) -> None:
+        self.log = log
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in getattr(report, "user_properties", ()):
+            if name == PROPERTY:
+                verdict = json.loads(value)
+                feature, cell = verdict.pop("feature"), verdict.pop("cell")
+                self.log.record(feature, cell, verdict)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not hasattr(session.config, "workerinput"):
+            self.log.write()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    run = run_config(config)
+    if run is None or run.log is None or not run.log.cells:
+        return
+    terminalreporter.section("RNN conformance")
+    terminalreporter.write_line(f"{run.impl}: {run.binding.describe()}")
+    for line in run.log.matrix():
+        terminalreporter.write_line(line)
+    if run.log.path is not None:
+        terminalreporter.write_line(f"JSON report: {run.log.path}")
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def rnn_impl(pytestconfig: pytest.Config):
+    """The `Binding` of ``--rnn-impl``: call it with ``rnn_impl.call(inputs)``; skips without one."""
+    run = run_config(pytestconfig)
+    if run is None:
+        pytest.skip("no --rnn-impl given")
+    return run.binding
+
+
+@pytest.fixture
+def rnn_spec(rnn_impl):
+    """The simplest configuration the implementation supports (parametrize it to choose another)."""
+    from .spec import RNNSpec
+
+    support = rnn_impl.support
+    return RNNSpec(rnn_impl.modes[0], 3, 4, batch_first=min(support.layouts), bias=max(support.bias),
+                   bidirectional=min(support.directions) == 2)
+
+
+@pytest.fixture
+def rnn_check(pytestconfig: pytest.Config):
+    """``rnn_check(impl, spec, inputs)``: check an implementation on one input, as the suite does."""
+    from .api import rnn_check as check
+
+    return check

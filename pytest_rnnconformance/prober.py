@@ -1,0 +1,27 @@
+"""Probing an implementation whose signature does not say its layout (or its state's form)."""
+from __future__ import annotations
+
+import math
+
+from .binding import Binding, probe
+from .check import call_candidate
+from .compare import _abs_diff
+from .oracle import reference_result
+from .results import interpret_candidate, named_tensors
+
+
+def probe_binding(binding: Binding, impl_label: str) -> None:
+    """Settle the layout by trying each on distinct sizes and keeping the one that matches."""
+
+    def call(inputs):
+        return call_candidate(binding, inputs.clone())
+
+    def error(inputs, raw) -> float:
+        try:
+            got = interpret_candidate(raw, inputs, binding.convention == "by-name").tensors
+        except Exception:  # noqa: BLE001 - an unusable result just means "not this layout"
+            return math.inf
+        reference = named_tensors(reference_result(inputs), inputs.spec)
+        return max(float(_abs_diff(got[name], reference[name]).max()) for name in reference)
+
+    probe(binding, call, error)

@@ -1,0 +1,142 @@
+"""Running a feature: a hypothesis property over the feature's configurations, and its checks.
+
+Most features check values (`Checker.check`). Two check something else: ``shape`` (exact shapes,
+values aside) and ``continuation`` (two calls carrying the state equal one call; one sample alone
+equals the same sample inside a batch), which are metamorphic: they hold for any correct
+implementation whatever the oracle says.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+import torch
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from .check import Checker, Unsupported, counterexample
+from .features import Feature, feature_case
+from .inputs import RNNInputs, make_inputs
+from .oracle import expected as compute_expected
+from .outcomes import ConformanceFailure
+from .results import expected_shapes
+from .support import Support
+
+#: After this many NotImplementedErrors and no supported example, the feature is unsupported.
+UNSUPPORTED_AFTER = 5
+
+
+@dataclass
+class Tally:
+    checked: int = 0
+    unsupported: int = 0
+    last_unsupported: str = ""
+
+
+def run_property(checker: Checker, feature: Feature, support: Support, mode: str, dtype: torch.dtype,
+                 device: str, max_examples: int) -> Tally:
+    """Run `feature`'s property; raise the (shrunk) failure, or skip if nothing was supported."""
+    tally = Tally()
+    body = CHECKS.get(feature.name, check_values)
+
+    @settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        report_multiple_bugs=False,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=feature_case(feature, support, mode))
+    def prop(case: tuple) -> None:
+        spec, recipe = case
+        inputs = make_inputs(spec, recipe, dtype=dtype, device=device)
+        try:
+            body(checker, inputs)
+        except Unsupported as error:
+            tally.unsupported += 1
+            tally.last_unsupported = str(error)
+            if tally.checked == 0 and tally.unsupported >= UNSUPPORTED_AFTER:
+                pytest.skip(f"unsupported: the implementation raised NotImplementedError: {error}")
+            return
+        tally.checked += 1
+
+    prop()
+    if tally.checked == 0:
+        pytest.skip(f"unsupported: the implementation raised NotImplementedError: {tally.last_unsupported}")
+    return tally
+
+
+# --------------------------------------------------------------------------- checks
+def check_values(checker: Checker, inputs: RNNInputs) -> None:
+    checker.check(inputs)
+
+
+def check_shape(checker: Checker, inputs: RNNInputs) -> None:
+    """Every result has exactly torch.nn's shape (values are judged by the other features)."""
+    result = checker.run(inputs)
+    if result.shape_mismatches:
+        parts = [f"{name} has shape {got}; torch.nn's is {want}" for name, (got, want) in result.shape_mismatches.items()]
+        raise ConformanceFailure(
+            checker.headline(inputs) + "; ".join(parts) + " (the values are right: only the shape is off)",
+            details={"shapes": {n: {"got": list(g), "expected": list(w)} for n, (g, w) in result.shape_mismatches.items()}},
+            counterexample=counterexample(inputs),
+            shape_only=True,
+        )
+
+
+def _time_slice(inputs: RNNInputs, start: int, stop: int, hx: Any) -> RNNInputs:
+    dim = 0 if (inputs.recipe.batch is None or not inputs.spec.batch_first) else 1
+    piece = inputs.input.narrow(dim, start, stop - start)
+    recipe = replace(inputs.recipe, time=stop - start, hx_none=hx is None)
+    return replace(inputs, input=piece, hx=hx, recipe=recipe)
+
+
+def _batch_row(inputs: RNNInputs, row: int) -> RNNInputs:
+    dim = 0 if inputs.spec.batch_first else 1
+    state = (lambda t: t.narrow(1, row, 1))
+    hx = None if inputs.hx is None else (tuple(state(t) for t in inputs.hx) if isinstance(inputs.hx, tuple) else state(inputs.hx))
+    return replace(inputs, input=inputs.input.narrow(dim, row, 1), hx=hx, recipe=replace(inputs.recipe, batch=1))
+
+
+def check_continuation(checker: Checker, inputs: RNNInputs) -> None:
+    """Split the sequence in two calls carrying the returned state; then one batch row alone.
+
+    The split only holds for one direction (a reverse pass starts at the end of the whole
+    sequence), so bidirectional configurations check the batch row alone.
+    """
+    if not inputs.spec.bidirectional:
+        check_split(checker, inputs)
+    check_row_alone(checker, inputs)
+
+
+def check_split(checker: Checker, inputs: RNNInputs) -> None:
+    expected = compute_expected(inputs)
+    split = inputs.recipe.time // 2
+    first = checker.run(_time_slice(inputs, 0, split, inputs.hx)).tensors
+    carried = (first["h_n"], first["c_n"]) if inputs.spec.mode == "lstm" else first["h_n"]
+    second = checker.run(_time_slice(inputs, split, inputs.recipe.time, carried)).tensors
+    time_dim = 1 if inputs.spec.batch_first else 0
+    joined = dict(second)
+    joined["output"] = torch.cat([first["output"], second["output"]], dim=time_dim)
+    try:
+        checker.judge(inputs, joined, expected.torch_nn, expected.reference)
+    except ConformanceFailure as failure:
+        failure.args = (f"(two calls, split at step {split}, the second starting from the first's returned state)\n"
+                        + failure.args[0],)
+        raise
+
+
+def check_row_alone(checker: Checker, inputs: RNNInputs) -> None:
+    row = inputs.recipe.batch - 1
+    alone = _batch_row(inputs, row)
+    expected_alone = compute_expected(alone)
+    try:
+        checker.judge(alone, checker.run(alone).tensors, expected_alone.torch_nn, expected_alone.reference)
+    except ConformanceFailure as failure:
+        failure.args = (f"(batch row {row} run alone, as a batch of one)\n" + failure.args[0],)
+        raise
+
+
+CHECKS = {"shape": check_shape, "continuation": check_continuation}

@@ -1,0 +1,117 @@
+"""The run's verdicts: per feature and cell, the terminal matrix, and the JSON report.
+
+A cell is one (mode, device, dtype) of one feature; a feature's status sums its cells up: error if
+any cell errored, else fail if any failed, else pass if any passed, else unsupported. A verdict
+exists only once a test has reported one: nothing is ever "pass" by default. The JSON report is
+rewritten (atomically) after every verdict, so a run killed from outside still leaves every
+verdict reached so far.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from .features import FEATURES
+
+STATUSES = ("pass", "fail", "unsupported", "error")
+SCHEMA_VERSION = 1
+
+
+def summarise(statuses: list) -> str:
+    for status in ("error", "fail", "pass"):
+        if status in statuses:
+            return status
+    return "unsupported"
+
+
+@dataclass
+class ResultLog:
+    impl: str
+    modes: tuple
+    convention: str
+    binding: str
+    path: Optional[Path] = None
+    cells: dict = field(default_factory=dict)  # feature -> cell -> verdict dict
+    extra: dict = field(default_factory=dict)
+
+    def record(self, feature: str, cell: str, verdict: dict) -> None:
+        self.cells.setdefault(feature, {})[cell] = verdict
+        self.write()
+
+    def feature_summary(self, feature: str) -> dict:
+        cells = self.cells.get(feature, {})
+        status = summarise([c["status"] for c in cells.values()])
+        worst = next((c for c in cells.values() if c["status"] == status), {})
+        summary: dict[str, Any] = {
+            "status": status,
+            "diagnosis": list(worst.get("diagnosis", [])),
+            "message": worst.get("message", ""),
+        }
+        if worst.get("counterexample"):
+            summary["counterexample"] = worst["counterexample"]
+        summary["cells"] = cells
+        return summary
+
+    def ordered_features(self) -> list:
+        known = [f for f in FEATURES if f in self.cells]
+        return known + sorted(f for f in self.cells if f not in FEATURES)
+
+    def to_json(self) -> dict:
+        features = {f: self.feature_summary(f) for f in self.ordered_features()}
+        score = {"passed": 0, "failed": 0, "unsupported": 0, "error": 0}
+        key = {"pass": "passed", "fail": "failed", "unsupported": "unsupported", "error": "error"}
+        for summary in features.values():
+            score[key[summary["status"]]] += 1
+        report = {
+            "schema": SCHEMA_VERSION,
+            "impl": self.impl,
+            "mode": ",".join(self.modes),
+            "modes": list(self.modes),
+            "convention": self.convention,
+            "binding": self.binding,
+            "features": features,
+            "score": score,
+        }
+        report.update(self.extra)
+        return report
+
+    def write(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".rnnreport-", suffix=".json")
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(self.to_json(), handle, indent=1, default=str)
+        os.replace(temporary, self.path)
+
+    # ------------------------------------------------------------------ terminal
+    def matrix(self) -> list:
+        """Lines of the capability matrix: features down, cells across."""
+        columns = sorted({cell for cells in self.cells.values() for cell in cells},
+                         key=lambda c: (c.split("-")[0], c.split("-")[1], c))
+        if not columns:
+            return []
+        mark = {"pass": "pass", "fail": "FAIL", "unsupported": "-", "error": "ERROR"}
+        width = max(14, *(len(c) for c in columns))
+        lines = ["feature".ljust(14) + "".join(c.rjust(width + 1) for c in columns) + "   status"]
+        for feature in self.ordered_features():
+            cells = self.cells[feature]
+            row = feature.ljust(14)
+            for column in columns:
+                verdict = cells.get(column)
+                row += (mark[verdict["status"]] if verdict else "").rjust(width + 1)
+            summary = self.feature_summary(feature)
+            row += "   " + mark[summary["status"]]
+            if summary["diagnosis"]:
+                row += f" ({', '.join(summary['diagnosis'][:2])})"
+            lines.append(row)
+        score = self.to_json()["score"]
+        lines.append(
+            f"score: {score['passed']} passed, {score['failed']} failed, {score['unsupported']} unsupported, "
+            f"{score['error']} error  ('-' marks an unsupported cell)"
+        )
+        return lines

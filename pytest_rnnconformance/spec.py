@@ -1,0 +1,248 @@
+"""`RNNSpec`: one recurrent-network configuration, validated as torch.nn validates it.
+
+Everything in the suite speaks in specs: strategies draw them, oracles build torch.nn modules from
+them, binders translate them into an implementation's arguments, reports print them. Keeping the
+rules (which combinations are legal, what every tensor's shape is, what each weight is called) in
+one frozen dataclass means no other module has to know them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import numbers
+import operator
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # torch is imported lazily so that loading the plugin stays cheap
+    import torch
+
+MODES = ("rnn", "lstm", "gru")
+NONLINEARITIES = ("tanh", "relu")
+GATE_COUNT = {"rnn": 1, "lstm": 4, "gru": 3}
+DIRECTION_SUFFIXES = ("", "_reverse")
+
+
+@dataclass(frozen=True)
+class RNNSpec:
+    """A configuration of torch.nn.RNN / LSTM / GRU.
+
+    The fields and their defaults are torch.nn's constructor arguments; `mode` picks the module and
+    `nonlinearity` only applies to mode ``"rnn"``. Construction raises exactly the exception type and
+    message torch.nn raises for the same arguments, so a spec that exists is one torch.nn accepts.
+    """
+
+    mode: str
+    input_size: int
+    hidden_size: int
+    num_layers: int = 1
+    bias: bool = True
+    batch_first: bool = False
+    dropout: float = 0.0
+    bidirectional: bool = False
+    proj_size: int = 0
+    nonlinearity: str = "tanh"
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # ----------------------------------------------------------------- derived sizes
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def gate_count(self) -> int:
+        """How many gate blocks are stacked in each weight: 1 (RNN), 3 (GRU), 4 (LSTM)."""
+        return GATE_COUNT[self.mode]
+
+    @property
+    def output_hidden_size(self) -> int:
+        """Width of h (and of each direction's output): proj_size when projecting, else hidden_size."""
+        return self.proj_size if self.proj_size > 0 else self.hidden_size
+
+    @property
+    def num_states(self) -> int:
+        """1 for RNN and GRU (h), 2 for LSTM (h, c)."""
+        return 2 if self.mode == "lstm" else 1
+
+    # ----------------------------------------------------------------- parameters
+    def layer_param_names(self, layer: int, direction: int = 0) -> list[str]:
+        """torch.nn's names of one layer's weights for one direction, in torch's order."""
+        suffix = f"_l{layer}{DIRECTION_SUFFIXES[direction]}"
+        names = ["weight_ih" + suffix, "weight_hh" + suffix]
+        if self.bias:
+            names += ["bias_ih" + suffix, "bias_hh" + suffix]
+        if self.proj_size > 0:
+            names.append("weight_hr" + suffix)
+        return names
+
+    def param_names(self) -> list[str]:
+        """All parameter names in torch's registration (and `_flat_weights`) order."""
+        return [
+            name
+            for layer in range(self.num_layers)
+            for direction in range(self.num_directions)
+            for name in self.layer_param_names(layer, direction)
+        ]
+
+    def param_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Each parameter's shape, keyed by torch.nn's name."""
+        gates = self.gate_count * self.hidden_size
+        shapes: dict[str, tuple[int, ...]] = {}
+        for layer in range(self.num_layers):
+            layer_input = self.input_size if layer == 0 else self.num_directions * self.output_hidden_size
+            for direction in range(self.num_directions):
+                suffix = f"_l{layer}{DIRECTION_SUFFIXES[direction]}"
+                shapes["weight_ih" + suffix] = (gates, layer_input)
+                shapes["weight_hh" + suffix] = (gates, self.output_hidden_size)
+                if self.bias:
+                    shapes["bias_ih" + suffix] = (gates,)
+                    shapes["bias_hh" + suffix] = (gates,)
+                if self.proj_size > 0:
+                    shapes["weight_hr" + suffix] = (self.proj_size, self.hidden_size)
+        return shapes
+
+    # ----------------------------------------------------------------- tensor shapes
+    def input_shape(self, time: int, batch: int | None) -> tuple[int, ...]:
+        """Shape of the input; `batch=None` means unbatched 2-D input (time, features)."""
+        if batch is None:
+            return (time, self.input_size)
+        return (batch, time, self.input_size) if self.batch_first else (time, batch, self.input_size)
+
+    def state_shapes(self, batch: int | None) -> tuple[tuple[int, ...], ...]:
+        """Shapes of h0/h_n (and c0/c_n for LSTM). States are never batch-first."""
+        leading = (self.num_directions * self.num_layers,) + (() if batch is None else (batch,))
+        shapes = [leading + (self.output_hidden_size,)]
+        if self.mode == "lstm":
+            shapes.append(leading + (self.hidden_size,))
+        return tuple(shapes)
+
+    def output_shape(self, time: int, batch: int | None) -> tuple[int, ...]:
+        width = self.num_directions * self.output_hidden_size
+        if batch is None:
+            return (time, width)
+        return (batch, time, width) if self.batch_first else (time, batch, width)
+
+    # ----------------------------------------------------------------- torch.nn
+    def torch_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for torch.nn's constructor of this mode."""
+        kwargs: dict[str, Any] = dict(
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bias=self.bias,
+            batch_first=self.batch_first,
+            dropout=self.dropout,
+            bidirectional=self.bidirectional,
+        )
+        if self.mode == "lstm":
+            kwargs["proj_size"] = self.proj_size
+        if self.mode == "rnn":
+            kwargs["nonlinearity"] = self.nonlinearity
+        return kwargs
+
+    def build_module(
+        self,
+        params: dict[str, torch.Tensor] | None = None,
+        *,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ) -> torch.nn.Module:
+        """The matching torch.nn module, holding `params` (copied) when given."""
+        import torch
+
+        cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[self.mode]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the dropout-with-one-layer warning is the spec's to give
+            module = cls(**self.torch_kwargs(), dtype=dtype, device=device)
+        if params is not None:
+            with torch.no_grad():
+                for name, value in module.named_parameters():
+                    value.copy_(params[name])
+        return module
+
+    def replace(self, **changes: Any) -> RNNSpec:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_module(cls, module: torch.nn.Module) -> RNNSpec:
+        """The spec of an existing torch.nn.RNN / LSTM / GRU."""
+        import torch
+
+        if isinstance(module, torch.nn.LSTM):
+            mode = "lstm"
+        elif isinstance(module, torch.nn.GRU):
+            mode = "gru"
+        elif isinstance(module, torch.nn.RNN):
+            mode = "rnn"
+        else:
+            raise TypeError(f"expected torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
+        return cls(
+            mode=mode,
+            input_size=module.input_size,
+            hidden_size=module.hidden_size,
+            num_layers=module.num_layers,
+            bias=module.bias,
+            batch_first=module.batch_first,
+            dropout=module.dropout,
+            bidirectional=module.bidirectional,
+            proj_size=module.proj_size,
+            nonlinearity=getattr(module, "nonlinearity", "tanh"),
+        )
+
+    def describe(self) -> str:
+        """A short human description: 'LSTM 3->5, 2 layers, bidirectional, batch_first, proj 2'."""
+        name = {"rnn": f"RNN({self.nonlinearity})", "lstm": "LSTM", "gru": "GRU"}[self.mode]
+        parts = [f"{name} {self.input_size}->{self.hidden_size}"]
+        parts.append(f"{self.num_layers} layer" + ("s" if self.num_layers > 1 else ""))
+        parts.append("bidirectional" if self.bidirectional else "one direction")
+        parts.append("batch_first" if self.batch_first else "seq-first")
+        if not self.bias:
+            parts.append("no bias")
+        if self.proj_size:
+            parts.append(f"proj {self.proj_size}")
+        if self.dropout:
+            parts.append(f"dropout {self.dropout}")
+        return ", ".join(parts)
+
+
+def _validate(spec: RNNSpec) -> None:
+    """Raise what torch.nn's constructor raises for these arguments, in torch.nn's order."""
+    if spec.mode not in MODES:
+        raise ValueError(f"Unrecognized RNN mode: {spec.mode!r}; expected one of {', '.join(MODES)}")
+    if spec.mode != "lstm" and spec.proj_size != 0:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if spec.mode == "rnn" and spec.nonlinearity not in NONLINEARITIES:
+        raise ValueError(f"Unknown nonlinearity '{spec.nonlinearity}'. Select from 'tanh' or 'relu'.")
+    if spec.mode != "rnn" and spec.nonlinearity != "tanh":
+        raise TypeError(f"nonlinearity is only an argument of RNN, not {spec.mode.upper()}")
+    dropout = spec.dropout
+    if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+        raise ValueError(
+            "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
+        )
+    if dropout > 0 and spec.num_layers == 1:
+        warnings.warn(
+            "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+            f"num_layers greater than 1, but got dropout={dropout} and num_layers={spec.num_layers}",
+            stacklevel=4,
+        )
+    for name in ("bias", "batch_first"):
+        value = getattr(spec, name)
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+    for name in ("input_size", "hidden_size"):
+        value = getattr(spec, name)
+        if not isinstance(value, int):
+            raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+        if value <= 0:
+            raise ValueError(f"{name} must be greater than zero")
+    if spec.num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if spec.proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if spec.proj_size >= spec.hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    operator.index(spec.num_layers)  # torch fails in range(num_layers): same TypeError, same text

@@ -1,0 +1,134 @@
+"""Hypothesis strategies for RNN configurations and their inputs (public API).
+
+    from hypothesis import given
+    from pytest_rnnconformance.strategies import specs, inputs
+
+    @given(data=st.data())
+    def test_my_lstm(data):
+        spec = data.draw(specs(modes=["lstm"], max_layers=2))
+        case = data.draw(inputs(spec, dtype=torch.float32))
+        ...
+
+Every draw shrinks towards the smallest configuration: the first listed mode, one layer, one
+direction, seq-first, size 1, one time step, batch one, scale one. Booleans that have a default in
+torch.nn shrink to that default (``bias=True``), so a shrunk counterexample differs from the
+default configuration only where it must.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import torch
+from hypothesis import strategies as st
+
+from .inputs import InputRecipe, RNNInputs, make_inputs
+from .spec import MODES, RNNSpec
+
+#: Weight scales drawn by `inputs`: 1 is torch.nn's typical magnitude; 4 saturates sigmoid and tanh.
+SCALES = (1.0, 0.25, 4.0)
+
+
+def _flag(allowed: Optional[bool], default: bool) -> st.SearchStrategy[bool]:
+    """True/False if `allowed` is None (shrinking to `default`), else just `allowed`."""
+    if allowed is not None:
+        return st.just(bool(allowed))
+    return st.sampled_from([default, not default])
+
+
+@st.composite
+def specs(
+    draw,
+    modes: Sequence[str] = MODES,
+    *,
+    min_input_size: int = 1,
+    max_input_size: int = 6,
+    min_hidden_size: int = 1,
+    max_hidden_size: int = 6,
+    min_layers: int = 1,
+    max_layers: int = 3,
+    bidirectional: Optional[bool] = None,
+    batch_first: Optional[bool] = None,
+    bias: Optional[bool] = None,
+    proj: Optional[bool] = None,
+    nonlinearities: Sequence[str] = ("tanh", "relu"),
+) -> RNNSpec:
+    """Draw a valid `RNNSpec`.
+
+    Each of `bidirectional`, `batch_first`, `bias` and `proj` is drawn when None and fixed otherwise.
+    `proj` only applies to LSTM: projections need ``hidden_size >= 2`` (proj_size < hidden_size),
+    so ``proj=True`` raises the minimum hidden size to 2. `nonlinearities` only applies to RNN.
+    """
+    mode = draw(st.sampled_from(list(modes)))
+    nonlinearity = draw(st.sampled_from(list(nonlinearities))) if mode == "rnn" else "tanh"
+    use_proj = mode == "lstm" and draw(_flag(proj, False))
+    low_hidden = max(min_hidden_size, 2) if use_proj else min_hidden_size
+    if low_hidden > max_hidden_size:
+        raise ValueError(f"proj needs max_hidden_size >= 2, got {max_hidden_size}")
+    hidden_size = draw(st.integers(low_hidden, max_hidden_size))
+    return RNNSpec(
+        mode=mode,
+        input_size=draw(st.integers(min_input_size, max_input_size)),
+        hidden_size=hidden_size,
+        num_layers=draw(st.integers(min_layers, max_layers)),
+        bias=draw(_flag(bias, True)),
+        batch_first=draw(_flag(batch_first, False)),
+        bidirectional=draw(_flag(bidirectional, False)),
+        proj_size=draw(st.integers(1, hidden_size - 1)) if use_proj else 0,
+        nonlinearity=nonlinearity,
+    )
+
+
+@st.composite
+def recipes(
+    draw,
+    *,
+    min_time: int = 1,
+    max_time: int = 6,
+    min_batch: int = 1,
+    max_batch: int = 4,
+    unbatched: Optional[bool] = False,
+    hx_none: Optional[bool] = False,
+    packed: bool = False,
+    enforce_sorted: Optional[bool] = None,
+    scales: Sequence[float] = SCALES,
+) -> InputRecipe:
+    """Draw an `InputRecipe`: sizes, seed, scale, hx presence and (for packed input) lengths."""
+    time = draw(st.integers(min_time, max_time))
+    is_unbatched = draw(_flag(unbatched, False)) and not packed
+    batch = None if is_unbatched else draw(st.integers(min_batch, max_batch))
+    lengths = None
+    sorted_lengths = True
+    if packed:
+        # The longest sequence fills `time`; the others are anywhere in 1..time.
+        others = draw(st.lists(st.integers(1, time), min_size=batch - 1, max_size=batch - 1))
+        sorted_lengths = draw(_flag(enforce_sorted, True))
+        lengths = [time] + others
+        if sorted_lengths:
+            lengths.sort(reverse=True)
+        else:
+            position = draw(st.integers(0, batch - 1))
+            lengths.insert(position, lengths.pop(0))
+        lengths = tuple(lengths)
+    return InputRecipe(
+        time=time,
+        batch=batch,
+        seed=draw(st.integers(0, 2**16 - 1)),
+        scale=draw(st.sampled_from(list(scales))),
+        hx_none=draw(_flag(hx_none, False)),
+        lengths=lengths,
+        enforce_sorted=sorted_lengths,
+    )
+
+
+def inputs(
+    spec: RNNSpec,
+    dtype: torch.dtype = torch.float32,
+    device: Union[str, torch.device] = "cpu",
+    **recipe_bounds,
+) -> st.SearchStrategy[RNNInputs]:
+    """Draw input, hx (or None), weights and, for ``packed=True``, variable lengths for `spec`.
+
+    `recipe_bounds` are `recipes`' keyword arguments (``max_time``, ``unbatched``, ``hx_none``,
+    ``packed``, ``enforce_sorted``, ...).
+    """
+    return recipes(**recipe_bounds).map(lambda recipe: make_inputs(spec, recipe, dtype=dtype, device=device))
