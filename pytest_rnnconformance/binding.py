@@ -400,7 +400,9 @@ def probe(binding: Binding, call: Callable[[Any], Any], compare: Callable[[Any, 
 
     Sizes are all distinct (time 3, batch 2, features 5, hidden 4), so an implementation given the
     wrong layout either fails or returns the wrong shape. `call(inputs)` runs the implementation
-    (guarded), `compare(inputs, result)` returns its error against the reference (inf if unusable).
+    (guarded), `compare(inputs, result)` returns (error against the reference, number of results
+    off in shape); inf if unusable. Ties go to exact shapes, then to the state without the layer
+    dimension (code that broadcasts runs both ways, but only one gives torch.nn's shapes).
     """
     from .inputs import make_inputs
     from .spec import RNNSpec
@@ -421,17 +423,17 @@ def probe(binding: Binding, call: Callable[[Any], Any], compare: Callable[[Any, 
             binding.state_has_layer_dim = has_layer_dim
             try:
                 result = call(inputs)
-                error = compare(inputs, result)
-                outcomes.append((error, batch_first, has_layer_dim, None))
+                error, misshapen = compare(inputs, result)
+                outcomes.append((error, misshapen, batch_first, has_layer_dim, None))
             except Exception as problem:  # noqa: BLE001 - a failed probe is information, not an error
-                outcomes.append((float("inf"), batch_first, has_layer_dim, problem))
-    outcomes.sort(key=lambda o: (o[0], not o[2]))
-    best_error, batch_first, has_layer_dim, problem = outcomes[0]
+                outcomes.append((float("inf"), 0, batch_first, has_layer_dim, problem))
+    outcomes.sort(key=lambda o: (o[0], o[1], o[3]))
+    best_error, _, batch_first, has_layer_dim, problem = outcomes[0]
     binding.state_has_layer_dim = has_layer_dim
     if "layout" in s.reasons:
         binding.support = s.without("layout", s.reasons["layout"], layouts=frozenset({batch_first}))
         if best_error == float("inf"):
-            first = next(o[3] for o in outcomes if o[3] is not None)
+            first = next(o[4] for o in outcomes if o[4] is not None)
             binding.notes.append(f"layout probe failed in every layout ({type(first).__name__}: {str(first)[:120]}); assuming seq-first")
             binding.support = binding.support.without("layout", "probe failed", layouts=frozenset({False}))
             binding.state_has_layer_dim = binding.convention != "by-name"

@@ -16,12 +16,13 @@ def probe_binding(binding: Binding, impl_label: str) -> None:
     def call(inputs):
         return call_candidate(binding, inputs.clone())
 
-    def error(inputs, raw) -> float:
+    def error(inputs, raw) -> tuple:
         try:
-            got = interpret_candidate(raw, inputs, binding.convention == "by-name").tensors
+            result = interpret_candidate(raw, inputs, binding.convention == "by-name")
         except Exception:  # noqa: BLE001 - an unusable result just means "not this layout"
-            return math.inf
+            return math.inf, 0
         reference = named_tensors(reference_result(inputs), inputs.spec)
-        return max(float(_abs_diff(got[name], reference[name]).max()) for name in reference)
+        error = max(float(_abs_diff(result.tensors[name], reference[name]).max()) for name in reference)
+        return error, len(result.shape_mismatches)
 
     probe(binding, call, error)

@@ -1,0 +1,23 @@
+"""A learner's LSTM with optional projection: one layer, seq-first, state without the layer dim.
+
+    pytest --rnn-impl examples/lstm_forward.py:lstm_forward
+"""
+import torch
+
+
+def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    """input (time, batch, features); initial_states (h0, c0), each (batch, ·).
+
+    Returns (output (time, batch, hidden or proj), (h_n, c_n)).
+    """
+    h, c = initial_states
+    outputs = []
+    for x in input:
+        gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        if w_hr is not None:
+            h = h @ w_hr.T
+        outputs.append(h)
+    return torch.stack(outputs), (h, c)
