@@ -19,9 +19,14 @@ from .binding import Binding
 from .compare import TensorError, locate, measure
 from .inputs import RNNInputs, dtype_name
 from .oracle import expected as compute_expected
-from .outcomes import CandidateError, ConformanceFailure
+from .diagnose import Explanation, describe, diagnose
+from .outcomes import CandidateError, ConformanceFailure, OracleDisagreement
 from .results import CandidateResult, interpret_candidate
 from .tolerance import Tolerance, tolerance_for
+
+
+#: torch.nn's own error beyond this many floors means the two oracles disagree (not rounding).
+ORACLE_DISAGREEMENT = 1000
 
 
 class Unsupported(Exception):
@@ -101,9 +106,51 @@ class Checker:
     def judge(self, inputs: RNNInputs, candidate: dict, torch_nn: dict, reference: dict) -> None:
         tolerance = self.tolerance(inputs.dtype, inputs.device.type)
         errors = measure(candidate, torch_nn, reference, tolerance)
+        disagreeing = [e for e in errors if e.torch_error > ORACLE_DISAGREEMENT * tolerance.floor * max(1.0, e.magnitude)]
+        if disagreeing:
+            worst = max(disagreeing, key=lambda e: e.torch_error)
+            raise OracleDisagreement(
+                f"{self.headline(inputs)}torch.nn and the float64 reference disagree on {worst.name} by "
+                f"{worst.torch_error:.3g}, far beyond rounding: the candidate is not judged on this input "
+                f"(its error against the reference is {worst.error:.3g}, against torch.nn {worst.vs_torch:.3g})\n"
+                + "\n".join("    " + line for line in reproduction(self.impl_label, inputs, self.binding.modes).splitlines()))
         failing = [e for e in errors if not e.ok]
         if failing:
-            raise self.failure(inputs, candidate, reference, errors, failing)
+            failure = self.failure(inputs, candidate, reference, errors, failing)
+            failure.evidence = (inputs, candidate, {e.name: e.allowed for e in errors}, [e.name for e in failing])
+            raise failure
+
+    def explain(self, failure: ConformanceFailure) -> None:
+        """Name the likely mistake of a (shrunk) failure: run the catalogue on its input."""
+        evidence = getattr(failure, "evidence", None)
+        if evidence is None or failure.diagnosis:
+            return
+        inputs, candidate, allowed, failing = evidence
+        explanations = diagnose(inputs, candidate, allowed, failing)
+        if not any(e.full for e in explanations) and self._mixes_batch_rows(inputs):
+            explanations.insert(0, Explanation("batch_mixing", (
+                "each batch row is right when run alone but wrong inside the batch: rows influence each other "
+                "(look for a reshape/view where a transpose belongs, or a sum or mean over the batch)"),
+                list(failing), True, 0.0))
+        failure.diagnosis = [e.id for e in explanations]
+        failure.details["explanations"] = [{"id": e.id, "sentence": e.sentence, "tensors": e.tensors,
+                                            "full": e.full} for e in explanations]
+        lines = str(failure).split("\n")
+        at = next((i for i, line in enumerate(lines) if line.startswith("  errors (max abs)")), len(lines))
+        failure.args = ("\n".join(lines[:at] + describe(explanations, failing) + lines[at:]),)
+
+    def _mixes_batch_rows(self, inputs: RNNInputs) -> bool:
+        """True if every batch row alone conforms although the batch as a whole did not."""
+        if inputs.recipe.batch is None or inputs.recipe.batch < 2 or inputs.recipe.lengths is not None:
+            return False
+        try:
+            for row in range(inputs.recipe.batch):
+                alone = inputs.batch_row(row)
+                expected = compute_expected(alone)
+                self.judge(alone, self.run(alone).tensors, expected.torch_nn, expected.reference)
+        except (ConformanceFailure, CandidateError, OracleDisagreement, Unsupported):
+            return False
+        return True
 
     # ------------------------------------------------------------------ explaining
     def headline(self, inputs: RNNInputs) -> str:

@@ -99,6 +99,12 @@ class RNNInputs:
             params={name: convert(value) for name, value in self.params.items()},
         )
 
+    def batch_row(self, row: int) -> RNNInputs:
+        """The same check for one batch row alone, as a batch of one."""
+        dim = 0 if self.spec.batch_first else 1
+        hx = map_hidden(lambda t: t.narrow(1, row, 1), self.hx)
+        return replace(self, input=self.input.narrow(dim, row, 1), hx=hx, recipe=replace(self.recipe, batch=1))
+
     def clone(self) -> RNNInputs:
         """Independent copies of every tensor, so a call cannot disturb the original."""
         return self.to_fn(lambda t: t.detach().clone())

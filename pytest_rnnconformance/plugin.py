@@ -60,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     run = _build_run(config, impl)
     config.stash[RUN_KEY] = run
+    _single_threaded()
     config.pluginmanager.register(VerdictRecorder(run.log), "rnnconformance-verdicts")
     if not config.option.file_or_dir:
         config.args = [str(SUITE_DIR)]
@@ -130,6 +131,14 @@ def _build_run(config: pytest.Config, impl: str):
                     path=Path(config.invocation_params.dir, report_path) if report_path else None)
     return RunConfig(impl=impl, binding=binding, devices=tuple(devices), dtypes=tuple(dtypes),
                      max_examples=examples, require=require, log=log)
+
+
+def _single_threaded() -> None:
+    """Run torch on one thread: the suite's tensors are tiny, and two intra-op threads fighting
+    another process (an xdist worker, a second suite) for two cores made every call 20x slower."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def run_config(config: pytest.Config):

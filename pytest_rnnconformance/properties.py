@@ -8,19 +8,16 @@ implementation whatever the oracle says.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pytest
 import torch
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from .check import Checker, Unsupported, counterexample
 from .features import Feature, feature_case
 from .inputs import RNNInputs, make_inputs
 from .oracle import expected as compute_expected
 from .outcomes import ConformanceFailure
-from .results import expected_shapes
 from .support import Support
 
 #: After this many NotImplementedErrors and no supported example, the feature is unsupported.
@@ -62,7 +59,11 @@ def run_property(checker: Checker, feature: Feature, support: Support, mode: str
             return
         tally.checked += 1
 
-    prop()
+    try:
+        prop()
+    except ConformanceFailure as failure:
+        checker.explain(failure)  # once, on the shrunk example hypothesis re-raises
+        raise
     if tally.checked == 0:
         pytest.skip(f"unsupported: the implementation raised NotImplementedError: {tally.last_unsupported}")
     return tally
@@ -91,13 +92,6 @@ def _time_slice(inputs: RNNInputs, start: int, stop: int, hx: Any) -> RNNInputs:
     piece = inputs.input.narrow(dim, start, stop - start)
     recipe = replace(inputs.recipe, time=stop - start, hx_none=hx is None)
     return replace(inputs, input=piece, hx=hx, recipe=recipe)
-
-
-def _batch_row(inputs: RNNInputs, row: int) -> RNNInputs:
-    dim = 0 if inputs.spec.batch_first else 1
-    state = (lambda t: t.narrow(1, row, 1))
-    hx = None if inputs.hx is None else (tuple(state(t) for t in inputs.hx) if isinstance(inputs.hx, tuple) else state(inputs.hx))
-    return replace(inputs, input=inputs.input.narrow(dim, row, 1), hx=hx, recipe=replace(inputs.recipe, batch=1))
 
 
 def check_continuation(checker: Checker, inputs: RNNInputs) -> None:
@@ -130,7 +124,7 @@ def check_split(checker: Checker, inputs: RNNInputs) -> None:
 
 def check_row_alone(checker: Checker, inputs: RNNInputs) -> None:
     row = inputs.recipe.batch - 1
-    alone = _batch_row(inputs, row)
+    alone = inputs.batch_row(row)
     expected_alone = compute_expected(alone)
     try:
         checker.judge(alone, checker.run(alone).tensors, expected_alone.torch_nn, expected_alone.reference)

@@ -103,9 +103,13 @@ def interpret_candidate(raw: Any, inputs, per_layer: bool) -> CandidateResult:
                 result.shape_mismatches[name] = (tuple(value.shape), shape)
                 value = value.reshape(shape)
             else:
+                batch_first_state = name != "output" and len(shape) == 3 and tuple(value.shape) == (shape[1], shape[0], shape[2])
                 raise ConformanceFailure(
                     f"returned {name} of shape {tuple(value.shape)}; torch.nn's is {shape}"
-                    f" ({_shape_meaning(name, spec, inputs)})",
+                    f" ({_shape_meaning(name, spec, inputs)})"
+                    + ("\n  likely cause [hn_batch_first]: the state is laid out batch-first; torch.nn's states are "
+                       "(layers * directions, batch, hidden) even with batch_first=True" if batch_first_state else ""),
+                    diagnosis=["hn_batch_first"] if batch_first_state else [],
                     details={"tensor": name, "got_shape": list(value.shape), "expected_shape": list(shape)},
                 )
         result.tensors[name] = value

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from .outcomes import CandidateError, ConformanceFailure
+from .outcomes import CandidateError, ConformanceFailure, OracleDisagreement
 
 MESSAGE_LIMIT = 4000
 
@@ -25,6 +25,8 @@ def verdict_of(report: pytest.TestReport, call: pytest.CallInfo) -> dict:
             verdict["shape_only"] = True
     elif isinstance(error, CandidateError):
         verdict = {"status": "error", "diagnosis": [], "message": _clip(str(error))}
+    elif isinstance(error, OracleDisagreement):
+        verdict = {"status": "error", "diagnosis": ["oracle_disagreement"], "message": _clip(str(error))}
     elif isinstance(error, pytest.fail.Exception):
         verdict = {"status": "fail", "diagnosis": [], "message": _clip(str(error.msg))}
     else:
@@ -42,7 +44,7 @@ def _clip(text: str) -> str:
 
 def failure_text(error: BaseException) -> str:
     """What pytest shows for a failed cell: our message and hypothesis's notes, no traceback wall."""
-    if isinstance(error, (ConformanceFailure, CandidateError)):
+    if isinstance(error, (ConformanceFailure, CandidateError, OracleDisagreement)):
         text = str(error)
     elif isinstance(error, pytest.fail.Exception):
         text = str(error.msg)

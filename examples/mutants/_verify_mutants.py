@@ -1,0 +1,292 @@
+"""Run every mutant in examples/mutants against torch.nn over a grid of configurations.
+
+Not a mutant itself, and independent of the plugin: ``python examples/mutants/_verify_mutants.py
+[DIR [N]]`` from the repository root (N: how many differing configurations to print per mutant).
+
+For each mutant: the configurations its signature supports are run with random weights, random
+non-zero h0/c0, batch 3, time 4, input 5, hidden 4 (proj 2) in float64.  A configuration
+"matches" when every returned tensor has torch.nn's shape and is within 1e-9 of torch.nn; it
+"differs" otherwise (the max abs error, or the shape mismatch, is printed).  BUG_SHOWS says for
+each mutant in which configurations its bug must show; a difference anywhere else (a second bug)
+makes the mutant a PROBLEM, and so does an error or a call to torch's own RNN code.  Exit status:
+the number of problems.
+"""
+import importlib.util
+import itertools
+import sys
+from pathlib import Path
+
+import torch
+
+HERE = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
+T, B, I, H, P = 4, 3, 5, 4, 2
+TOL = 1e-9
+
+
+class Spec:
+    def __init__(self, mode, num_layers=1, bias=True, batch_first=False, bidirectional=False,
+                 proj_size=0, nonlinearity="tanh"):
+        self.mode, self.input_size, self.hidden_size = mode, I, H
+        self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
+        self.bidirectional, self.proj_size, self.nonlinearity = bidirectional, proj_size, nonlinearity
+        self.dropout = 0.0
+
+    def __repr__(self):
+        parts = [self.mode]
+        if self.mode == "rnn":
+            parts.append(self.nonlinearity)
+        parts.append(f"L{self.num_layers}")
+        parts.append("bi" if self.bidirectional else "uni")
+        if not self.bias:
+            parts.append("nobias")
+        if self.batch_first:
+            parts.append("bf")
+        if self.proj_size:
+            parts.append(f"proj{self.proj_size}")
+        return "-".join(parts)
+
+
+def load(name):
+    path = HERE / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"mutant_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(spec, seed):
+    torch.manual_seed(seed)
+    kw = dict(num_layers=spec.num_layers, bias=spec.bias, batch_first=spec.batch_first,
+              bidirectional=spec.bidirectional)
+    if spec.mode == "rnn":
+        m = torch.nn.RNN(I, H, nonlinearity=spec.nonlinearity, **kw)
+    elif spec.mode == "lstm":
+        m = torch.nn.LSTM(I, H, proj_size=spec.proj_size, **kw)
+    else:
+        m = torch.nn.GRU(I, H, **kw)
+    return m.double().eval()
+
+
+def make_inputs(spec, seed, unbatched=False, hx_none=False, batch=B):
+    g = torch.Generator().manual_seed(seed + 1)
+    D = 2 if spec.bidirectional else 1
+    Hout = spec.proj_size or H
+    if unbatched:
+        x = torch.randn(T, I, generator=g, dtype=torch.float64)
+        sh, sc = (spec.num_layers * D, Hout), (spec.num_layers * D, H)
+    else:
+        x = torch.randn(batch, T, I, generator=g, dtype=torch.float64) if spec.batch_first else \
+            torch.randn(T, batch, I, generator=g, dtype=torch.float64)
+        sh, sc = (spec.num_layers * D, batch, Hout), (spec.num_layers * D, batch, H)
+    h0 = torch.randn(*sh, generator=g, dtype=torch.float64)
+    c0 = torch.randn(*sc, generator=g, dtype=torch.float64)
+    hx = None if hx_none else ((h0, c0) if spec.mode == "lstm" else h0)
+    return x, hx
+
+
+def flatten(result, mode):
+    out, st = result
+    if mode == "lstm":
+        return {"output": out, "h_n": st[0], "c_n": st[1]}
+    return {"output": out, "h_n": st}
+
+
+def compare(got, want):
+    """(max error, list of shape mismatches)"""
+    worst, shapes = 0.0, []
+    for k, w in want.items():
+        v = got[k]
+        if tuple(v.shape) != tuple(w.shape):
+            shapes.append(f"{k} {tuple(v.shape)} vs torch {tuple(w.shape)}")
+            continue
+        worst = max(worst, (v.double() - w).abs().max().item())
+    return worst, shapes
+
+
+# ------------------------------------------------------------------ adapters: call a mutant in torch.nn's terms
+def canonical(fn):
+    def call(spec, x, hx, params):
+        return fn(x, hx, params, spec)
+    return call
+
+
+def lstm_by_name_tuple(fn, seq_first=True):  # lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None)
+    def call(spec, x, hx, p):
+        h0, c0 = hx
+        kw = {"w_hr": p["weight_hr_l0"]} if spec.proj_size else {}
+        out, (h, c) = fn(x, (h0[0], c0[0]), p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"], **kw)
+        return out, (h.unsqueeze(0), c.unsqueeze(0))
+    return call
+
+
+def lstm_by_name_state(fn):  # lstm_forward(input, state, weight_ih, weight_hh, bias_ih, bias_hh)
+    def call(spec, x, hx, p):
+        out, (h, c) = fn(x, (hx[0][0], hx[1][0]), p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"])
+        return out, (h.unsqueeze(0), c.unsqueeze(0))
+    return call
+
+
+def lstm_by_name_h0_c0(fn):  # lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    def call(spec, x, hx, p):
+        out, (h, c) = fn(x, hx[0][0], hx[1][0], p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"])
+        return out, (h.unsqueeze(0), c.unsqueeze(0))
+    return call
+
+
+def single_h_by_name(fn, order):  # gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh) / rnn_forward(input, w.., h_prev)
+    def call(spec, x, hx, p):
+        args = {"x": x, "h": hx[0], "w_ih": p["weight_ih_l0"], "w_hh": p["weight_hh_l0"],
+                "b_ih": p.get("bias_ih_l0"), "b_hh": p.get("bias_hh_l0")}
+        out, h = fn(*[args[k] for k in order])
+        return out, h.unsqueeze(0)
+    return call
+
+
+def bidirectional_by_name(fn):
+    def call(spec, x, hx, p):
+        return fn(x, p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"], hx[0],
+                  p["weight_ih_l0_reverse"], p["weight_hh_l0_reverse"], p["bias_ih_l0_reverse"],
+                  p["bias_hh_l0_reverse"], hx[1])
+    return call
+
+
+# ------------------------------------------------------------------ what each mutant supports
+def grid(modes, layers=(1, 2), dirs=(False, True), bias=(True, False), bf=(False, True), proj=(0, P),
+         relu=True, unbatched=True, hx_none=True):
+    for mode, L, bi, b, f in itertools.product(modes, layers, dirs, bias, bf):
+        nls = ("tanh", "relu") if (mode == "rnn" and relu) else ("tanh",)
+        projs = proj if mode == "lstm" else (0,)
+        for nl, pj in itertools.product(nls, projs):
+            spec = Spec(mode, L, b, f, bi, pj, nl)
+            yield spec, dict()
+            if hx_none:
+                yield spec, dict(hx_none=True)
+            if unbatched and not f:
+                yield spec, dict(unbatched=True)
+
+
+ALL = ("rnn", "lstm", "gru")
+M = {}
+M["gate_order_lstm"] = ("lstm_forward", "by-name, seq-first", lambda m: lstm_by_name_tuple(m.lstm_forward),
+                        lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), unbatched=False, hx_none=False))
+M["gate_order_gru"] = ("gru_forward", "by-name, batch-first", lambda m: single_h_by_name(m.gru_forward, ["x", "h", "w_ih", "w_hh", "b_ih", "b_hh"]),
+                       lambda: grid(("gru",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), unbatched=False, hx_none=False))
+M["missing_bias_hh"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
+M["missing_bias_ih"] = ("rnn_forward", "by-name, batch-first",
+                        lambda m: single_h_by_name(m.rnn_forward, ["x", "w_ih", "w_hh", "b_ih", "b_hh", "h"]),
+                        lambda: grid(("rnn",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), relu=False, unbatched=False, hx_none=False))
+M["bias_twice"] = ("lstm_forward", "canonical (lstm)", lambda m: canonical(m.lstm_forward), lambda: grid(("lstm",), unbatched=False))
+M["reverse_hn_last_step"] = ("bidirectional_rnn_forward", "by-name, bidirectional, seq-first", lambda m: bidirectional_by_name(m.bidirectional_rnn_forward),
+                             lambda: grid(("rnn",), layers=(1,), dirs=(True,), bias=(True,), bf=(False,), relu=False, unbatched=False, hx_none=False))
+M["reverse_output_not_flipped"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
+M["state_layout_direction_major"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL, layers=(1, 2, 3)))
+M["gru_reset_before_matmul"] = ("gru_forward", "by-name, seq-first", lambda m: single_h_by_name(m.gru_forward, ["x", "h", "w_ih", "w_hh", "b_ih", "b_hh"]),
+                                lambda: grid(("gru",), layers=(1,), dirs=(False,), bf=(False,), unbatched=False, hx_none=False))
+M["gru_update_swapped"] = ("forward", "canonical (gru)", lambda m: canonical(m.forward), lambda: grid(("gru",)))
+M["proj_applied_to_c"] = ("lstm_forward", "canonical (lstm)", lambda m: canonical(m.lstm_forward), lambda: grid(("lstm",)))
+M["proj_missing"] = ("lstm_forward", "by-name, batch-first", lambda m: lstm_by_name_tuple(m.lstm_forward),
+                     lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), unbatched=False, hx_none=False))
+M["wrong_nonlinearity"] = ("rnn_forward", "canonical (rnn)", lambda m: canonical(m.rnn_forward), lambda: grid(("rnn",)))
+M["state_not_carried"] = ("lstm_forward", "by-name, seq-first, h0 and c0", lambda m: lstm_by_name_h0_c0(m.lstm_forward),
+                          lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), proj=(0,), unbatched=False, hx_none=False))
+M["time_shift"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL, unbatched=False))
+M["weights_transposed"] = ("gru_forward", "by-name, batch-first", lambda m: single_h_by_name(m.gru_forward, ["x", "h", "w_ih", "w_hh", "b_ih", "b_hh"]),
+                           lambda: grid(("gru",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), unbatched=False, hx_none=False))
+M["batch_mixing"] = ("lstm_forward", "by-name, batch-first", lambda m: lstm_by_name_state(m.lstm_forward),
+                     lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), proj=(0,), unbatched=False, hx_none=False))
+M["low_precision"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
+M["hn_batch_first"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
+
+
+# When the bug shows (T=4, B=3, random non-zero h0): the mutant must match torch.nn everywhere else.
+ALWAYS = lambda s, e: True  # noqa: E731
+BUG_SHOWS = {
+    "gate_order_lstm": ALWAYS, "gate_order_gru": ALWAYS, "missing_bias_ih": ALWAYS,
+    "missing_bias_hh": lambda s, e: s.bias,
+    "bias_twice": lambda s, e: s.bias,
+    "reverse_hn_last_step": ALWAYS,
+    "reverse_output_not_flipped": lambda s, e: s.bidirectional,
+    "state_layout_direction_major": lambda s, e: s.bidirectional and s.num_layers > 1,
+    "gru_reset_before_matmul": ALWAYS, "gru_update_swapped": ALWAYS,
+    "proj_applied_to_c": lambda s, e: s.proj_size > 0,
+    "proj_missing": lambda s, e: s.proj_size > 0,
+    "wrong_nonlinearity": lambda s, e: s.nonlinearity == "relu",
+    "state_not_carried": ALWAYS, "time_shift": ALWAYS, "weights_transposed": ALWAYS,
+    "batch_mixing": lambda s, e: e.get("batch", B) > 1,
+    "low_precision": ALWAYS,
+    "hn_batch_first": lambda s, e: s.batch_first and not e.get("unbatched"),
+}
+
+
+def with_batch_one(configs):
+    for spec, extra in configs:
+        yield spec, extra
+        yield spec, dict(extra, batch=1)
+
+
+M["batch_mixing"] = M["batch_mixing"][:3] + ((lambda f: (lambda: with_batch_one(f())))(M["batch_mixing"][3]),)
+
+
+FORBIDDEN = ("nn.RNN", "nn.LSTM", "nn.GRU", "RNNCell", "LSTMCell", "GRUCell", "_VF", "torch.lstm", "torch.gru",
+             "torch.rnn_", "_rnn_impls", "reference", "pytest_rnnconformance")
+
+
+def main():
+    torch.set_printoptions(precision=4)
+    failures = 0
+    for name, (entry, conv, adapter, configs) in M.items():
+        source = (HERE / f"{name}.py").read_text()
+        banned = [w for w in FORBIDDEN if w in source.split('"""', 2)[-1]]
+        module = load(name)
+        call = adapter(module)
+        n_match = n_diff = n_err = 0
+        diffs, unexpected, masked = [], [], []
+        for k, (spec, extra) in enumerate(configs()):
+            m = build(spec, seed=k)
+            params = {n: p.detach().clone() for n, p in m.named_parameters()}
+            x, hx = make_inputs(spec, seed=k, **extra)
+            with torch.no_grad():
+                want = flatten(m(x) if hx is None else m(x, hx), spec.mode)
+                # by-name adapters need an explicit state: give them zeros when hx is omitted (not drawn anyway)
+                try:
+                    got = flatten(call(spec, x, hx, dict(params)), spec.mode)
+                except NotImplementedError:
+                    continue
+                except Exception as e:  # noqa: BLE001
+                    n_err += 1
+                    diffs.append(f"    ERROR {spec}{' ' + str(extra) if extra else ''}: {type(e).__name__}: {e}")
+                    continue
+            err, shapes = compare(got, want)
+            shapes += [f"{k2} dtype {got[k2].dtype}" for k2 in want if got[k2].dtype != want[k2].dtype]
+            tag = f"{spec}" + ("".join(f" {k2}={v2}" for k2, v2 in extra.items()))
+            differs = bool(shapes) or err > TOL
+            predicted = BUG_SHOWS[name](spec, extra)
+            if differs and not predicted:
+                unexpected.append(f"    UNEXPECTED difference (a second bug?) {tag}: {shapes} {err:.3g}")
+            elif predicted and not differs:
+                masked.append(f"    bug masked in {tag} (torch.nn output all zero: {bool((want['output'] == 0).all())})")
+            if differs:
+                n_diff += 1
+                where = [k2 for k2 in want if got[k2].shape == want[k2].shape and (got[k2].double() - want[k2]).abs().max() > TOL]
+                diffs.append(f"    differs {tag}: " + ("; ".join(shapes) + (" " if shapes else "")) +
+                             (f"max|err| {err:.3g} in {', '.join(where)}" if where else ""))
+            else:
+                n_match += 1
+        status = "OK" if (n_diff > 0 and n_err == 0 and not banned and not unexpected) else "PROBLEM"
+        if status != "OK":
+            failures += 1
+        print(f"{name}.py:{entry}  [{conv}]  configs: {n_match} match torch.nn, {n_diff} differ, {n_err} errors; "
+              f"every difference where the bug predicts one"
+              f"{'  BANNED ' + str(banned) if banned else ''}  -> {status}")
+        for line in unexpected + masked:
+            print(line)
+        for line in diffs[:int(sys.argv[2]) if len(sys.argv) > 2 else 6]:
+            print(line)
+        if len(diffs) > (int(sys.argv[2]) if len(sys.argv) > 2 else 6):
+            print(f"    ... and {len(diffs) - (int(sys.argv[2]) if len(sys.argv) > 2 else 6)} more")
+    print(f"\n{len(M)} mutants, {failures} problems")
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())
