@@ -217,8 +217,9 @@ def _validate(spec: RNNSpec) -> None:
     if spec.mode == "rnn" and spec.nonlinearity not in NONLINEARITIES:
         raise ValueError(f"Unknown nonlinearity '{spec.nonlinearity}'. Select from 'tanh' or 'relu'.")
     if spec.mode != "rnn" and spec.nonlinearity != "tanh":
-        raise TypeError(f"nonlinearity is only an argument of RNN, not {spec.mode.upper()}")
+        raise TypeError("RNNBase.__init__() got an unexpected keyword argument 'nonlinearity'")
     dropout = spec.dropout
+    float(dropout)  # torch.nn converts first: a string or None fails here, with Python's own message
     if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
         raise ValueError(
             "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
@@ -246,3 +247,7 @@ def _validate(spec: RNNSpec) -> None:
     if spec.proj_size >= spec.hidden_size:
         raise ValueError("proj_size has to be smaller than hidden_size")
     operator.index(spec.num_layers)  # torch fails in range(num_layers): same TypeError, same text
+    if not isinstance(spec.proj_size, int):  # torch fails creating weight_hh with this shape
+        raise TypeError(
+            "empty(): argument 'size' failed to unpack the object at pos 2 with error "
+            f"\"type must be tuple of ints,but got {type(spec.proj_size).__name__}\"")

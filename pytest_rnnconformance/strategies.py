@@ -58,9 +58,12 @@ def specs(
     `proj` only applies to LSTM: projections need ``hidden_size >= 2`` (proj_size < hidden_size),
     so ``proj=True`` raises the minimum hidden size to 2. `nonlinearities` only applies to RNN.
     """
+    # Every choice is drawn for every mode (and ignored where it does not apply) so that all modes
+    # cost hypothesis the same number of choices: otherwise the mode with the fewest wins shrinking.
     mode = draw(st.sampled_from(list(modes)))
-    nonlinearity = draw(st.sampled_from(list(nonlinearities))) if mode == "rnn" else "tanh"
-    use_proj = mode == "lstm" and draw(_flag(proj, False))
+    drawn_nonlinearity = draw(st.sampled_from(list(nonlinearities)))
+    nonlinearity = drawn_nonlinearity if mode == "rnn" else "tanh"
+    use_proj = draw(_flag(proj, False)) and mode == "lstm"
     low_hidden = max(min_hidden_size, 2) if use_proj else min_hidden_size
     if low_hidden > max_hidden_size:
         raise ValueError(f"proj needs max_hidden_size >= 2, got {max_hidden_size}")
@@ -95,7 +98,8 @@ def recipes(
     """Draw an `InputRecipe`: sizes, seed, scale, hx presence and (for packed input) lengths."""
     time = draw(st.integers(min_time, max_time))
     is_unbatched = draw(_flag(unbatched, False)) and not packed
-    batch = None if is_unbatched else draw(st.integers(min_batch, max_batch))
+    drawn_batch = draw(st.integers(min_batch, max_batch))  # drawn either way, so batched shrinks as well
+    batch = None if is_unbatched else drawn_batch
     lengths = None
     sorted_lengths = True
     if packed:

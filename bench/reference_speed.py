@@ -1,0 +1,131 @@
+"""How fast is the bundled reference next to torch.nn on the CPU?
+
+    python bench/reference_speed.py              # full run (a few minutes at most)
+    python bench/reference_speed.py --quick      # the smaller sizes, fewer repeats
+    python bench/reference_speed.py --repeats 9
+
+The reference is the suite's float64 oracle, computed on every example, so it has to be cheap
+enough not to dominate a run. This times ``reference.forward`` against ``torch.nn.LSTM`` / ``GRU``
+(one layer, seq-first, eval mode, ``torch.no_grad``) on identical inputs and weights, measured
+side by side in one process: the two calls alternate (reference first on even repeats, torch.nn
+first on odd ones) so that drift in the machine's speed hits both alike, and medians are reported.
+
+It runs on one thread by default (``--threads``): on a machine that others share, multi-threaded
+timings mostly measure the neighbours, since OpenMP waits for its slowest thread.
+
+Goal: at the three larger sizes the reference takes at most 1.5x torch.nn's time in float64 and
+at most 2x in float32. The smallest size (1,1,1,1) measures per-call overhead only; it has no goal.
+Prints a Markdown table (for bench/BENCHMARKS.md).
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+
+import torch
+
+from pytest_rnnconformance.inputs import make_inputs
+from pytest_rnnconformance.reference import forward
+from pytest_rnnconformance.spec import RNNSpec
+
+#: (batch, time, input, hidden)
+SIZES = [(1, 1, 1, 1), (8, 32, 32, 64), (32, 128, 128, 256), (64, 256, 256, 512)]
+QUICK_SIZES = SIZES[:3]
+MODES = ("lstm", "gru")
+DTYPES = (torch.float32, torch.float64)
+GOAL = {torch.float64: 1.5, torch.float32: 2.0}
+MIN_MEASUREMENT_S = 0.02  # a measurement repeats the call until it lasts at least this long
+
+
+def warm_up_and_count(fns) -> int:
+    """Warm each function up (a few calls, or one if it is slow), then return how many calls make
+    one measurement last MIN_MEASUREMENT_S for the slower of them."""
+    slowest = 0.0
+    for fn in fns:
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - start
+            if elapsed > 0.2:
+                break
+        slowest = max(slowest, elapsed)  # the last (warmest) call
+    return max(1, int(MIN_MEASUREMENT_S / max(slowest, 1e-9)))
+
+
+def measure(fn, number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def bench_one(mode: str, dtype: torch.dtype, size: tuple, repeats: int) -> dict:
+    batch, steps, input_size, hidden = size
+    spec = RNNSpec(mode, input_size, hidden)
+    case = make_inputs(spec, time=steps, batch=batch, seed=0, dtype=dtype)
+    module = spec.build_module(case.params, dtype=dtype).eval()
+
+    def run_reference():
+        return forward(case.input, case.hx, case.params, spec)
+
+    def run_torch():
+        return module(case.input, case.hx)
+
+    with torch.no_grad():
+        # Both must compute the same thing, or the timing means nothing.
+        ours, theirs = run_reference(), run_torch()
+        torch.testing.assert_close(ours[0], theirs[0], atol=1e-4 if dtype == torch.float32 else 1e-8, rtol=1e-4)
+        number = warm_up_and_count([run_reference, run_torch])  # warm: allocator, oneDNN primitives
+        reference_times, torch_times = [], []
+        for repeat in range(repeats):
+            pair = [(run_reference, reference_times), (run_torch, torch_times)]
+            for fn, times in (pair if repeat % 2 == 0 else pair[::-1]):
+                times.append(measure(fn, number))
+    torch_s, reference_s = statistics.median(torch_times), statistics.median(reference_times)
+    return dict(mode=mode, dtype=dtype, size=size, torch_s=torch_s, reference_s=reference_s,
+                ratio=reference_s / torch_s)
+
+
+def goal_cell(result: dict) -> str:
+    if result["size"] == SIZES[0]:
+        return "— (overhead only)"
+    goal = GOAL[result["dtype"]]
+    return f"≤{goal:g}x: {'met' if result['ratio'] <= goal else 'not met'}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="measurements per implementation and configuration (default 5, 3 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="skip the largest size and repeat less")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch.set_num_threads (default 1; 0 keeps torch's own choice)")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 5)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sizes = QUICK_SIZES if args.quick else SIZES
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}; {repeats} interleaved repeats, medians\n", flush=True)
+    print("| mode | dtype | batch, time, input, hidden | torch.nn ms | reference ms | ratio | goal |")
+    print("|---|---|---|---:|---:|---:|---|", flush=True)
+    started = time.perf_counter()
+    missed = 0
+    for mode in MODES:
+        for dtype in DTYPES:
+            for size in sizes:
+                result = bench_one(mode, dtype, size, repeats)
+                missed += goal_cell(result).endswith("not met")
+                print(f"| {mode.upper()} | {str(dtype).replace('torch.', '')} | {', '.join(map(str, size))} "
+                      f"| {result['torch_s'] * 1e3:.3f} | {result['reference_s'] * 1e3:.3f} "
+                      f"| {result['ratio']:.2f} | {goal_cell(result)} |", flush=True)
+    print(f"\n{missed} goal(s) not met; total {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
