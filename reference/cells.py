@@ -78,7 +78,7 @@ def lstm_step(gi: Tensor, state: State, weights: LayerWeights) -> tuple[Tensor, 
     """
     h, c = state
     i, f, g, o = torch.addmm(gi, h, weights.weight_hh.T).chunk(4, dim=-1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    c = torch.addcmul(f.sigmoid() * c, i.sigmoid(), g.tanh())  # f ⊙ c + i ⊙ g
     h = o.sigmoid() * c.tanh()
     if weights.weight_hr is not None:
         h = h @ weights.weight_hr.T
@@ -99,13 +99,11 @@ def gru_step(gi: Tensor, state: State, weights: LayerWeights) -> tuple[Tensor, S
     (Cho et al. 2014 apply r before the matmul, ``(r ⊙ h) W_hnᵀ``: a different network.)
     """
     (h,) = state
-    gi_r, gi_z, gi_n = gi.chunk(3, dim=-1)
+    hidden = h.shape[-1]
     gh = h @ weights.weight_hh.T if weights.bias_hh is None else torch.addmm(weights.bias_hh, h, weights.weight_hh.T)
-    gh_r, gh_z, gh_n = gh.chunk(3, dim=-1)
-    r = (gi_r + gh_r).sigmoid()
-    z = (gi_z + gh_z).sigmoid()
-    n = (gi_n + r * gh_n).tanh()
-    h = n + z * (h - n)  # = (1 - z) ⊙ n + z ⊙ h, one operation fewer
+    r, z = (gi[..., : 2 * hidden] + gh[..., : 2 * hidden]).sigmoid().chunk(2, dim=-1)  # both gates at once
+    n = torch.addcmul(gi[..., 2 * hidden:], r, gh[..., 2 * hidden:]).tanh()  # tanh(gi_n + r ⊙ gh_n)
+    h = torch.lerp(n, h, z)  # n + z ⊙ (h - n) = (1 - z) ⊙ n + z ⊙ h
     return h, (h,)
 
 
