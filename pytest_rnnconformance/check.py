@@ -1,25 +1,19 @@
-"""One check: run the candidate on one input, compare with both oracles, explain any failure.
-
-This is the only place that calls the implementation (through `call_candidate`), so it is where
-the implementation's exceptions are sorted out: `NotImplementedError` means *unsupported*; every
-other exception, and every pytest outcome the implementation raises (a skip, an xfail), is an
-*error* of the check, never a skip or a pass.
-"""
+"""One check: run the candidate on one input, compare with both oracles, explain any failure."""
 from __future__ import annotations
 
-import traceback
-import unittest
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Optional
 
 import torch
 
 from .binding import Binding
+from .calling import Unsupported, call_candidate
 from .compare import TensorError, locate, measure
 from .inputs import RNNInputs, dtype_name
+from .oracle import Expected
 from .oracle import expected as compute_expected
 from .diagnose import Explanation, describe, diagnose
+from .guard import CallRecord
 from .outcomes import CandidateError, ConformanceFailure, OracleDisagreement
 from .results import CandidateResult, interpret_candidate
 from .tolerance import Tolerance, tolerance_for
@@ -27,43 +21,6 @@ from .tolerance import Tolerance, tolerance_for
 
 #: torch.nn's own error beyond this many floors means the two oracles disagree (not rounding).
 ORACLE_DISAGREEMENT = 1000
-
-
-class Unsupported(Exception):
-    """The implementation raised NotImplementedError for this configuration."""
-
-
-def _outcome_exceptions() -> tuple:
-    import _pytest.outcomes as outcomes
-
-    return (outcomes.OutcomeException, unittest.SkipTest, KeyboardInterrupt, SystemExit, GeneratorExit)
-
-
-def _where(error: BaseException) -> str:
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if "pytest_rnnconformance" not in f.filename]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    return f" (at {Path(frame.filename).name}:{frame.lineno})"
-
-
-def call_candidate(binding: Binding, inputs: RNNInputs, invoke: Optional[Callable] = None) -> Any:
-    """Call the implementation on `inputs`; translate what it raises into our outcomes."""
-    invoke = invoke or binding.call
-    try:
-        return invoke(inputs)
-    except NotImplementedError as error:
-        raise Unsupported(str(error) or f"{binding.name} raised NotImplementedError") from None
-    except _outcome_exceptions() as error:
-        kind = f"{type(error).__module__}.{type(error).__name__}".replace("_pytest.outcomes.", "pytest.")
-        message = str(getattr(error, "msg", "") or error)
-        raise CandidateError(
-            f"raised {kind}({message!r}) from inside the implementation{_where(error)}: "
-            f"that is a failure of this check, not a skip or a pass"
-        ) from None
-    except Exception as error:  # noqa: BLE001 - the implementation's own crash
-        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise CandidateError(f"raised {type(error).__name__}{': ' + text if text else ''}{_where(error)}") from None
 
 
 @dataclass
@@ -74,6 +31,8 @@ class Checker:
     impl_label: str
     feature: str = "forward"
     tolerance_override: Optional[Callable[[str, torch.dtype, str], Optional[Tolerance]]] = None
+    timeout: Optional[float] = None
+    last_record: Optional[CallRecord] = field(default=None, repr=False)
 
     def tolerance(self, dtype: torch.dtype, device: str) -> Tolerance:
         if self.tolerance_override is not None:
@@ -86,10 +45,11 @@ class Checker:
     def per_layer(self) -> bool:
         return self.binding.convention == "by-name"
 
-    def run(self, inputs: RNNInputs) -> CandidateResult:
+    def run(self, inputs: RNNInputs, record_calls: bool = False) -> CandidateResult:
         """Call the candidate on a copy of `inputs` and read its result (no judgement yet)."""
         try:
-            raw = call_candidate(self.binding, inputs.clone())
+            raw, self.last_record = call_candidate(self.binding, inputs, timeout=self.timeout,
+                                                   record_calls=record_calls)
             return interpret_candidate(raw, inputs, self.per_layer)
         except (CandidateError, ConformanceFailure) as problem:
             problem.counterexample = counterexample(inputs)
@@ -100,12 +60,13 @@ class Checker:
         """The whole check: oracles, candidate, comparison; raises `ConformanceFailure` on a mismatch."""
         expected = compute_expected(inputs)
         result = self.run(inputs)
-        self.judge(inputs, result.tensors, expected.torch_nn, expected.reference)
+        self.judge(inputs, result.tensors, expected)
         return result
 
-    def judge(self, inputs: RNNInputs, candidate: dict, torch_nn: dict, reference: dict) -> None:
+    def judge(self, inputs: RNNInputs, candidate: dict, expected: Expected) -> None:
         tolerance = self.tolerance(inputs.dtype, inputs.device.type)
-        errors = measure(candidate, torch_nn, reference, tolerance)
+        errors = measure(candidate, expected, tolerance)
+        reference = expected.reference
         disagreeing = [e for e in errors if e.torch_error > ORACLE_DISAGREEMENT * tolerance.floor * max(1.0, e.magnitude)]
         if disagreeing:
             worst = max(disagreeing, key=lambda e: e.torch_error)
@@ -147,7 +108,7 @@ class Checker:
             for row in range(inputs.recipe.batch):
                 alone = inputs.batch_row(row)
                 expected = compute_expected(alone)
-                self.judge(alone, self.run(alone).tensors, expected.torch_nn, expected.reference)
+                self.judge(alone, self.run(alone).tensors, expected)
         except (ConformanceFailure, CandidateError, OracleDisagreement, Unsupported):
             return False
         return True
@@ -178,7 +139,7 @@ class Checker:
             verdict = "ok" if e.ok else "FAIL"
             lines.append(
                 f"    {e.name:6} {e.error:.3g} (rel {e.relative:.3g}) / {e.vs_torch:.3g}; allowed {e.allowed:.3g} "
-                f"(torch.nn's own error {e.torch_error:.3g}) {verdict}"
+                f"(torch.nn's own error {e.torch_error:.3g}, rounding sensitivity {e.sensitivity:.3g}) {verdict}"
             )
         lines.append("  reproduce:")
         lines.extend("    " + line for line in reproduction(self.impl_label, inputs, self.binding.modes).splitlines())
@@ -186,6 +147,7 @@ class Checker:
             "\n".join(lines),
             details={
                 "tensors": {e.name: {"error": e.error, "relative": e.relative, "torch_error": e.torch_error,
+                                     "sensitivity": e.sensitivity,
                                      "vs_torch": e.vs_torch, "allowed": e.allowed, "ok": e.ok} for e in errors},
                 "divergence": [d.as_dict() for d in divergences],
             },

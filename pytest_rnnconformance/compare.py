@@ -23,6 +23,7 @@ class TensorError:
     error: float  # max |candidate - reference64|
     relative: float  # error / max |reference64|
     torch_error: float  # max |torch.nn - reference64|
+    sensitivity: float  # max |reference64(inputs nudged by one rounding) - reference64|
     vs_torch: float  # max |candidate - torch.nn|
     allowed: float
     magnitude: float
@@ -44,20 +45,23 @@ def _max(t: Tensor) -> float:
     return float(t.max()) if t.numel() else 0.0
 
 
-def measure(candidate: dict, torch_nn: dict, reference: dict, tolerance: Tolerance) -> list[TensorError]:
+def measure(candidate: dict, oracles, tolerance: Tolerance) -> list[TensorError]:
     """Per tensor: the candidate's error, torch.nn's own error, and what the policy allows."""
     errors = []
-    for name, expected in reference.items():
+    torch_nn = oracles.torch_nn
+    for name, expected in oracles.reference.items():
         magnitude = _max(expected.abs())
         torch_error = _max(_abs_diff(torch_nn[name], expected))
+        sensitivity = _max(_abs_diff(oracles.perturbed[name], expected))
         error = _max(_abs_diff(candidate[name], expected))
         errors.append(TensorError(
             name=name,
             error=error,
             relative=error / magnitude if magnitude else error,
             torch_error=torch_error,
+            sensitivity=sensitivity,
             vs_torch=_max(_abs_diff(candidate[name], torch_nn[name])),
-            allowed=tolerance.allowed(torch_error, magnitude),
+            allowed=tolerance.allowed(max(torch_error, sensitivity), magnitude),
             magnitude=magnitude,
         ))
     return errors

@@ -18,7 +18,7 @@ from .support import Support
 
 FEATURES = (
     "forward", "layout", "unbatched", "default_state", "no_bias", "relu", "multilayer", "bidirectional",
-    "proj", "float64", "edge_cases", "continuation", "shape",
+    "proj", "float64", "edge_cases", "continuation", "shape", "purity", "no_delegation",
 )
 
 
@@ -32,6 +32,7 @@ class Feature:
     spec_overrides: dict = field(default_factory=dict)  # fixed spec choices (None: draw per support)
     recipe_overrides: dict = field(default_factory=dict)
     simplest: bool = False  # draw the simplest supported configuration only
+    example_share: float = 1.0  # fraction of --rnn-max-examples this feature needs (at least 3)
 
 
 def _needs(condition: Callable[[Support], bool], key: str, default: str) -> Callable[[Support], Optional[str]]:
@@ -70,6 +71,9 @@ REGISTRY = {f.name: f for f in (
     Feature("edge_cases", "time 1, batch 1, hidden 1, long sequences, saturating inputs"),
     Feature("continuation", "two calls carrying the state equal one; a sample alone equals it in a batch"),
     Feature("shape", "results have exactly torch.nn's shapes"),
+    Feature("purity", "inputs and weights not modified, global torch state unchanged, same result twice",
+            example_share=0.4),
+    Feature("no_delegation", "does not call torch's own recurrent kernels", example_share=0.2),
 )}
 
 
@@ -129,7 +133,7 @@ def feature_case(draw, feature: Feature, support: Support, mode: str) -> tuple:
         hx_none=False,
     )
     recipe_kwargs.update(feature.recipe_overrides)
-    if feature.name in ("float64", "shape"):
+    if feature.name in ("float64", "shape", "purity", "no_delegation"):
         recipe_kwargs["unbatched"] = None if support.unbatched else False
         recipe_kwargs["hx_none"] = None if support.default_state else False
     edge = None

@@ -21,6 +21,7 @@ from .results import named_tensors
 class Expected:
     torch_nn: dict  # name -> tensor, as torch.nn returns it on the candidate's device and dtype
     reference: dict  # name -> float64 CPU tensor
+    perturbed: dict  # name -> float64 CPU tensor: the reference on inputs nudged by one rounding
 
 
 @functools.lru_cache(maxsize=64)
@@ -56,8 +57,29 @@ def reference_result(inputs: RNNInputs):
         return reference_forward(exact.input, exact.hx, exact.params, exact.spec)
 
 
+def perturbed_reference_result(inputs: RNNInputs):
+    """The reference on inputs and weights each nudged by one rounding of the candidate's dtype.
+
+    How far this moves the result measures how sensitive this very input is to rounding: a long,
+    saturated, chaotic sequence amplifies the last bit of every step, and then any correct
+    implementation that rounds differently from torch.nn lands far from it. torch.nn's own error
+    alone would miss that when torch.nn and the reference happen to round alike.
+    """
+    exact = inputs.to(dtype=torch.float64, device="cpu")
+    generator = torch.Generator().manual_seed(inputs.recipe.seed + 1)
+    eps = torch.finfo(inputs.dtype).eps
+
+    def nudge(t: torch.Tensor) -> torch.Tensor:
+        return t * (1 + eps * (2 * torch.rand(t.shape, generator=generator, dtype=torch.float64) - 1))
+
+    nudged = exact.to_fn(nudge)
+    with torch.no_grad():
+        return reference_forward(nudged.input, nudged.hx, nudged.params, nudged.spec)
+
+
 def expected(inputs: RNNInputs) -> Expected:
     return Expected(
         torch_nn=named_tensors(torch_nn_result(inputs), inputs.spec),
         reference=named_tensors(reference_result(inputs), inputs.spec),
+        perturbed=named_tensors(perturbed_reference_result(inputs), inputs.spec),
     )

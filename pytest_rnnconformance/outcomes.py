@@ -6,7 +6,7 @@ unusable). `NotImplementedError` from the implementation is the only way to say 
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 
 class ConformanceFailure(AssertionError):
@@ -24,10 +24,11 @@ class ConformanceFailure(AssertionError):
 class CandidateError(Exception):
     """The implementation raised, hung, crashed or returned something that is not a result."""
 
-    def __init__(self, message: str, *, counterexample: Optional[dict] = None, cause: Any = None) -> None:
+    def __init__(self, message: str, *, counterexample: Optional[dict] = None, fatal: bool = False) -> None:
         super().__init__(message)
         self.counterexample = counterexample
-        self.cause = cause
+        #: A hang or a dead worker: retrying smaller inputs (shrinking) would cost a timeout each.
+        self.fatal = fatal
 
 
 class OracleDisagreement(Exception):

@@ -27,6 +27,18 @@ OPTIONS = (
     ("--rnn-max-examples", "rnn_max_examples", "hypothesis examples per property (default 25)"),
     ("--rnn-report", "rnn_report", "write the JSON report to this path"),
     ("--rnn-require", "rnn_require", "features (comma-separated) that fail, rather than skip, when unsupported"),
+    ("--rnn-timeout", "rnn_timeout", "seconds one call of the implementation may take (default 60)"),
+    ("--rnn-memory-limit", "rnn_memory_limit", "megabytes of address space for the isolated worker (default 6144)"),
+    ("--rnn-expect", "rnn_expect", "TOML file of known gaps (lists fail, error, unsupported), held to strictly"),
+    ("--rnn-benchmark-compare", "rnn_benchmark_compare",
+     "a saved JSON report (or benchmark): fail if a speed ratio regressed by more than --rnn-benchmark-factor"),
+    ("--rnn-benchmark-factor", "rnn_benchmark_factor", "allowed ratio regression for --rnn-benchmark-compare (default 1.25)"),
+)
+#: (option, ini name, help) of the on/off switches.
+FLAGS = (
+    ("--rnn-isolate", "rnn_isolate", "run the implementation in a worker process (crash, hang and tamper safety)"),
+    ("--rnn-allow-builtin", "rnn_allow_builtin", "do not check no_delegation (for code that wraps torch's RNNs on purpose)"),
+    ("--rnn-benchmark", "rnn_benchmark", "time the implementation against torch.nn side by side after the suite"),
 )
 
 
@@ -35,6 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option, ini, help_text in OPTIONS:
         group.addoption(option, dest=ini, default=None, help=help_text)
         parser.addini(ini, help_text, default=None)
+    for option, ini, help_text in FLAGS:
+        group.addoption(option, dest=ini, action="store_true", default=None, help=help_text)
+        parser.addini(ini, help_text, type="bool", default=False)
 
 
 def option(config: pytest.Config, name: str) -> Optional[str]:
@@ -45,6 +60,22 @@ def option(config: pytest.Config, name: str) -> Optional[str]:
     if value in (None, "", []):
         return None
     return str(value).strip()
+
+
+def flag(config: pytest.Config, name: str) -> bool:
+    value = config.getoption(name, default=None)
+    return bool(value) if value is not None else bool(config.getini(name))
+
+
+def _number(config: pytest.Config, name: str, default: float, kind=float) -> float:
+    value = option(config, name)
+    try:
+        number = kind(value) if value is not None else default
+        if number <= 0:
+            raise ValueError
+    except ValueError:
+        raise pytest.UsageError(f"--{name.replace('_', '-')} {value!r}: expected a positive number") from None
+    return number
 
 
 def _split(value: Optional[str]) -> list:
@@ -94,6 +125,11 @@ def _build_run(config: pytest.Config, impl: str):
     from .spec import MODES
     from .features import FEATURES
     from .prober import probe_binding
+    from .calling import install_tamper_watch
+    from .expectations import ExpectationError, load_expectations
+    from .isolation import DEFAULT_MEMORY_MB, RemoteBinding, WorkerClient, WorkerUnavailable
+    from .outcomes import CandidateError
+    from .session import DEFAULT_TIMEOUT
 
     mode = option(config, "rnn_mode")
     if mode is not None and mode not in MODES:
@@ -120,17 +156,40 @@ def _build_run(config: pytest.Config, impl: str):
     unknown = sorted(require - set(FEATURES))
     if unknown:
         raise pytest.UsageError(f"--rnn-require: unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURES)}")
+    timeout = _number(config, "rnn_timeout", DEFAULT_TIMEOUT)
+    watch = install_tamper_watch()  # before any of the implementation's code runs
     try:
-        target = load_target(impl, config.invocation_params.dir)
-        binding = bind(target, impl, mode)
-    except (LoadError, BindingError) as error:
+        if flag(config, "rnn_isolate"):
+            client = WorkerClient(impl, mode, str(config.invocation_params.dir),
+                                  int(_number(config, "rnn_memory_limit", DEFAULT_MEMORY_MB, int)))
+            try:
+                client.start()
+            except CandidateError as error:
+                raise pytest.UsageError(f"--rnn-impl {impl}: {error}") from None
+            binding = RemoteBinding(client, timeout)
+            config.add_cleanup(client.stop)
+        else:
+            target = load_target(impl, config.invocation_params.dir)
+            binding = bind(target, impl, mode)
+    except (LoadError, BindingError, WorkerUnavailable) as error:
         raise pytest.UsageError(str(error)) from None
-    probe_binding(binding, impl)
+    import_tampering = watch.check_and_restore()
+    probe_binding(binding, impl, timeout)
+    expectations = None
+    if option(config, "rnn_expect"):
+        try:
+            expectations = load_expectations(Path(config.invocation_params.dir, option(config, "rnn_expect")), FEATURES)
+        except ExpectationError as error:
+            raise pytest.UsageError(str(error)) from None
     report_path = option(config, "rnn_report")
     log = ResultLog(impl=impl, modes=binding.modes, convention=binding.convention, binding=binding.describe(),
                     path=Path(config.invocation_params.dir, report_path) if report_path else None)
+    if import_tampering:
+        log.extra["tampering"] = [f"at import: replaced {name} (restored)" for name in import_tampering]
     return RunConfig(impl=impl, binding=binding, devices=tuple(devices), dtypes=tuple(dtypes),
-                     max_examples=examples, require=require, log=log)
+                     max_examples=examples, require=require, log=log, timeout=timeout,
+                     allow_builtin=flag(config, "rnn_allow_builtin"), import_tampering=import_tampering,
+                     expectations=expectations)
 
 
 def _single_threaded() -> None:
@@ -196,7 +255,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.user_properties.append((PROPERTY, json.dumps(verdict, default=str)))
         if verdict["status"] in ("fail", "error") and call.excinfo is not None:
             report.longrepr = failure_text(call.excinfo.value)
+        expectations = case.run_config.expectations
+        if expectations is not None:
+            _apply_expectation(report, expectations, case, verdict["status"])
     return report
+
+
+def _apply_expectation(report: pytest.TestReport, expectations, case, status: str) -> None:
+    """An expected gap is an xfail for pytest; a gap that did not happen as declared is a failure."""
+    outcome = expectations.outcome_for(case.feature, case.cell, status)
+    expected = expectations.expected_status(case.feature, case.cell)
+    if outcome == "expected" and status in ("fail", "error"):
+        report.outcome = "skipped"
+        report.wasxfail = f"expected {expected} (--rnn-expect)"
+    elif outcome == "unexpected":
+        report.outcome = "failed"
+        report.longrepr = (f"--rnn-expect declares {case.feature}[{case.cell}] as {expected}, but it was {status}"
+                           + (f"\n{report.longrepr}" if status in ("fail", "error") else
+                              ": remove or update the entry"))
 
 
 class VerdictRecorder:

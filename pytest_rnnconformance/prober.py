@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 from .binding import Binding, probe
-from .check import call_candidate
+from .calling import call_candidate
 from .compare import _abs_diff
 from .oracle import reference_result
 from .results import interpret_candidate, named_tensors
 
 
-def probe_binding(binding: Binding, impl_label: str) -> None:
+def probe_binding(binding: Binding, impl_label: str, timeout: Optional[float] = None) -> None:
     """Settle the layout by trying each on distinct sizes and keeping the one that matches."""
 
     def call(inputs):
-        return call_candidate(binding, inputs.clone())
+        return call_candidate(binding, inputs, timeout=timeout)[0]
 
     def error(inputs, raw) -> tuple:
         try:

@@ -13,15 +13,25 @@ import pytest
 import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
-from .check import Checker, Unsupported, counterexample
+from .calling import Unsupported
+from .check import Checker, counterexample
 from .features import Feature, feature_case
 from .inputs import RNNInputs, make_inputs
 from .oracle import expected as compute_expected
-from .outcomes import ConformanceFailure
+from .outcomes import CandidateError, ConformanceFailure
 from .support import Support
 
 #: After this many NotImplementedErrors and no supported example, the feature is unsupported.
 UNSUPPORTED_AFTER = 5
+
+
+class _StopAtOnce(pytest.skip.Exception):
+    """Carries a fatal error (a hang, a dead worker) out of hypothesis without shrinking it:
+    hypothesis re-raises skips at once, and `run_property` turns it back into the error."""
+
+    def __init__(self, error: CandidateError) -> None:
+        super().__init__("stopped at a fatal error")
+        self.error = error
 
 
 @dataclass
@@ -38,7 +48,7 @@ def run_property(checker: Checker, feature: Feature, support: Support, mode: str
     body = CHECKS.get(feature.name, check_values)
 
     @settings(
-        max_examples=max_examples,
+        max_examples=max(3, round(max_examples * feature.example_share)),
         deadline=None,
         database=None,
         report_multiple_bugs=False,
@@ -51,6 +61,11 @@ def run_property(checker: Checker, feature: Feature, support: Support, mode: str
         inputs = make_inputs(spec, recipe, dtype=dtype, device=device)
         try:
             body(checker, inputs)
+        except CandidateError as error:
+            if error.fatal:
+                error.args = (error.args[0] + "\n  (not shrunk: each retry of a hang or a crash costs as much)",)
+                raise _StopAtOnce(error) from None
+            raise
         except Unsupported as error:
             tally.unsupported += 1
             tally.last_unsupported = str(error)
@@ -61,6 +76,8 @@ def run_property(checker: Checker, feature: Feature, support: Support, mode: str
 
     try:
         prop()
+    except _StopAtOnce as stop:
+        raise stop.error from None
     except ConformanceFailure as failure:
         checker.explain(failure)  # once, on the shrunk example hypothesis re-raises
         raise
@@ -115,7 +132,7 @@ def check_split(checker: Checker, inputs: RNNInputs) -> None:
     joined = dict(second)
     joined["output"] = torch.cat([first["output"], second["output"]], dim=time_dim)
     try:
-        checker.judge(inputs, joined, expected.torch_nn, expected.reference)
+        checker.judge(inputs, joined, expected)
     except ConformanceFailure as failure:
         failure.args = (f"(two calls, split at step {split}, the second starting from the first's returned state)\n"
                         + failure.args[0],)
@@ -127,10 +144,43 @@ def check_row_alone(checker: Checker, inputs: RNNInputs) -> None:
     alone = inputs.batch_row(row)
     expected_alone = compute_expected(alone)
     try:
-        checker.judge(alone, checker.run(alone).tensors, expected_alone.torch_nn, expected_alone.reference)
+        checker.judge(alone, checker.run(alone).tensors, expected_alone)
     except ConformanceFailure as failure:
         failure.args = (f"(batch row {row} run alone, as a batch of one)\n" + failure.args[0],)
         raise
 
 
-CHECKS = {"shape": check_shape, "continuation": check_continuation}
+def check_purity(checker: Checker, inputs: RNNInputs) -> None:
+    """No input or weight modified, no global torch state changed, the same result twice."""
+    first = checker.run(inputs)
+    record = checker.last_record
+    problems = list(record.mutated) + [f"changed the global torch state: {change}" for change in record.state_changes]
+    if problems:
+        raise ConformanceFailure(
+            checker.headline(inputs) + "; ".join(problems) + " (the plugin restored its own copies and state)",
+            details={"violations": problems}, counterexample=counterexample(inputs))
+    second = checker.run(inputs)
+    for name, tensor in first.tensors.items():
+        other = second.tensors[name]
+        if not torch.equal(torch.nan_to_num(tensor), torch.nan_to_num(other)):
+            difference = float((tensor.double() - other.double()).abs().max())
+            raise ConformanceFailure(
+                checker.headline(inputs) + f"gave a different {name} when called twice on the same input "
+                f"(max difference {difference:.3g}): the result must not depend on anything but the inputs",
+                details={"violations": [f"nondeterministic {name}"]}, counterexample=counterexample(inputs))
+
+
+def check_no_delegation(checker: Checker, inputs: RNNInputs) -> None:
+    """The implementation computes the recurrence itself: no torch RNN kernel is reached."""
+    checker.run(inputs, record_calls=True)
+    kernels = checker.last_record.kernels
+    if kernels:
+        raise ConformanceFailure(
+            checker.headline(inputs) + f"calls torch's own recurrent kernel{'s' if len(kernels) > 1 else ''} "
+            f"{', '.join(kernels)}: the recurrence must be computed by the implementation itself "
+            "(--rnn-allow-builtin turns this check off for code that wraps torch on purpose)",
+            diagnosis=["delegation"], details={"kernels": kernels}, counterexample=counterexample(inputs))
+
+
+CHECKS = {"shape": check_shape, "continuation": check_continuation, "purity": check_purity,
+          "no_delegation": check_no_delegation}

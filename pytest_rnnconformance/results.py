@@ -59,6 +59,10 @@ class CandidateResult:
 
 
 def _describe(value: Any) -> str:
+    from .wire import Foreign
+
+    if isinstance(value, Foreign):
+        return value.description
     if isinstance(value, Tensor):
         return f"a tensor of shape {tuple(value.shape)}"
     if isinstance(value, (tuple, list)):

@@ -15,6 +15,7 @@ from .binding import Binding
 from .features import REGISTRY, unsupported_reason
 
 DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_TIMEOUT = 60.0
 HALF_DTYPES = ("float16", "bfloat16")
 
 
@@ -28,6 +29,10 @@ class RunConfig:
     require: frozenset = frozenset()
     log: Any = None
     tolerance_override: Any = None
+    timeout: float = DEFAULT_TIMEOUT
+    allow_builtin: bool = False
+    import_tampering: tuple = ()
+    expectations: Any = None
 
     def cases_for(self, feature_name: str) -> list:
         feature = REGISTRY[feature_name]
@@ -76,9 +81,17 @@ class Case:
             reason = f"{self.dtype} is not among the implementation's dtypes"
         if reason is None and support.devices is not None and self.device not in support.devices:
             reason = f"{self.device} is not among the implementation's devices"
+        if reason is None and self.feature == "no_delegation" and config.allow_builtin:
+            reason = "not checked: --rnn-allow-builtin"
         if reason is not None:
             self.unsupported(reason)
-        checker = Checker(config.binding, config.impl, self.feature, config.tolerance_override)
+        if self.feature == "purity" and config.import_tampering:
+            from .outcomes import CandidateError
+
+            raise CandidateError(f"tampering at import: replaced {', '.join(config.import_tampering)} "
+                                 "(restored); grade untrusted code with --rnn-isolate")
+        checker = Checker(config.binding, config.impl, self.feature, config.tolerance_override,
+                          timeout=config.timeout)
         try:
             run_property(checker, feature, support, self.mode, DTYPES[self.dtype], self.device,
                          config.max_examples)

@@ -3,11 +3,13 @@
 Both the candidate and torch.nn (same device, same dtype) are measured against the reference run
 in float64 on the CPU. A tensor passes when
 
-    error(candidate) <= MULTIPLE * error(torch.nn) + floor(dtype) * max(1, max|expected|)
+    error(candidate) <= MULTIPLE * max(error(torch.nn), sensitivity) + floor(dtype) * max(1, max|expected|)
 
 so float16 on CUDA is judged exactly as fairly as float64 on the CPU: by what the dtype and the
-hardware allow torch.nn itself. The floor keeps a correct implementation that rounds differently
-from failing where torch.nn happens to be (nearly) exact. Calibration: docs/tolerance.md and
+hardware allow torch.nn itself. `sensitivity` is how far the reference moves when its inputs are
+nudged by one rounding of the dtype (an ill-conditioned input amplifies rounding, whoever rounds).
+The floor keeps a correct implementation that rounds differently from failing where torch.nn
+happens to be (nearly) exact. Calibration: docs/tolerance.md and
 ``bench/tolerance_calibration.py``.
 """
 from __future__ import annotations
@@ -33,8 +35,8 @@ class Tolerance:
     multiple: float
     floor: float
 
-    def allowed(self, torch_error: float, magnitude: float) -> float:
-        return self.multiple * torch_error + self.floor * max(1.0, magnitude)
+    def allowed(self, rounding_error: float, magnitude: float) -> float:
+        return self.multiple * rounding_error + self.floor * max(1.0, magnitude)
 
 
 def tolerance_for(dtype: torch.dtype) -> Tolerance:

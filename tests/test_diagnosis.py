@@ -9,7 +9,7 @@ import torch
 
 from pytest_rnnconformance import RNNSpec, make_inputs
 from pytest_rnnconformance.api import binding_for
-from pytest_rnnconformance.check import Checker, Unsupported
+from pytest_rnnconformance.check import Checker
 from pytest_rnnconformance.features import FEATURES, REGISTRY, unsupported_reason
 from pytest_rnnconformance.outcomes import ConformanceFailure, OracleDisagreement
 from pytest_rnnconformance.properties import run_property

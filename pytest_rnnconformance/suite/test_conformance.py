@@ -69,3 +69,13 @@ def test_continuation(rnn_case):
 def test_shape(rnn_case):
     """Every result has exactly torch.nn's shape."""
     rnn_case.run()
+
+
+def test_purity(rnn_case):
+    """Inputs and weights left untouched, global torch state unchanged, the same result twice."""
+    rnn_case.run()
+
+
+def test_no_delegation(rnn_case):
+    """No call into torch's own RNN kernels (nn.LSTM, torch._VF.lstm, the cells, cuDNN...)."""
+    rnn_case.run()

@@ -1,0 +1,197 @@
+"""Guards around every in-process call of an untrusted implementation.
+
+* **Global torch state** (default dtype, grad mode, deterministic algorithms, threads, cuDNN flags,
+  the global RNG) is snapshotted before the call and restored after it, so one implementation's
+  side effects never leak into later checks; what changed is reported (the ``purity`` feature).
+* **Tampering**: the plugin keeps its own references, taken before the implementation is imported,
+  to the functions verdicts depend on (torch's comparison and arithmetic, numpy's allclose, pytest's
+  outcome machinery, this plugin's own judging functions). After every call they are compared by
+  identity; anything replaced is put back and the call is an error. This detects a tamperer in
+  process; only ``--rnn-isolate`` makes tampering impossible (the judging happens elsewhere).
+* **Time**: a per-call limit enforced with SIGALRM, which interrupts Python code; native code that
+  never returns needs ``--rnn-isolate``, where the worker process is killed instead.
+* **Noise**: what the implementation prints or warns is captured, kept short, and only shown when
+  it helps explain an error.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import signal
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+import torch
+
+#: (module, attribute path) pairs whose identity is checked after every call.
+WATCHED = (
+    ("torch", "allclose"), ("torch", "isclose"), ("torch", "equal"), ("torch", "abs"), ("torch", "sub"),
+    ("torch", "max"), ("torch", "amax"), ("torch", "where"), ("torch", "nan_to_num"), ("torch", "zeros_like"),
+    ("torch", "Tensor.__sub__"), ("torch", "Tensor.__eq__"), ("torch", "Tensor.__le__"), ("torch", "Tensor.__gt__"),
+    ("torch", "Tensor.abs"), ("torch", "Tensor.max"), ("torch", "Tensor.amax"), ("torch", "Tensor.to"),
+    ("torch", "Tensor.detach"), ("torch", "Tensor.clone"), ("torch", "Tensor.__float__"),
+    ("torch.testing", "assert_close"),
+    ("numpy", "allclose"), ("numpy", "isclose"), ("numpy.testing", "assert_allclose"),
+    ("pytest", "skip"), ("pytest", "fail"), ("pytest", "xfail"), ("_pytest.runner", "call_and_report"),
+    ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
+    ("pytest_rnnconformance.compare", "measure"), ("pytest_rnnconformance.compare", "_abs_diff"),
+    ("pytest_rnnconformance.check", "Checker.judge"), ("pytest_rnnconformance.check", "Checker.check"),
+    ("pytest_rnnconformance.tolerance", "tolerance_for"), ("pytest_rnnconformance.tolerance", "Tolerance.allowed"),
+    ("pytest_rnnconformance.oracle", "expected"), ("pytest_rnnconformance.oracle", "reference_forward"),
+    ("pytest_rnnconformance.verdicts", "verdict_of"), ("pytest_rnnconformance.report", "ResultLog.record"),
+    ("pytest_rnnconformance.results", "interpret_candidate"),
+)
+
+
+def _resolve(module_name: str, path: str) -> tuple[Any, str, Any]:
+    owner: Any = importlib.import_module(module_name)
+    parts = path.split(".")
+    for part in parts[:-1]:
+        owner = getattr(owner, part)
+    return owner, parts[-1], owner.__dict__.get(parts[-1], getattr(owner, parts[-1]))
+
+
+class TamperWatch:
+    """Identities of the watched functions, taken once; `check_and_restore` after each call."""
+
+    def __init__(self) -> None:
+        self.originals: list = []
+        for module_name, path in WATCHED:
+            try:
+                owner, name, value = _resolve(module_name, path)
+            except (ImportError, AttributeError):
+                continue  # numpy is optional
+            self.originals.append((f"{module_name}.{path}", owner, name, value))
+
+    def check_and_restore(self) -> list:
+        """Names of the watched functions that were replaced (and are now put back)."""
+        replaced = []
+        for label, owner, name, value in self.originals:
+            current = owner.__dict__.get(name, getattr(owner, name, None))
+            if current is not value:
+                replaced.append(label)
+                setattr(owner, name, value)
+        return replaced
+
+
+@dataclass(frozen=True)
+class GlobalState:
+    default_dtype: torch.dtype
+    grad_enabled: bool
+    deterministic: bool
+    threads: int
+    cudnn_enabled: bool
+    cudnn_deterministic: bool
+    cudnn_benchmark: bool
+    rng: torch.Tensor = field(compare=False)
+
+    @classmethod
+    def capture(cls) -> GlobalState:
+        return cls(torch.get_default_dtype(), torch.is_grad_enabled(), torch.are_deterministic_algorithms_enabled(),
+                   torch.get_num_threads(), torch.backends.cudnn.enabled, torch.backends.cudnn.deterministic,
+                   torch.backends.cudnn.benchmark, torch.random.get_rng_state())
+
+    def differences(self, after: GlobalState) -> list:
+        changed = [f"{name} ({getattr(self, name)} -> {getattr(after, name)})"
+                   for name in ("default_dtype", "grad_enabled", "deterministic", "threads", "cudnn_enabled",
+                                "cudnn_deterministic", "cudnn_benchmark")
+                   if getattr(self, name) != getattr(after, name)]
+        if not torch.equal(self.rng, after.rng):
+            changed.append("the global random number generator (it drew random numbers)")
+        return changed
+
+    def restore(self) -> None:
+        torch.set_default_dtype(self.default_dtype)
+        torch.set_grad_enabled(self.grad_enabled)
+        torch.use_deterministic_algorithms(self.deterministic)
+        torch.set_num_threads(self.threads)
+        torch.backends.cudnn.enabled = self.cudnn_enabled
+        torch.backends.cudnn.deterministic = self.cudnn_deterministic
+        torch.backends.cudnn.benchmark = self.cudnn_benchmark
+        torch.random.set_rng_state(self.rng)
+
+
+class CallTimeout(Exception):
+    """The implementation ran past the per-call limit."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: Optional[float]) -> Iterator[None]:
+    """Raise `CallTimeout` in this (main) thread after `seconds`; a no-op elsewhere or when None."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CallTimeout(f"the call took longer than {seconds:g} s (--rnn-timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class BoundedText(io.TextIOBase):
+    """A text sink that keeps the first `limit` characters and counts the rest."""
+
+    def __init__(self, limit: int = 2000) -> None:
+        self.limit, self.kept, self.total, self.lines = limit, [], 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.total += len(text)
+        self.lines += text.count("\n")
+        room = self.limit - sum(len(k) for k in self.kept)
+        if room > 0:
+            self.kept.append(text[:room])
+        return len(text)
+
+    def summary(self) -> str:
+        if not self.total:
+            return ""
+        shown = "".join(self.kept).rstrip()
+        more = "" if self.total <= self.limit else f" ... ({self.total - self.limit} more characters)"
+        return f"it printed {self.lines} line(s): {shown[:300]!r}{more}"
+
+
+@dataclass
+class CallRecord:
+    """What happened around one call, besides its result."""
+
+    state_changes: list = field(default_factory=list)
+    tampered: list = field(default_factory=list)
+    mutated: list = field(default_factory=list)
+    kernels: list = field(default_factory=list)  # torch's recurrent kernels reached (when recorded)
+    output: str = ""
+    warnings: int = 0
+
+
+@contextlib.contextmanager
+def guarded(watch: Optional[TamperWatch], timeout: Optional[float]) -> Iterator[CallRecord]:
+    """Run the body with captured output, a time limit, and global state restored afterwards."""
+    record = CallRecord()
+    before = GlobalState.capture()
+    sink = BoundedText()
+    try:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink), time_limit(timeout):
+            warnings.simplefilter("always")
+            yield record
+    finally:
+        after = GlobalState.capture()
+        record.state_changes = before.differences(after)
+        if record.state_changes:
+            before.restore()
+        if watch is not None:
+            record.tampered = watch.check_and_restore()
+        record.output = sink.summary()
+        record.warnings = len(caught) if "caught" in locals() else 0
+

@@ -1,0 +1,221 @@
+"""Hostile implementations: the run finishes, the verdict is right, the JSON report is written.
+
+One implementation per behaviour of issue 5. Each is a one-layer tanh RNN in the by-name
+convention with one hostile twist, run by the real plugin in a subprocess.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+FAST = ("--rnn-max-examples", "3", "--rnn-dtype", "float64", "-p", "no:cacheprovider")
+
+RNN = """
+import torch
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    {before}
+    h, out = h0, []
+    for step in x:
+        h = torch.tanh(step @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+        out.append(h)
+    {after}
+    return {result}
+"""
+
+
+def hostile(pytester, before: str = "pass", after: str = "pass", result: str = "torch.stack(out), h",
+            header: str = "") -> str:
+    source = header + RNN.format(before=before, after=after, result=result)
+    pytester.makepyfile(impl=textwrap.dedent(source))
+    return "impl.py:rnn_forward"
+
+
+def run(pytester, target: str, *args: str, features: str = "forward or purity or no_delegation"):
+    report = pytester.path / "report.json"
+    result = pytester.runpytest_subprocess("--rnn-impl", target, "--rnn-report", str(report), "-k", features,
+                                           *FAST, *args, timeout=300)
+    assert report.exists(), result.stdout.str()
+    data = json.loads(report.read_text())
+    return result, {name: f["status"] for name, f in data["features"].items()}, data
+
+
+def message(data: dict, feature: str) -> str:
+    return data["features"][feature]["message"]
+
+
+# ----------------------------------------------------------------------------- purity
+def test_modifying_a_weight_in_place_fails_purity_naming_it(pytester):
+    target = hostile(pytester, before="b_hh.mul_(1.0)\n    b_hh.add_(0.5)")
+    _, statuses, data = run(pytester, target)
+    assert statuses["purity"] == "fail"
+    assert "modified `bias_hh_l0` in place" in message(data, "purity")
+    assert statuses["forward"] == "fail"  # it also computes with the modified bias
+
+
+def test_changing_global_torch_state_fails_purity_and_is_restored(pytester):
+    target = hostile(pytester, after="torch.set_default_dtype(torch.float64)\n    torch.set_grad_enabled(False)")
+    _, statuses, data = run(pytester, target, features="purity or shape")
+    assert statuses["purity"] == "fail"
+    assert "default_dtype" in message(data, "purity") and "grad_enabled" in message(data, "purity")
+    assert statuses["shape"] == "pass"  # the state was restored: later checks are unaffected
+
+
+def test_a_result_that_changes_between_calls_fails_purity(pytester):
+    target = hostile(pytester, result="torch.stack(out) + torch.rand(()) * 1e-3, h")
+    _, statuses, data = run(pytester, target, features="purity")
+    assert statuses["purity"] == "fail"
+    text = message(data, "purity")
+    assert "random number generator" in text or "different" in text
+
+
+# ----------------------------------------------------------------------------- delegation
+DELEGATING = """
+import torch
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    rnn = torch.nn.RNN(w_ih.shape[1], w_hh.shape[0]).to(x.dtype)
+    with torch.no_grad():
+        for p, w in zip(rnn.parameters(), (w_ih, w_hh, b_ih, b_hh)):
+            p.copy_(w)
+    out, h = rnn(x, h0.unsqueeze(0))
+    return out, h[0]
+"""
+
+
+def test_calling_nn_rnn_fails_no_delegation_naming_the_call(pytester):
+    pytester.makepyfile(impl=DELEGATING)
+    _, statuses, data = run(pytester, "impl.py:rnn_forward", features="forward or no_delegation")
+    assert statuses["forward"] == "pass"
+    assert statuses["no_delegation"] == "fail"
+    assert "torch.rnn_tanh" in message(data, "no_delegation")
+
+
+def test_allow_builtin_turns_the_check_off(pytester):
+    pytester.makepyfile(impl=DELEGATING)
+    _, statuses, data = run(pytester, "impl.py:rnn_forward", "--rnn-allow-builtin", features="no_delegation")
+    assert statuses["no_delegation"] == "unsupported"
+    assert "--rnn-allow-builtin" in message(data, "no_delegation")
+
+
+# ----------------------------------------------------------------------------- bad results
+@pytest.mark.parametrize("result, expected", [
+    ("torch.stack(out).numpy(), h", "returned a numpy.ndarray for output; expected a torch.Tensor"),
+    ("torch.stack(out).tolist(), h", "returned a list"),
+    ("torch.stack(out)", "expected a tuple (output, h_n)"),
+    ("None", "returned a NoneType; expected a tuple (output, h_n)"),
+    ("(torch.stack(out), None)", "returned None for h_n"),
+    ("torch.stack(out).float(), h", "returned output as torch.float32; the inputs were torch.float64"),
+])
+def test_unusable_results_are_errors_with_one_line(pytester, result, expected):
+    _, statuses, data = run(pytester, hostile(pytester, result=result), features="forward")
+    assert statuses["forward"] == "error"
+    assert expected in message(data, "forward")
+    assert "Traceback" not in message(data, "forward")
+
+
+def test_nan_results_fail(pytester):
+    _, statuses, data = run(pytester, hostile(pytester, result="torch.stack(out) * float('nan'), h"), features="forward")
+    assert statuses["forward"] == "fail"
+    assert "inf" in message(data, "forward")
+
+
+# ----------------------------------------------------------------------------- outcomes raised inside
+@pytest.mark.parametrize("statement, shown", [
+    ("import pytest; pytest.skip('not today')", "pytest.skip"),
+    ("import pytest; pytest.xfail('meh')", "pytest.xfail"),
+    ("import unittest; raise unittest.SkipTest('later')", "SkipTest"),
+    ("raise KeyboardInterrupt", "KeyboardInterrupt"),
+    ("import sys; sys.exit(0)", "SystemExit"),
+])
+def test_skips_and_escapes_from_inside_are_failures_never_skips(pytester, statement, shown):
+    result, statuses, data = run(pytester, hostile(pytester, before=statement), features="forward")
+    assert statuses["forward"] == "error"
+    assert shown in message(data, "forward")
+    assert result.ret == 1
+
+
+# ----------------------------------------------------------------------------- hangs, crashes, memory
+def test_a_hang_is_an_error_and_the_run_goes_on(pytester):
+    target = hostile(pytester, before="while x.shape[0] > 1:\n        pass")  # hangs only for time > 1
+    result, statuses, data = run(pytester, target, "--rnn-timeout", "1", features="forward or edge_cases or shape")
+    assert statuses["edge_cases"] == "error" and "timed out" in message(data, "edge_cases")
+    assert result.ret == 1
+
+
+@pytest.mark.parametrize("statement, shown", [
+    ("import os; os._exit(3)", "exit code 3"),
+    ("import ctypes; ctypes.string_at(0)", "SIGSEGV"),
+    ("torch.empty(1 << 40, dtype=torch.uint8)", ""),
+    ("while True:\n            pass", "timed out"),
+])
+def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, statement, shown):
+    target = hostile(pytester, before=f"if x.shape[0] > 1:\n        {statement}")
+    result, statuses, data = run(pytester, target, "--rnn-isolate", "--rnn-timeout", "5",
+                                 features="forward or shape or purity")
+    assert "error" in statuses.values(), statuses
+    failing = next(f for f, s in statuses.items() if s == "error")
+    assert shown in message(data, failing)
+    assert set(statuses) == {"forward", "shape", "purity"}  # the run completed every feature
+
+
+# ----------------------------------------------------------------------------- tampering
+TAMPERING = """
+import torch, numpy, pytest_rnnconformance.compare as compare
+
+torch.allclose = lambda *a, **k: True
+numpy.allclose = lambda *a, **k: True
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    compare.measure = lambda *a, **k: []
+    torch.testing.assert_close = lambda *a, **k: None
+    return torch.zeros(x.shape[0], x.shape[1], w_hh.shape[0], dtype=x.dtype), h0
+"""
+
+
+def test_tampering_in_process_is_detected_and_cannot_pass(pytester):
+    pytester.makepyfile(impl=TAMPERING)
+    _, statuses, data = run(pytester, "impl.py:rnn_forward", features="forward or purity")
+    assert statuses["forward"] == "error"
+    assert "tampering" in message(data, "forward") and "compare.measure" in message(data, "forward")
+    assert statuses["purity"] == "error" and "at import" in message(data, "purity")
+    assert any("torch.allclose" in entry for entry in data["tampering"])
+
+
+def test_tampering_in_the_isolated_worker_changes_nothing(pytester):
+    pytester.makepyfile(impl=TAMPERING)
+    _, statuses, _ = run(pytester, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
+    assert statuses["forward"] == "fail"  # judged honestly: zeros are wrong
+
+
+# ----------------------------------------------------------------------------- noise and interruption
+def test_a_flood_of_prints_and_warnings_does_not_flood_the_report(pytester):
+    target = hostile(pytester, before="import warnings\n    for i in range(5000):\n        print('noise', i)\n"
+                                      "        warnings.warn('loud')", result="torch.stack(out), h * 2")
+    result, statuses, data = run(pytester, target, features="forward")
+    assert statuses["forward"] == "fail"
+    assert len(message(data, "forward")) < 6000
+    assert len(result.stdout.str()) < 60000
+
+
+def test_a_run_killed_from_outside_keeps_every_verdict_reached(pytester):
+    target = hostile(pytester, before="import time; time.sleep(0.3)")
+    report = pytester.path / "report.json"
+    process = subprocess.Popen([sys.executable, "-m", "pytest", "--rnn-impl", target, "--rnn-report", str(report),
+                                *FAST], cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (report.exists() and len(json.loads(report.read_text())["features"]) >= 2):
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    data = json.loads(report.read_text())
+    assert len(data["features"]) >= 2
+    assert all(f["status"] in ("pass", "unsupported") for f in data["features"].values())
+    assert "score" in data
