@@ -13,10 +13,11 @@ from typing import Any, Optional
 
 import pytest
 
+from .recorder import PROPERTY, RunRecorder
+
 SUITE_DIR = Path(__file__).parent / "suite"
 SUITE_FILE = SUITE_DIR / "test_conformance.py"
 RUN_KEY = pytest.StashKey["Any"]()
-PROPERTY = "rnnconformance"
 
 #: (option, ini name, help); every option has an ini equivalent of the same name.
 OPTIONS = (
@@ -92,7 +93,10 @@ def pytest_configure(config: pytest.Config) -> None:
     run = _build_run(config, impl)
     config.stash[RUN_KEY] = run
     _single_threaded()
-    config.pluginmanager.register(VerdictRecorder(run.log), "rnnconformance-verdicts")
+    config.pluginmanager.register(RunRecorder(run, benchmark=flag(config, "rnn_benchmark"),
+                                              compare_with=option(config, "rnn_benchmark_compare"),
+                                              factor=_number(config, "rnn_benchmark_factor", 1.25)),
+                                  "rnnconformance-recorder")
     if not config.option.file_or_dir:
         config.args = [str(SUITE_DIR)]
 
@@ -273,36 +277,6 @@ def _apply_expectation(report: pytest.TestReport, expectations, case, status: st
         report.longrepr = (f"--rnn-expect declares {case.feature}[{case.cell}] as {expected}, but it was {status}"
                            + (f"\n{report.longrepr}" if status in ("fail", "error") else
                               ": remove or update the entry"))
-
-
-class VerdictRecorder:
-    """Collects verdicts where reports arrive: the only process, or the xdist controller."""
-
-    def __init__(self, log) -> None:
-        self.log = log
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in getattr(report, "user_properties", ()):
-            if name == PROPERTY:
-                verdict = json.loads(value)
-                feature, cell = verdict.pop("feature"), verdict.pop("cell")
-                self.log.record(feature, cell, verdict)
-
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not hasattr(session.config, "workerinput"):
-            self.log.write()
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    run = run_config(config)
-    if run is None or run.log is None or not run.log.cells:
-        return
-    terminalreporter.section("RNN conformance")
-    terminalreporter.write_line(f"{run.impl}: {run.binding.describe()}")
-    for line in run.log.matrix():
-        terminalreporter.write_line(line)
-    if run.log.path is not None:
-        terminalreporter.write_line(f"JSON report: {run.log.path}")
 
 
 # --------------------------------------------------------------------------- fixtures
