@@ -45,6 +45,7 @@ EXPECTED = {
     "batch_mixing.py:lstm_forward": "batch_mixing",
     "low_precision.py:forward": "low_precision",
     "hn_batch_first.py:forward": "hn_batch_first",
+    "packed_padding.py:forward": "packed_padding_run",
 }
 
 

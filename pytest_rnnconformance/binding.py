@@ -188,6 +188,7 @@ class Binding:
 
     def _call_module(self, inputs) -> Any:
         module = self.instantiate(inputs.spec, inputs.params, inputs.dtype, inputs.device)
+        self.last_module = module  # its parameters are what gradients are taken against
         if inputs.hx is None:
             return module(inputs.input)
         return module(inputs.input, inputs.hx)

@@ -93,7 +93,8 @@ def mutations(original: RNNInputs, given: RNNInputs, versions: dict) -> list:
     before, after = named_input_tensors(original), named_input_tensors(given)
     changed = []
     for name, tensor in after.items():
-        same = tensor.shape == before[name].shape and torch.equal(tensor.nan_to_num(), before[name].nan_to_num())
+        same = tensor.shape == before[name].shape and torch.equal(tensor.detach().nan_to_num(),
+                                                                  before[name].detach().nan_to_num())
         if not same:
             changed.append(f"modified {name} in place")
         elif tensor._version != versions[name]:
@@ -141,6 +142,7 @@ def call_candidate(binding, inputs: RNNInputs, *, timeout: Optional[float] = Non
     else:
         record.mutated = mutations(inputs, given, versions)
         record.kernels = recurrent_kernels(names)
+        record.inputs = given
     return raw, record
 
 

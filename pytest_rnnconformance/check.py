@@ -45,12 +45,12 @@ class Checker:
     def per_layer(self) -> bool:
         return self.binding.convention == "by-name"
 
-    def run(self, inputs: RNNInputs, record_calls: bool = False) -> CandidateResult:
+    def run(self, inputs: RNNInputs, record_calls: bool = False, keep_graph: bool = False) -> CandidateResult:
         """Call the candidate on a copy of `inputs` and read its result (no judgement yet)."""
         try:
             raw, self.last_record = call_candidate(self.binding, inputs, timeout=self.timeout,
                                                    record_calls=record_calls)
-            return interpret_candidate(raw, inputs, self.per_layer)
+            return interpret_candidate(raw, inputs, self.per_layer, keep_graph)
         except (CandidateError, ConformanceFailure) as problem:
             problem.counterexample = counterexample(inputs)
             problem.args = (self.headline(inputs) + str(problem),)

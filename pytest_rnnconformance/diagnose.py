@@ -96,6 +96,9 @@ CATALOGUE: list = _gate_order_entries() + [
     Entry("hn_batch_first", Switches(hn_batch_first=True), lambda spec: spec.batch_first,
           lambda spec: ("h_n is laid out batch-first: torch.nn's states are (layers * directions, batch, hidden) "
                         "even with batch_first=True")),
+    Entry("packed_padding_run", Switches(padding_run=True), lambda spec: True,
+          lambda spec: ("the padded steps of a packed batch run through the recurrence: each sequence must stop at "
+                        "its own length (its h_n is its last real step) and a reverse pass must start there")),
     Entry("low_precision", Switches(compute_dtype=torch.bfloat16),
           sentence=lambda spec: "your result matches a computation in bfloat16: compute in the dtype you were given"),
     Entry("low_precision", Switches(compute_dtype=torch.float16),

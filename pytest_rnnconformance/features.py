@@ -18,7 +18,8 @@ from .support import Support
 
 FEATURES = (
     "forward", "layout", "unbatched", "default_state", "no_bias", "relu", "multilayer", "bidirectional",
-    "proj", "float64", "edge_cases", "continuation", "shape", "purity", "no_delegation",
+    "proj", "packed", "backward", "float64", "half", "edge_cases", "continuation", "shape", "purity",
+    "no_delegation",
 )
 
 
@@ -67,7 +68,14 @@ REGISTRY = {f.name: f for f in (
     Feature("proj", "proj_size > 0", modes=("lstm",),
             requires=_needs(lambda s: True in s.proj, "proj", "no projection"),
             spec_overrides=dict(proj=True)),
+    Feature("packed", "PackedSequence input with variable lengths, sorted and unsorted",
+            requires=_needs(lambda s: s.packed, "packed", "no packed sequences"),
+            recipe_overrides=dict(packed=True, min_batch=2)),
+    Feature("backward", "gradients of input, states and every weight",
+            requires=_needs(lambda s: s.differentiable, "backward", "not differentiable"), example_share=0.6),
     Feature("float64", "any supported configuration in float64", only_dtypes=("float64",)),
+    Feature("half", "float16 and bfloat16, judged against torch.nn's own error in the same dtype",
+            only_dtypes=("float16", "bfloat16")),
     Feature("edge_cases", "time 1, batch 1, hidden 1, long sequences, saturating inputs"),
     Feature("continuation", "two calls carrying the state equal one; a sample alone equals it in a batch"),
     Feature("shape", "results have exactly torch.nn's shapes"),
@@ -133,7 +141,7 @@ def feature_case(draw, feature: Feature, support: Support, mode: str) -> tuple:
         hx_none=False,
     )
     recipe_kwargs.update(feature.recipe_overrides)
-    if feature.name in ("float64", "shape", "purity", "no_delegation"):
+    if feature.name in ("float64", "shape", "purity", "no_delegation", "half", "backward"):
         recipe_kwargs["unbatched"] = None if support.unbatched else False
         recipe_kwargs["hx_none"] = None if support.default_state else False
     edge = None

@@ -170,6 +170,7 @@ class CallRecord:
     tampered: list = field(default_factory=list)
     mutated: list = field(default_factory=list)
     kernels: list = field(default_factory=list)  # torch's recurrent kernels reached (when recorded)
+    inputs: Any = None  # the copy of the inputs the implementation was given
     output: str = ""
     warnings: int = 0
 

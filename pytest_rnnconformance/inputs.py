@@ -106,8 +106,11 @@ class RNNInputs:
         return replace(self, input=self.input.narrow(dim, row, 1), hx=hx, recipe=replace(self.recipe, batch=1))
 
     def clone(self) -> RNNInputs:
-        """Independent copies of every tensor, so a call cannot disturb the original."""
-        return self.to_fn(lambda t: t.detach().clone())
+        """Independent copies of every tensor, so a call cannot disturb the original.
+
+        A tensor that requires grad is copied into a new leaf that requires grad too.
+        """
+        return self.to_fn(lambda t: t.detach().clone().requires_grad_(t.requires_grad))
 
     def to_fn(self, fn) -> RNNInputs:
         if isinstance(self.input, PackedSequence):

@@ -193,7 +193,7 @@ def _build_run(config: pytest.Config, impl: str):
     return RunConfig(impl=impl, binding=binding, devices=tuple(devices), dtypes=tuple(dtypes),
                      max_examples=examples, require=require, log=log, timeout=timeout,
                      allow_builtin=flag(config, "rnn_allow_builtin"), import_tampering=import_tampering,
-                     expectations=expectations)
+                     expectations=expectations, dtypes_chosen=bool(_split(option(config, "rnn_dtype"))))
 
 
 def _single_threaded() -> None:

@@ -14,6 +14,9 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
 from .calling import Unsupported
+from .compare import measure
+from .gradients import as_leaves, candidate_gradients, gradcheck_candidate, has_custom_backward, oracle_gradients, \
+    upstream_weights
 from .check import Checker, counterexample
 from .features import Feature, feature_case
 from .inputs import RNNInputs, make_inputs
@@ -182,5 +185,35 @@ def check_no_delegation(checker: Checker, inputs: RNNInputs) -> None:
             diagnosis=["delegation"], details={"kernels": kernels}, counterexample=counterexample(inputs))
 
 
-CHECKS = {"shape": check_shape, "continuation": check_continuation, "purity": check_purity,
+def check_backward(checker: Checker, inputs: RNNInputs) -> None:
+    """Gradients of a randomly weighted loss on every output match torch.nn's and the reference's."""
+    if getattr(checker.binding, "remote", False):
+        raise Unsupported("gradients are not checked with --rnn-isolate (they would have to cross the wire)")
+    weights = upstream_weights(expected_shapes_of(inputs), inputs.recipe.seed)
+    result = checker.run(as_leaves(inputs), keep_graph=True)
+    candidate = candidate_gradients(checker.binding, result.tensors, checker.last_record.inputs, weights)
+    oracles = oracle_gradients(inputs, weights)
+    errors = measure(candidate, oracles, checker.tolerance(inputs.dtype, inputs.device.type))
+    failing = [e for e in errors if not e.ok]
+    if failing:
+        lines = [checker.headline(inputs) + f"{', '.join(e.name for e in failing)} differ from torch.nn's autograd"]
+        lines += [f"    {e.name:20} {e.error:.3g} (rel {e.relative:.3g}) / {e.vs_torch:.3g}; allowed {e.allowed:.3g} "
+                  f"{'ok' if e.ok else 'FAIL'}" for e in errors]
+        raise ConformanceFailure("\n".join(lines), details={"gradients": {e.name: e.error for e in errors}},
+                                 counterexample=counterexample(inputs))
+    if inputs.dtype == torch.float64 and has_custom_backward(result.tensors.values()):
+        try:
+            gradcheck_candidate(checker.binding, inputs)
+        except torch.autograd.gradcheck.GradcheckError as error:
+            raise ConformanceFailure(checker.headline(inputs) + "torch.autograd.gradcheck of the custom backward "
+                                     f"failed: {str(error).splitlines()[0]}", counterexample=counterexample(inputs))
+
+
+def expected_shapes_of(inputs: RNNInputs) -> dict:
+    from .results import expected_shapes
+
+    return {name: torch.empty(shape) for name, shape in expected_shapes(inputs).items()}
+
+
+CHECKS = {"backward": check_backward, "shape": check_shape, "continuation": check_continuation, "purity": check_purity,
           "no_delegation": check_no_delegation}

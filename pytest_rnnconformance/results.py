@@ -70,8 +70,11 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__module__.split('.')[0] + '.' if type(value).__module__ != 'builtins' else ''}{type(value).__name__}"
 
 
-def interpret_candidate(raw: Any, inputs, per_layer: bool) -> CandidateResult:
-    """Check the form of a candidate's result and name its tensors; raise `CandidateError` if unusable."""
+def interpret_candidate(raw: Any, inputs, per_layer: bool, keep_graph: bool = False) -> CandidateResult:
+    """Check the form of a candidate's result and name its tensors; raise `CandidateError` if unusable.
+
+    The tensors come back detached, unless `keep_graph` (the ``backward`` feature differentiates them).
+    """
     spec = inputs.spec
     expected = expected_shapes(inputs)
     hidden_form = "(h_n, c_n)" if spec.mode == "lstm" else "h_n"
@@ -99,6 +102,7 @@ def interpret_candidate(raw: Any, inputs, per_layer: bool) -> CandidateResult:
     result = CandidateResult({})
     for name, value in tensors.items():
         value = _check_tensor(name, value, inputs)
+        value = value if keep_graph else value.detach()
         shape = tuple(expected[name])
         if tuple(value.shape) != shape:
             if per_layer and name != "output" and tuple(value.shape) == shape[1:] and shape[0] == 1:
@@ -131,7 +135,7 @@ def _check_tensor(name: str, value: Any, inputs) -> Tensor:
         raise CandidateError(f"returned {name} as {value.dtype}; the inputs were {inputs.dtype}")
     if value.device != inputs.device:
         raise CandidateError(f"returned {name} on {value.device}; the inputs were on {inputs.device}")
-    return value.detach()
+    return value
 
 
 def _stack_directions(per_direction: list) -> Any:

@@ -33,6 +33,7 @@ class RunConfig:
     allow_builtin: bool = False
     import_tampering: tuple = ()
     expectations: Any = None
+    dtypes_chosen: bool = False  # --rnn-dtype was given
 
     def cases_for(self, feature_name: str) -> list:
         feature = REGISTRY[feature_name]
@@ -48,6 +49,8 @@ class RunConfig:
     def dtypes_for(self, feature_name: str) -> list:
         feature = REGISTRY[feature_name]
         if feature.only_dtypes is not None:
+            if feature_name == "half" and not self.dtypes_chosen:
+                return list(feature.only_dtypes)  # the half feature always asks, unless told otherwise
             return [d for d in feature.only_dtypes if d in self.dtypes]
         return [d for d in self.dtypes if d not in HALF_DTYPES]
 

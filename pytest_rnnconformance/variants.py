@@ -42,6 +42,7 @@ class Switches:
     hn_batch_first: bool = False  # h_n (and c_n) as (batch, layers * directions, ·)
     batch_first_by_reshape: bool = False  # (batch, time) turned into (time, batch) by reshape
     compute_dtype: Optional[torch.dtype] = None  # computes in a lower precision, casts back
+    padding_run: bool = False  # packed input unpacked and run over the padding, lengths ignored
 
 
 def permute_gates(weight: Tensor, order: tuple, gates: int) -> Tensor:
@@ -146,6 +147,7 @@ def variant_forward(inputs, switches: Switches):
     lengths = None
     if isinstance(exact.input, PackedSequence):
         x, lengths = unpack(exact.input)
+        lengths = None if switches.padding_run else lengths
         batched = True
     else:
         batched = exact.input.dim() == 3

@@ -51,8 +51,23 @@ def test_proj(rnn_case):
     rnn_case.run()
 
 
+def test_packed(rnn_case):
+    """PackedSequence input with variable lengths, sorted and unsorted (enforce_sorted=False)."""
+    rnn_case.run()
+
+
+def test_backward(rnn_case):
+    """Gradients of a weighted loss on every output, for input, h0, c0 and every weight."""
+    rnn_case.run()
+
+
 def test_float64(rnn_case):
     """Any supported configuration in float64."""
+    rnn_case.run()
+
+
+def test_half(rnn_case):
+    """float16 and bfloat16, judged against torch.nn's own error in the same dtype."""
     rnn_case.run()
 
 

@@ -1,0 +1,87 @@
+"""The kernel author's features: packed sequences, gradients, half precision, expectations, speed."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FAST = ("--rnn-max-examples", "6", "-p", "no:cacheprovider")
+
+
+def test_running_the_padding_through_the_recurrence_fails_packed(run_suite):
+    run = run_suite("examples/mutants/packed_padding.py:forward", *FAST, "-k", "packed or forward")
+    assert run.status("forward") == "pass"
+    assert run.status("packed") == "fail"
+    assert run.report["features"]["packed"]["diagnosis"][0] == "packed_padding_run"
+
+
+def test_a_module_that_cannot_take_packed_input_errors(run_suite):
+    run = run_suite("examples/module_gru.py:MyGRU", *FAST, "-k", "packed")
+    assert run.status("packed") == "error"  # MyGRU does not take PackedSequence: a crash, reported as such
+    assert "PackedSequence" in run.report["features"]["packed"]["message"] or "dim" in run.report["features"]["packed"]["message"]
+
+
+def test_custom_backward_is_checked_and_passes(run_suite):
+    run = run_suite("examples/custom_backward_rnn.py:rnn_forward", *FAST, "-k", "backward or forward")
+    assert run.status("backward") == "pass" and run.status("forward") == "pass"
+
+
+def test_a_wrong_custom_backward_fails_backward_only(run_suite, pytester):
+    source = (REPO / "examples" / "custom_backward_rnn.py").read_text()
+    wrong = source.replace("grad_pre.T @ h", "1.1 * (grad_pre.T @ h)")
+    assert wrong != source
+    target = pytester.makepyfile(wrong_backward=wrong)
+    run = run_suite(f"{target}:rnn_forward", *FAST, "-k", "backward or forward")
+    assert run.status("forward") == "pass"
+    assert run.status("backward") == "fail"
+    assert "grad `weight_hh_l0`" in run.report["features"]["backward"]["message"]
+
+
+def test_a_detached_result_is_unsupported_for_backward(run_suite, pytester):
+    source = (REPO / "examples" / "rnn_forward.py").read_text()
+    target = pytester.makepyfile(detached=source.replace("return torch.stack(outputs, dim=1), h",
+                                                         "return torch.stack(outputs, dim=1).detach(), h.detach()"))
+    run = run_suite(f"{target}:rnn_forward", *FAST, "-k", "backward")
+    assert run.status("backward") == "unsupported"
+    assert "not differentiable" in run.report["features"]["backward"]["message"]
+
+
+def test_half_precision_is_judged_against_torch_in_the_same_dtype(run_suite):
+    run = run_suite("reference", *FAST, "-k", "half")
+    cells = run.report["features"]["half"]["cells"]
+    assert {"lstm-cpu-float16", "gru-cpu-bfloat16"} <= set(cells)
+    assert run.status("half") == "pass"
+
+
+def test_low_precision_code_fails_float64(run_suite):
+    run = run_suite("examples/mutants/low_precision.py:forward", *FAST, "-k", "float64")
+    assert run.status("float64") == "fail"
+    assert run.report["features"]["float64"]["diagnosis"][0] == "low_precision"
+
+
+def test_expectations_turn_known_gaps_green_and_closed_gaps_red(run_suite, pytester):
+    expect = pytester.path / "expect.toml"
+    expect.write_text('fail = ["forward"]\nunsupported = ["multilayer"]\nerror = ["layout[cuda-float32]"]\n')
+    run = run_suite("examples/wrong/lstm_gate_order.py:lstm_forward", *FAST, "--rnn-expect", str(expect),
+                    "-k", "forward or multilayer")
+    assert run.result.ret == 0, run.output
+    assert "layout[cuda-float32]" in run.output and "matched no cell" in run.output
+    expect.write_text('fail = ["forward"]\n')
+    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-expect", str(expect), "-k", "forward")
+    assert run.result.ret == 1
+    assert "declares forward[lstm-cpu-float32] as fail, but it was pass" in run.output
+
+
+def test_benchmark_is_in_the_report_and_a_regression_fails(run_suite, pytester):
+    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark", "-k", "shape",
+                    "--rnn-dtype", "float64")
+    entries = run.report["benchmark"]["lstm"]
+    assert entries and all(e["ratio"] > 0 for e in entries)
+    saved = pytester.path / "saved.json"
+    for entry in entries:
+        entry["ratio"] = entry["ratio"] / 100  # pretend it used to be 100x faster
+    saved.write_text(json.dumps(run.report))
+    regressed = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark-compare", str(saved),
+                          "-k", "shape", "--rnn-dtype", "float64")
+    assert regressed.result.ret == 1
+    assert "REGRESSION" in regressed.output
