@@ -96,7 +96,7 @@ class Binding:
         """'by-name: one layer, one direction, batch-first, tanh' — what the report shows."""
         s = self.support
         parts = []
-        if self.convention in ("by-name",):
+        if self.convention == "by-name":
             parts.append("one layer" if s.max_layers == 1 else "any layers")
         else:
             parts.append("any layers" if s.max_layers is None else f"up to {s.max_layers} layers")

@@ -43,6 +43,12 @@ FLAGS = (
 )
 
 
+def pytest_addhooks(pluginmanager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rnnconformance", "RNN / LSTM / GRU conformance suite")
     for option, ini, help_text in OPTIONS:
@@ -174,7 +180,11 @@ def _build_run(config: pytest.Config, impl: str):
             config.add_cleanup(client.stop)
         else:
             target = load_target(impl, config.invocation_params.dir)
-            binding = bind(target, impl, mode)
+            adapted = config.hook.pytest_rnnconformance_adapt(obj=target, name=impl, mode=mode)
+            binding = bind(adapted if adapted is not None else target, impl, mode)
+            if adapted is not None:
+                binding.convention = "adapter"
+                binding.notes.append("adapted by a pytest_rnnconformance_adapt hook")
     except (LoadError, BindingError, WorkerUnavailable) as error:
         raise pytest.UsageError(str(error)) from None
     import_tampering = watch.check_and_restore()
@@ -190,7 +200,11 @@ def _build_run(config: pytest.Config, impl: str):
                     path=Path(config.invocation_params.dir, report_path) if report_path else None)
     if import_tampering:
         log.extra["tampering"] = [f"at import: replaced {name} (restored)" for name in import_tampering]
+    def tolerance_override(feature, dtype, device):
+        return config.hook.pytest_rnnconformance_tolerance(feature=feature, dtype=dtype, device=device)
+
     return RunConfig(impl=impl, binding=binding, devices=tuple(devices), dtypes=tuple(dtypes),
+                     tolerance_override=tolerance_override,
                      max_examples=examples, require=require, log=log, timeout=timeout,
                      allow_builtin=flag(config, "rnn_allow_builtin"), import_tampering=import_tampering,
                      expectations=expectations, dtypes_chosen=bool(_split(option(config, "rnn_dtype"))))

@@ -42,6 +42,7 @@ class RunRecorder:
         if self.benchmark and session.exitstatus in (0, 1):
             self._benchmark(session)
         self.run.log.write()
+        session.config.hook.pytest_rnnconformance_report(report=self.run.log.to_json(), config=session.config)
 
     def _benchmark(self, session: pytest.Session) -> None:
         from .benchmark import BenchmarkError, compare, format_table, load_saved, missing_entries, run_benchmark

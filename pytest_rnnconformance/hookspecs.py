@@ -1,0 +1,27 @@
+"""Extension hooks (pluggy), registered through ``pytest_addhooks``; implement them in a conftest.py
+or a plugin. Each has an example in ``examples/hooks/conftest.py``.
+"""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_rnnconformance_adapt(obj, name, mode):
+    """Turn an object the binder does not know (a JAX function, an ONNX model, a numpy class) into a
+    function of the canonical convention, ``forward(input, hx, params, spec)``, or return None.
+
+    `obj` is what ``--rnn-impl`` named, `name` its ``--rnn-impl`` text, `mode` the ``--rnn-mode``
+    (or None). The returned function may carry an ``@implements(...)`` declaration.
+    """
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_rnnconformance_tolerance(feature, dtype, device):
+    """Override the tolerance policy for one feature, dtype (a ``torch.dtype``) and device
+    (``"cpu"``/``"cuda"``): return a ``pytest_rnnconformance.tolerance.Tolerance``, or None to keep it."""
+
+
+@pytest.hookspec
+def pytest_rnnconformance_report(report, config):
+    """Receive the final JSON report (a dict, DESIGN.md's schema) at the end of the run."""
