@@ -107,7 +107,7 @@ def supported_specs(draw, support: Support, mode: str, *, simplest: bool = False
     def choose(pinned, allowed: frozenset, preferred):
         if pinned is not None:
             return st.just(pinned)
-        options = sorted(allowed, key=lambda v: v != preferred)
+        options = tuple(sorted(allowed, key=lambda v: v != preferred))
         return st.just(options[0]) if simplest or len(options) == 1 else st.sampled_from(options)
 
     max_layers = min(support.layer_limit(), 3)
@@ -161,6 +161,17 @@ def feature_case(draw, feature: Feature, support: Support, mode: str) -> tuple:
         recipe_kwargs.update(min_time=2, min_batch=2)
         if 1 in support.directions:
             spec_kwargs.update(bidirectional=False)
-    spec = draw(supported_specs(support, mode, simplest=feature.simplest, **spec_kwargs))
-    recipe = draw(recipes(**recipe_kwargs))
+    spec = draw(_strategy(supported_specs, support, mode, simplest=feature.simplest, **spec_kwargs))
+    recipe = draw(_strategy(recipes, **recipe_kwargs))
     return spec, recipe
+
+
+_STRATEGIES: dict = {}
+
+
+def _strategy(factory, *args, **kwargs):
+    """Build each distinct strategy once: hypothesis validates a new strategy object on every draw."""
+    key = (factory, args, tuple(sorted(kwargs.items())))
+    if key not in _STRATEGIES:
+        _STRATEGIES[key] = factory(*args, **kwargs)
+    return _STRATEGIES[key]

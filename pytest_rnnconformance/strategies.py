@@ -32,7 +32,7 @@ def _flag(allowed: Optional[bool], default: bool) -> st.SearchStrategy[bool]:
     """True/False if `allowed` is None (shrinking to `default`), else just `allowed`."""
     if allowed is not None:
         return st.just(bool(allowed))
-    return st.sampled_from([default, not default])
+    return st.sampled_from((default, not default))  # a tuple: hypothesis caches the strategy
 
 
 @st.composite
