@@ -38,6 +38,8 @@ class MyGRU(nn.Module):
         return (1 - z) * n + z * h
 
     def forward(self, input, hx=None):
+        if not isinstance(input, torch.Tensor):
+            raise NotImplementedError("packed sequences")
         unbatched = input.dim() == 2
         x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
         if hx is None:

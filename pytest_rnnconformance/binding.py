@@ -187,7 +187,12 @@ class Binding:
         return tuple(chosen)
 
     def _call_module(self, inputs) -> Any:
-        module = self.instantiate(inputs.spec, inputs.params, inputs.dtype, inputs.device)
+        import torch
+
+        # Construction initialises weights from the global RNG; they are overwritten at once, and
+        # only the forward pass is the implementation's to answer for.
+        with torch.random.fork_rng(devices=[]):
+            module = self.instantiate(inputs.spec, inputs.params, inputs.dtype, inputs.device)
         self.last_module = module  # its parameters are what gradients are taken against
         if inputs.hx is None:
             return module(inputs.input)

@@ -34,6 +34,7 @@ OPTIONS = (
     ("--rnn-benchmark-compare", "rnn_benchmark_compare",
      "a saved JSON report (or benchmark): fail if a speed ratio regressed by more than --rnn-benchmark-factor"),
     ("--rnn-benchmark-factor", "rnn_benchmark_factor", "allowed ratio regression for --rnn-benchmark-compare (default 1.25)"),
+    ("--rnn-benchmark-sizes", "rnn_benchmark_sizes", "default, or quick (tiny sizes, for smoke tests of the benchmark itself)"),
 )
 #: (option, ini name, help) of the on/off switches.
 FLAGS = (
@@ -101,7 +102,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _single_threaded()
     config.pluginmanager.register(RunRecorder(run, benchmark=flag(config, "rnn_benchmark"),
                                               compare_with=option(config, "rnn_benchmark_compare"),
-                                              factor=_number(config, "rnn_benchmark_factor", 1.25)),
+                                              factor=_number(config, "rnn_benchmark_factor", 1.25),
+                                              quick=option(config, "rnn_benchmark_sizes") == "quick"),
                                   "rnnconformance-recorder")
     if not config.option.file_or_dir:
         config.args = [str(SUITE_DIR)]

@@ -16,11 +16,12 @@ PROPERTY = "rnnconformance"
 
 class RunRecorder:
     def __init__(self, run, *, benchmark: bool = False, compare_with: Optional[str] = None,
-                 factor: float = 1.25) -> None:
+                 factor: float = 1.25, quick: bool = False) -> None:
         self.run = run
         self.benchmark = benchmark or compare_with is not None
         self.compare_with = compare_with
         self.factor = factor
+        self.quick = quick
         self.lines: list = []  # extra lines for the terminal summary
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -47,8 +48,7 @@ class RunRecorder:
     def _benchmark(self, session: pytest.Session) -> None:
         from .benchmark import BenchmarkError, compare, format_table, load_saved, missing_entries, run_benchmark
 
-        dtypes = [d for d in self.run.dtypes]
-        results = run_benchmark(self.run.binding, self.run.devices, dtypes)
+        results = run_benchmark(self.run.binding, self.run.devices, self.run.dtypes, quick=self.quick)
         self.run.log.extra["benchmark"] = results
         self.lines += ["speed against torch.nn (ratio = implementation / torch.nn, medians):", *format_table(results)]
         if self.compare_with is None:

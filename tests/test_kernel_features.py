@@ -16,9 +16,9 @@ def test_running_the_padding_through_the_recurrence_fails_packed(run_suite):
 
 
 def test_a_module_that_cannot_take_packed_input_errors(run_suite):
-    run = run_suite("examples/module_gru.py:MyGRU", *FAST, "-k", "packed")
-    assert run.status("packed") == "error"  # MyGRU does not take PackedSequence: a crash, reported as such
-    assert "PackedSequence" in run.report["features"]["packed"]["message"] or "dim" in run.report["features"]["packed"]["message"]
+    run = run_suite("examples/wrong/module_shape_hn.py:SqueezedRNN", *FAST, "-k", "packed", "--rnn-dtype", "float64")
+    assert run.status("packed") == "error"  # it does not take a PackedSequence: a crash, reported as such
+    assert "raised " in run.report["features"]["packed"]["message"]
 
 
 def test_custom_backward_is_checked_and_passes(run_suite):
@@ -54,7 +54,7 @@ def test_half_precision_is_judged_against_torch_in_the_same_dtype(run_suite):
 
 
 def test_low_precision_code_fails_float64(run_suite):
-    run = run_suite("examples/mutants/low_precision.py:forward", *FAST, "-k", "float64")
+    run = run_suite("examples/mutants/low_precision.py:forward", *FAST, "-k", "float64", "--rnn-mode", "gru")
     assert run.status("float64") == "fail"
     assert run.report["features"]["float64"]["diagnosis"][0] == "low_precision"
 
@@ -63,18 +63,19 @@ def test_expectations_turn_known_gaps_green_and_closed_gaps_red(run_suite, pytes
     expect = pytester.path / "expect.toml"
     expect.write_text('fail = ["forward"]\nunsupported = ["multilayer"]\nerror = ["layout[cuda-float32]"]\n')
     run = run_suite("examples/wrong/lstm_gate_order.py:lstm_forward", *FAST, "--rnn-expect", str(expect),
-                    "-k", "forward or multilayer")
+                    "-k", "forward or multilayer", "--rnn-dtype", "float64")
     assert run.result.ret == 0, run.output
     assert "layout[cuda-float32]" in run.output and "matched no cell" in run.output
     expect.write_text('fail = ["forward"]\n')
-    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-expect", str(expect), "-k", "forward")
+    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-expect", str(expect), "-k", "forward",
+                    "--rnn-dtype", "float64")
     assert run.result.ret == 1
-    assert "declares forward[lstm-cpu-float32] as fail, but it was pass" in run.output
+    assert "declares forward[lstm-cpu-float64] as fail, but it was pass" in run.output
 
 
 def test_benchmark_is_in_the_report_and_a_regression_fails(run_suite, pytester):
     run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark", "-k", "shape",
-                    "--rnn-dtype", "float64")
+                    "--rnn-dtype", "float64", "--rnn-benchmark-sizes", "quick")
     entries = run.report["benchmark"]["lstm"]
     assert entries and all(e["ratio"] > 0 for e in entries)
     saved = pytester.path / "saved.json"
@@ -82,6 +83,6 @@ def test_benchmark_is_in_the_report_and_a_regression_fails(run_suite, pytester):
         entry["ratio"] = entry["ratio"] / 100  # pretend it used to be 100x faster
     saved.write_text(json.dumps(run.report))
     regressed = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark-compare", str(saved),
-                          "-k", "shape", "--rnn-dtype", "float64")
+                          "-k", "shape", "--rnn-dtype", "float64", "--rnn-benchmark-sizes", "quick")
     assert regressed.result.ret == 1
     assert "REGRESSION" in regressed.output

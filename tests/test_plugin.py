@@ -95,7 +95,8 @@ def test_ini_settings_are_equivalent_to_options(pytester):
 
 def test_required_unsupported_feature_fails(pytester):
     pytester.makepyfile(impl=GOOD_RNN)
-    result = pytester.runpytest_subprocess("--rnn-impl", "impl.py:rnn_forward", "--rnn-require", "multilayer", *FAST)
+    result = pytester.runpytest_subprocess("--rnn-impl", "impl.py:rnn_forward", "--rnn-require", "multilayer", *FAST,
+                                           "-k", "multilayer")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*multilayer is required (--rnn-require) but unsupported*"])
 
@@ -122,7 +123,7 @@ def test_two_files_of_the_same_name_do_not_collide(pytester):
 def test_junitxml_and_xdist_give_the_same_verdicts(pytester):
     pytester.makepyfile(impl=GOOD_RNN.replace("h @ w_hh.T + b_hh", "h @ w_hh.T"))  # wrong: no b_hh
     args = ("--rnn-impl", "impl.py:rnn_forward", *FAST, "-p", "no:cacheprovider", "-p", "no:randomly",
-            "--hypothesis-profile", "ci")
+            "--hypothesis-profile", "ci", "-k", "forward or edge_cases or shape")
     serial = pytester.runpytest_subprocess(*args, "--rnn-report", "serial.json", "--junitxml", "junit.xml")
     parallel = pytester.runpytest_subprocess(*args, "--rnn-report", "parallel.json", "-n", "2")
     assert serial.ret == parallel.ret == 1
