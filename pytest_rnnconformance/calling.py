@@ -114,8 +114,11 @@ def call_candidate(binding, inputs: RNNInputs, *, timeout: Optional[float] = Non
     versions = {} if remote else tensor_versions(given)
     names: set = set()
     record = CallRecord()
+    on_cuda = inputs.device.type == "cuda"
     try:
         with guarded(TAMPER_WATCH, None if remote else timeout) as record:
+            if on_cuda and not remote:
+                torch.cuda.synchronize()  # an earlier asynchronous error surfaces here, not in this call
             if remote:
                 binding.record_calls = record_calls
                 raw = binding.call(given)
@@ -123,6 +126,8 @@ def call_candidate(binding, inputs: RNNInputs, *, timeout: Optional[float] = Non
                 raw, names = recorded_calls(lambda: binding.call(given))
             else:
                 raw = binding.call(given)
+            if on_cuda and not remote:
+                torch.cuda.synchronize()  # this call's asynchronous errors surface in this check
     except Unsupported:
         raise
     except CandidateError:

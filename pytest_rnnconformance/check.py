@@ -1,7 +1,9 @@
 """One check: run the candidate on one input, compare with both oracles, explain any failure."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Optional
 
 import torch
@@ -32,6 +34,7 @@ class Checker:
     feature: str = "forward"
     tolerance_override: Optional[Callable[[str, torch.dtype, str], Optional[Tolerance]]] = None
     timeout: Optional[float] = None
+    inflight_path: Optional[Path] = None  # where the repro of a CUDA call is written before it runs
     last_record: Optional[CallRecord] = field(default=None, repr=False)
 
     def tolerance(self, dtype: torch.dtype, device: str) -> Tolerance:
@@ -47,6 +50,10 @@ class Checker:
 
     def run(self, inputs: RNNInputs, record_calls: bool = False, keep_graph: bool = False) -> CandidateResult:
         """Call the candidate on a copy of `inputs` and read its result (no judgement yet)."""
+        if self.inflight_path is not None and inputs.device.type == "cuda":
+            # A device-side assert can take the whole process down: write the repro first.
+            self.inflight_path.write_text(json.dumps({"feature": self.feature, **counterexample(inputs),
+                                                      "reproduce": reproduction(self.impl_label, inputs)}))
         try:
             raw, self.last_record = call_candidate(self.binding, inputs, timeout=self.timeout,
                                                    record_calls=record_calls)

@@ -209,7 +209,15 @@ def _build_run(config: pytest.Config, impl: str):
                      tolerance_override=tolerance_override,
                      max_examples=examples, require=require, log=log, timeout=timeout,
                      allow_builtin=flag(config, "rnn_allow_builtin"), import_tampering=import_tampering,
-                     expectations=expectations, dtypes_chosen=bool(_split(option(config, "rnn_dtype"))))
+                     expectations=expectations, dtypes_chosen=bool(_split(option(config, "rnn_dtype"))),
+                     inflight_path=_inflight_path(config, report_path) if "cuda" in devices else None)
+
+
+def _inflight_path(config: pytest.Config, report_path: Optional[str]) -> Path:
+    """Beside the JSON report (or in the invocation directory): the repro of the CUDA call in progress."""
+    if report_path:
+        return Path(config.invocation_params.dir, report_path + ".inflight.json")
+    return Path(config.invocation_params.dir, ".rnnconformance-inflight.json")
 
 
 def _single_threaded() -> None:

@@ -19,7 +19,7 @@ from .gradients import as_leaves, candidate_gradients, gradcheck_candidate, has_
     upstream_weights
 from .check import Checker, counterexample
 from .features import Feature, feature_case
-from .inputs import RNNInputs, make_inputs
+from .inputs import RNNInputs, make_inputs, map_hidden
 from .oracle import expected as compute_expected
 from .outcomes import CandidateError, ConformanceFailure
 from .support import Support
@@ -123,6 +123,7 @@ def check_continuation(checker: Checker, inputs: RNNInputs) -> None:
     if not inputs.spec.bidirectional:
         check_split(checker, inputs)
     check_row_alone(checker, inputs)
+    check_layers_stack(checker, inputs)
 
 
 def check_split(checker: Checker, inputs: RNNInputs) -> None:
@@ -151,6 +152,34 @@ def check_row_alone(checker: Checker, inputs: RNNInputs) -> None:
     except ConformanceFailure as failure:
         failure.args = (f"(batch row {row} run alone, as a batch of one)\n" + failure.args[0],)
         raise
+
+
+def check_layers_stack(checker: Checker, inputs: RNNInputs) -> None:
+    """Metamorphic, no oracle needed: a multi-layer run equals one-layer runs stacked by hand,
+    each layer reading the previous layer's output and starting from its own slice of h0."""
+    spec = inputs.spec
+    support = checker.binding.support
+    if spec.num_layers < 2 or inputs.recipe.lengths is not None or inputs.recipe.batch is None:
+        return
+    whole = checker.run(inputs).tensors
+    layer_input, directions = inputs.input, spec.num_directions
+    for layer in range(spec.num_layers):
+        one = spec.replace(num_layers=1, input_size=layer_input.shape[-1])
+        rows = slice(layer * directions, (layer + 1) * directions)
+        hx = map_hidden(lambda t: t[rows], inputs.hx)
+        params = {name.replace(f"_l{layer}", "_l0"): value for name, value in inputs.params.items()
+                  if f"_l{layer}" in name and name.split("_l")[-1].split("_")[0] == str(layer)}
+        piece = replace(inputs, spec=one, input=layer_input, hx=hx, params=params)
+        layer_input = checker.run(piece).tensors["output"]
+    tolerance = checker.tolerance(inputs.dtype, inputs.device.type)
+    difference = float((layer_input.double() - whole["output"].double()).abs().max())
+    allowed = tolerance.allowed(0.0, float(whole["output"].abs().max())) * spec.num_layers
+    if difference > allowed and support.max_layers != 1:
+        raise ConformanceFailure(
+            checker.headline(inputs) + f"one call with {spec.num_layers} layers differs from the same layers run one "
+            f"at a time (max difference {difference:.3g}, allowed {allowed:.3g}): the layers do not stack "
+            "(each layer must read the previous layer's whole output, both directions, and start from its own "
+            "rows of h0)", counterexample=counterexample(inputs), details={"stacked_difference": difference})
 
 
 def check_purity(checker: Checker, inputs: RNNInputs) -> None:

@@ -43,6 +43,9 @@ class RunRecorder:
         if self.benchmark and session.exitstatus in (0, 1):
             self._benchmark(session)
         self.run.log.write()
+        inflight = getattr(self.run, "inflight_path", None)
+        if inflight is not None and inflight.exists():
+            inflight.unlink()  # the run ended on its own: no call is in flight
         session.config.hook.pytest_rnnconformance_report(report=self.run.log.to_json(), config=session.config)
 
     def _benchmark(self, session: pytest.Session) -> None:

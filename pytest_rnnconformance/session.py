@@ -34,6 +34,7 @@ class RunConfig:
     import_tampering: tuple = ()
     expectations: Any = None
     dtypes_chosen: bool = False  # --rnn-dtype was given
+    inflight_path: Any = None  # the repro of the CUDA call in progress (see Checker)
 
     def cases_for(self, feature_name: str) -> list:
         feature = REGISTRY[feature_name]
@@ -94,7 +95,7 @@ class Case:
             raise CandidateError(f"tampering at import: replaced {', '.join(config.import_tampering)} "
                                  "(restored); grade untrusted code with --rnn-isolate")
         checker = Checker(config.binding, config.impl, self.feature, config.tolerance_override,
-                          timeout=config.timeout)
+                          timeout=config.timeout, inflight_path=config.inflight_path)
         try:
             run_property(checker, feature, support, self.mode, DTYPES[self.dtype], self.device,
                          config.max_examples)

@@ -86,3 +86,27 @@ def test_benchmark_is_in_the_report_and_a_regression_fails(run_suite, pytester):
                           "-k", "shape", "--rnn-dtype", "float64", "--rnn-benchmark-sizes", "quick")
     assert regressed.result.ret == 1
     assert "REGRESSION" in regressed.output
+
+
+def test_layers_that_do_not_stack_fail_the_metamorphic_check(tmp_path):
+    """No oracle needed: a multi-layer call must equal its layers run one at a time."""
+    import pytest
+    import torch
+
+    from pytest_rnnconformance import RNNSpec, make_inputs
+    from pytest_rnnconformance.api import binding_for
+    from pytest_rnnconformance.check import Checker
+    from pytest_rnnconformance.outcomes import ConformanceFailure
+    from pytest_rnnconformance.properties import check_layers_stack
+
+    (tmp_path / "odd_stack.py").write_text(
+        "from pytest_rnnconformance.reference import forward as reference\n"
+        "def forward(input, hx, params, spec):\n"
+        "    output, state = reference(input, hx, params, spec)\n"
+        "    return (output * 1.01 if spec.num_layers > 1 else output), state\n")
+    checker = Checker(binding_for(f"{tmp_path / 'odd_stack.py'}:forward"), "odd", "continuation")
+    inputs = make_inputs(RNNSpec("gru", 2, 3, num_layers=2), time=3, batch=2, seed=0, dtype=torch.float64)
+    with pytest.raises(ConformanceFailure, match="do not stack"):
+        check_layers_stack(checker, inputs)
+    honest = Checker(binding_for("reference"), "reference", "continuation")
+    check_layers_stack(honest, inputs)
