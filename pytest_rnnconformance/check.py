@@ -16,7 +16,7 @@ from .oracle import Expected
 from .oracle import expected as compute_expected
 from .diagnose import Explanation, describe, diagnose
 from .guard import CallRecord
-from .outcomes import CandidateError, ConformanceFailure, OracleDisagreement
+from .outcomes import CandidateError, ConformanceFailure, OracleDisagreement, OutOfRange
 from .results import CandidateResult, interpret_candidate
 from .tolerance import Tolerance, tolerance_for
 
@@ -71,6 +71,9 @@ class Checker:
         return result
 
     def judge(self, inputs: RNNInputs, candidate: dict, expected: Expected) -> None:
+        largest = max(float(t.abs().max()) if t.numel() else 0.0 for t in expected.reference.values())
+        if largest > torch.finfo(inputs.dtype).max / 2:
+            raise OutOfRange(f"the exact result reaches {largest:.3g}, beyond what {inputs.dtype} can hold")
         tolerance = self.tolerance(inputs.dtype, inputs.device.type)
         errors = measure(candidate, expected, tolerance)
         reference = expected.reference

@@ -33,3 +33,7 @@ class CandidateError(Exception):
 
 class OracleDisagreement(Exception):
     """torch.nn and the float64 reference disagree beyond rounding: nothing can be judged."""
+
+
+class OutOfRange(Exception):
+    """The exact result does not fit the dtype (a relu RNN overflowing float16): nothing to judge."""

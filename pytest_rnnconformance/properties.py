@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 import torch
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, reject, settings
 
 from .calling import Unsupported
 from .compare import measure
@@ -21,7 +21,7 @@ from .check import Checker, counterexample
 from .features import Feature, feature_case
 from .inputs import RNNInputs, make_inputs, map_hidden
 from .oracle import expected as compute_expected
-from .outcomes import CandidateError, ConformanceFailure
+from .outcomes import CandidateError, ConformanceFailure, OutOfRange
 from .support import Support
 
 #: After this many NotImplementedErrors and no supported example, the feature is unsupported.
@@ -69,6 +69,8 @@ def run_property(checker: Checker, feature: Feature, support: Support, mode: str
                 error.args = (error.args[0] + "\n  (not shrunk: each retry of a hang or a crash costs as much)",)
                 raise _StopAtOnce(error) from None
             raise
+        except OutOfRange:
+            reject()  # this draw overflows the dtype whatever computes it: draw another
         except Unsupported as error:
             tally.unsupported += 1
             tally.last_unsupported = str(error)

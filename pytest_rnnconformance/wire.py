@@ -48,7 +48,7 @@ def encode(value: Any) -> Any:
         tensor = value.detach()
         return {"__tensor__": str(tensor.dtype).replace("torch.", ""), "shape": list(tensor.shape),
                 "device": str(tensor.device),
-                "data": tensor.cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()}
+                "data": bytes(tensor.cpu().contiguous().reshape(-1).view(torch.uint8).tolist())}
     if isinstance(value, PackedSequence):
         return {"__packed__": [encode(v) for v in value]}
     if isinstance(value, (RNNSpec, InputRecipe)):
