@@ -1,8 +1,97 @@
-"""The `rnnconformance` command."""
+"""The ``rnnconformance`` command: grade a class, merge graded shards.
+
+    rnnconformance grade SUBMISSIONS... --entry lstm_forward [--mode lstm] [--rubric rubric.toml] --out DIR
+                         [--jobs N] [--resume] [--shard i/n] [--timeout SECONDS]
+    rnnconformance merge DIR1 DIR2 ... --out DIR
+
+See docs/grading.md. Exit status: 0 graded (whatever the students scored), 2 a usage error
+(bad rubric, missing submission, incompatible folders), 130 interrupted (what was graded is kept).
+"""
+from __future__ import annotations
+
 import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Optional
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="rnnconformance")
-    parser.parse_args(argv)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rnnconformance", description="Grade RNN/LSTM/GRU submissions with "
+                                     "the pytest-rnnconformance suite.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser("grade", help="grade submissions (.py files or folders)")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a .py file or a folder, one a student")
+    grade.add_argument("--entry", required=True, help="name of the function or class to test (e.g. lstm_forward)")
+    grade.add_argument("--mode", choices=("rnn", "lstm", "gru"), help="the cell, where the plugin cannot infer it")
+    grade.add_argument("--rubric", type=Path, help="rubric TOML (default: one point per supported feature)")
+    grade.add_argument("--out", type=Path, required=True, help="output folder")
+    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    grade.add_argument("--resume", action="store_true", help="skip submissions already graded in --out")
+    grade.add_argument("--shard", help="i/n: grade only every n-th submission (by name), starting at the i-th")
+    grade.add_argument("--timeout", type=float, help="seconds per submission (overrides the rubric)")
+    merge = commands.add_parser("merge", help="merge graded output folders (shards) into one")
+    merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    merge.add_argument("--out", type=Path, required=True)
+    return parser
+
+
+def main(argv: Optional[list] = None) -> int:
+    from .grading.outputs import OutputError
+    from .grading.rubric import Rubric, RubricError, load_rubric, with_overrides
+    from .grading.runner import PluginMissing
+    from .grading.submissions import SubmissionError
+
+    parser = _parser()
+    args = parser.parse_args(argv)
+    previous = _terminate_as_interrupt()
+    try:
+        if args.command == "merge":
+            from .grading.merge import merge_folders
+
+            _, summary = merge_folders(args.folders, args.out)
+        else:
+            from .grading.batch import grade_batch, parse_shard
+
+            if args.jobs < 1:
+                parser.error("--jobs must be at least 1")
+            if args.timeout is not None and args.timeout <= 0:
+                parser.error("--timeout must be positive")
+            try:
+                shard = parse_shard(args.shard) if args.shard else None
+            except ValueError as error:
+                parser.error(str(error))
+            rubric = load_rubric(args.rubric) if args.rubric else Rubric()
+            rubric = with_overrides(rubric, mode=args.mode, timeout=args.timeout)
+            _, summary = grade_batch(args.submissions, args.entry, rubric, args.out, jobs=args.jobs,
+                                     resume=args.resume, shard=shard)
+    except (RubricError, SubmissionError, OutputError, PluginMissing) as error:
+        print(f"rnnconformance: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"rnnconformance: interrupted; what was graded is in {args.out} (--resume continues)", file=sys.stderr)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    print(summary, end="")
+    print(f"Written to {args.out}: grades.csv, grades.json, results/, feedback/, summary.md")
     return 0
+
+
+def _terminate_as_interrupt():
+    """SIGTERM (a CI job cancelled, ``kill``) unwinds like Ctrl-C: running submissions are killed
+    and what was graded is kept, instead of leaving orphaned runs behind. Returns the previous
+    handler (None where it cannot be set: not the main thread)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:
+        return None
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

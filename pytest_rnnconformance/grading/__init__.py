@@ -1,0 +1,22 @@
+"""Grading a class: ``rnnconformance grade`` and ``rnnconformance merge``.
+
+A teacher points the grader at many submissions; each one is run through the conformance suite
+in its own pytest subprocess (so a submission that hangs, crashes or misbehaves only ever costs
+its own time slot), its JSON report is scored against a rubric, and the results land in an output
+folder as they arrive: a gradebook (``grades.csv``, ``grades.json``), Gradescope results, a
+feedback page per learner and a class summary.
+
+One idea per module:
+
+* `rubric`      -- what the teacher configures (TOML), with the defaults used without a file
+* `submissions` -- finding submissions, the entry inside a folder, names, duplicate fingerprints
+* `runner`      -- running one submission in a subprocess with a timeout and a memory cap
+* `sentinel`    -- a tiny pytest plugin loaded into that subprocess: "pytest finished normally"
+* `scoring`     -- from a run (report or failure) and a rubric to points per feature
+* `feedback`    -- the words a learner reads: per feature, the likely cause and the counterexample
+* `outputs`     -- grades.csv, grades.json, results/<name>.json, feedback/<name>.md, written atomically
+* `progress`    -- the progress line and one line per finished submission, on stderr
+* `summary`     -- the class summary (terminal, summary.md, summary.png)
+* `batch`       -- the orchestration: discover, resume, shard, run N at once, write as results arrive
+* `merge`       -- combining output folders of shards into one
+"""

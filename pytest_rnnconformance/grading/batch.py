@@ -1,0 +1,89 @@
+"""Grading a batch: discover, resume, shard, keep N runs going, write each result as it arrives.
+
+One thread polls up to ``jobs`` subprocesses (no thread pool: nothing to lock, and forking from a
+single-threaded process is safe). Each finished run is scored and written at once, then the
+gradebook is rewritten, so an interrupted batch keeps everything it graded. Results do not depend
+on ``jobs``: every run is an independent, seeded process and outputs are ordered by name.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from pathlib import Path
+from typing import Optional, TextIO
+
+from .outputs import OutputError, OutputFolder
+from .progress import Progress
+from .record import Grade
+from .rubric import Rubric
+from .runner import PluginOptions, Run, detect_options
+from .submissions import discover
+from .summary import write_summary
+
+POLL_SECONDS = 0.05
+
+
+def parse_shard(text: str) -> tuple:
+    """'2/4' -> (2, 4): the second of four shards (1-based)."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: expected i/n, for example 1/4") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard {text!r}: i must be between 1 and n")
+    return index, count
+
+
+def select_shard(submissions: list, shard: Optional[tuple]) -> list:
+    """Every n-th submission by name, starting at the i-th: shards are disjoint and cover the class."""
+    if shard is None:
+        return submissions
+    index, count = shard
+    return submissions[index - 1::count]
+
+
+def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 1, resume: bool = False,
+                shard: Optional[tuple] = None, stream: Optional[TextIO] = None,
+                options: Optional[PluginOptions] = None) -> tuple:
+    """Grade the submissions into `out`; returns ({name: Grade}, summary text)."""
+    submissions = select_shard(discover(paths, entry), shard)
+    folder = OutputFolder(out)
+    grades: dict = {}
+    if resume:
+        stored_rubric, grades = folder.load()
+        if stored_rubric is not None and stored_rubric.fingerprint() != rubric.fingerprint():
+            raise OutputError(f"{out} was graded with another rubric or other settings; "
+                              "grade into a new --out folder, or drop --resume to start over")
+    else:
+        folder.clear()
+    todo = [s for s in submissions if not (s.name in grades and grades[s.name].fingerprint == s.fingerprint)]
+    if options is None:
+        options = detect_options() if any(s.file is not None for s in todo) else PluginOptions()
+    progress = Progress(len(todo), stream)
+    if resume and len(todo) < len(submissions):
+        progress.stream.write(f"resuming: {len(submissions) - len(todo)} already graded in {out}, "
+                              f"{len(todo)} to go\n")
+    pending, running = deque(todo), []
+    try:
+        while pending or running:
+            while pending and len(running) < max(1, jobs):
+                running.append(Run(pending.popleft(), rubric, options))
+            for run in list(running):
+                result = run.poll()
+                if result is None:
+                    continue
+                running.remove(run)
+                grade = Grade.of(run.submission, result, rubric)
+                grades[grade.submission] = grade
+                folder.write_grade(grade, rubric)
+                folder.write_gradebook(grades.values(), rubric)
+                progress.finished(grade)
+            progress.update(running)
+            if running:
+                time.sleep(POLL_SECONDS)
+    finally:
+        for run in running:
+            run.kill()
+        progress.close()
+    folder.write_gradebook(grades.values(), rubric)
+    return grades, write_summary(folder.path, list(grades.values()), rubric)

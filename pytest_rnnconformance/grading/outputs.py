@@ -1,0 +1,126 @@
+"""The output folder: gradebook, Gradescope results and feedback, written as results arrive.
+
+Layout of ``--out DIR``::
+
+    grades.csv            one row a submission: submission, score, max_score, then one column a feature
+    grades.json           the rubric, and per submission the plugin's report, outcome and score details
+    results/<name>.json   Gradescope's results.json format (hidden features have visibility "hidden")
+    feedback/<name>.md    what the learner reads (nothing from hidden features)
+    summary.md            the class summary (written at the end, see `summary`)
+
+Every file is replaced atomically (write a temporary file, then rename), so a grader interrupted
+at any moment leaves a consistent folder that ``--resume`` can continue from.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Union
+
+from .feedback import feature_text, header_lines, markdown, visible_score
+from .record import Grade
+from .rubric import Rubric
+
+SCHEMA = 1
+
+
+class OutputError(Exception):
+    """An output folder that cannot be used as asked (another rubric, unreadable grades.json)."""
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+class OutputFolder:
+    def __init__(self, path: Union[str, Path]) -> None:
+        self.path = Path(path)
+
+    @property
+    def grades_json(self) -> Path:
+        return self.path / "grades.json"
+
+    def load(self) -> tuple:
+        """(rubric, {name: Grade}) stored in the folder; (None, {}) if it holds no grades yet."""
+        if not self.grades_json.exists():
+            return None, {}
+        try:
+            data = json.loads(self.grades_json.read_text())
+            rubric = Rubric.from_json(data["rubric"])
+            grades = {g["submission"]: Grade.from_json(g, rubric) for g in data["submissions"]}
+        except (ValueError, KeyError, TypeError) as error:
+            raise OutputError(f"{self.grades_json}: not a grades.json written by rnnconformance ({error})") from None
+        return rubric, grades
+
+    def clear(self) -> None:
+        """Forget earlier grades (a fresh run into a used folder): only the files this tool writes,
+        and only in a folder it wrote before (one holding grades.json)."""
+        if not self.grades_json.exists():
+            return
+        for name in ("results", "feedback"):
+            shutil.rmtree(self.path / name, ignore_errors=True)
+        for name in ("grades.json", "grades.csv", "summary.md", "summary.png"):
+            (self.path / name).unlink(missing_ok=True)
+
+    def write_grade(self, grade: Grade, rubric: Rubric) -> None:
+        write_atomic(self.path / "results" / f"{grade.submission}.json",
+                     json.dumps(gradescope(grade, rubric), indent=1) + "\n")
+        write_atomic(self.path / "feedback" / f"{grade.submission}.md", markdown(grade, rubric))
+
+    def write_gradebook(self, grades: Iterable[Grade], rubric: Rubric) -> None:
+        ordered = sorted(grades, key=lambda g: g.submission)
+        data = {"schema": SCHEMA, "rubric": rubric.to_json(), "rubric_fingerprint": rubric.fingerprint(),
+                "submissions": [g.to_json() for g in ordered]}
+        write_atomic(self.grades_json, json.dumps(data, indent=1, default=str) + "\n")
+        write_atomic(self.path / "grades.csv", gradebook_csv(ordered, rubric))
+
+
+def feature_columns(grades: Iterable[Grade], rubric: Rubric) -> list:
+    """The rubric's features in its order; without one, every feature seen, in report order."""
+    if rubric.features is not None:
+        return list(rubric.features)
+    columns: list = []
+    for grade in grades:
+        for name in grade.result.features:
+            if name not in columns:
+                columns.append(name)
+    return columns
+
+
+def gradebook_csv(grades: list, rubric: Rubric) -> str:
+    columns = feature_columns(grades, rubric)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["submission", "score", "max_score", *columns])
+    for grade in grades:
+        cells = []
+        for name in columns:
+            scored = grade.result.features.get(name)
+            cells.append(f"{scored.points:g}" if scored is not None and scored.max_points else "")
+        writer.writerow([grade.submission, f"{grade.score:g}", f"{grade.max_score:g}", *cells])
+    return buffer.getvalue()
+
+
+def gradescope(grade: Grade, rubric: Rubric) -> dict:
+    """Gradescope's results.json: total, per-test score/output/visibility, visible output only."""
+    tests = []
+    for name, scored in grade.result.features.items():
+        test = {"name": name, "score": scored.points, "max_score": scored.max_points,
+                "output": feature_text(grade, name, markdown=False),
+                "visibility": "hidden" if scored.hidden else "visible"}
+        if scored.max_points:
+            test["status"] = "passed" if scored.points >= scored.max_points else "failed"
+        tests.append(test)
+    shown, shown_max = visible_score(grade)
+    output = "\n".join(header_lines(grade, rubric) + [f"Score on the visible checks: {shown:g} of {shown_max:g}."])
+    return {"score": grade.score, "max_score": grade.max_score, "output": output,
+            "visibility": rubric.visibility, "stdout_visibility": "hidden", "tests": tests}

@@ -1,0 +1,330 @@
+"""Running one submission: the conformance suite in its own pytest subprocess.
+
+Why a subprocess per submission: whatever the submission does (loops forever, segfaults, calls
+``os._exit``, exhausts memory, floods the terminal, patches torch) happens in a process the grader
+can kill, and the next submission starts clean. The limits:
+
+* wall clock: the whole process group, and every process it spawned (the plugin's isolation
+  worker starts its own session), is killed after ``rubric.timeout`` seconds;
+* memory: ``RLIMIT_AS`` (soft) of ``rubric.memory_mb``; CPU time: ``RLIMIT_CPU`` a little above the
+  timeout, a backstop for descendants that outlive their parent; files: ``RLIMIT_FSIZE`` 1 GiB and
+  no core dumps;
+* no stdin, stdout to /dev/null, a private working folder (and ``TMPDIR``) removed afterwards;
+  bytecode goes to a shared cache (`bytecode_cache`), never into the submission's folder.
+
+The plugin rewrites its JSON report after every verdict, so a killed run still yields the verdicts
+it reached; `sentinel` tells a finished run from one that was cut short. `Run` is non-blocking
+(`poll`), so one thread can keep several runs going (see `batch`).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from .rubric import Rubric
+from .sentinel import ENV as SENTINEL_ENV
+from .submissions import Submission
+
+SENTINEL_PLUGIN = "pytest_rnnconformance.grading.sentinel"
+FILE_LIMIT = 1 << 30
+#: Exit statuses of a pytest run that reached its end: all passed, some failed.
+FINISHED = (0, 1)
+USAGE_ERROR = 4
+
+
+@dataclass
+class RunResult:
+    """What one submission's run produced. `outcome` is one of
+
+    ``finished`` (the suite ran to its end), ``timeout``, ``crashed`` (the process died or pytest
+    stopped early), ``unloadable`` (usage error: syntax error, missing entry, import failure),
+    ``no_entry`` (a folder without the entry: nothing was run).
+    """
+
+    outcome: str
+    reason: str  # one line for the learner; "" when finished
+    report: Optional[dict]
+    seconds: float
+    exit_code: Optional[int] = None
+
+
+class PluginMissing(Exception):
+    """``pytest --help`` does not list ``--rnn-impl``: the plugin is not installed for this Python."""
+
+
+@dataclass(frozen=True)
+class PluginOptions:
+    """Options of the installed plugin that the grader uses where they exist."""
+
+    isolate: bool = False
+    timeout: bool = False
+    memory_limit: bool = False
+    allow_builtin: bool = False
+
+
+@functools.lru_cache(maxsize=None)
+def detect_options(python: str = sys.executable) -> PluginOptions:
+    """Ask ``pytest --help`` once which of the optional plugin options exist."""
+    with tempfile.TemporaryDirectory(prefix="rnngrade-help-") as folder:
+        try:
+            text = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--help"], cwd=folder,
+                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                                  env=_environment(Path(folder))).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            text = ""
+    if "--rnn-impl" not in text:
+        raise PluginMissing(f"{python} -m pytest --help does not list --rnn-impl: is pytest-rnnconformance installed?")
+    return PluginOptions("--rnn-isolate" in text, "--rnn-timeout" in text, "--rnn-memory-limit" in text,
+                         "--rnn-allow-builtin" in text)
+
+
+def command(submission: Submission, rubric: Rubric, options: PluginOptions, report: Path) -> list:
+    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", SENTINEL_PLUGIN,
+            "-q", "--rnn-impl", str(submission.target), "--rnn-report", str(report),
+            "--rnn-max-examples", str(rubric.max_examples), "--rnn-device", ",".join(rubric.devices),
+            "--rnn-dtype", ",".join(rubric.dtypes), "--hypothesis-seed", str(rubric.seed),
+            "--hypothesis-profile", rubric.profile]
+    if rubric.mode:
+        args += ["--rnn-mode", rubric.mode]
+    isolating = rubric.isolate and options.isolate
+    if isolating:
+        args.append("--rnn-isolate")
+        if options.memory_limit:
+            args += ["--rnn-memory-limit", str(rubric.memory_mb)]
+    if options.timeout:
+        args += ["--rnn-timeout", f"{rubric.call_timeout:g}"]
+    if options.allow_builtin and not rubric.checks_delegation():
+        args.append("--rnn-allow-builtin")  # saves ~2 s a run when nothing depends on no_delegation
+    return args
+
+
+def _environment(workdir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
+    env.update(PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               TMPDIR=str(workdir))
+    cache = bytecode_cache()
+    if cache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # never write __pycache__ into a student's folder
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
+
+
+@functools.lru_cache(maxsize=None)
+def bytecode_cache() -> Optional[Path]:
+    """A bytecode cache shared by all runs (``PYTHONPYCACHEPREFIX``), outside the submissions.
+
+    Why: most of a run is importing torch, hypothesis, pytest and the plugin; where bytecode is
+    not written (``PYTHONDONTWRITEBYTECODE``, read-only site-packages, an editable install) every
+    run compiles the same modules again. The first run fills the cache (slower, once per machine);
+    later runs save about a second each.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "rnnconformance" / "pycache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def _limits(rubric: Rubric):
+    """Resource limits, set in the child between fork and exec (the batch runs in one thread)."""
+    memory = rubric.memory_mb * 1024 * 1024
+    cpu = int(rubric.timeout) + 2
+
+    def apply() -> None:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (memory if hard == resource.RLIM_INFINITY else min(memory, hard), hard))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 3))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+class Run:
+    """One submission's run, started at construction; `poll` until it returns a `RunResult`."""
+
+    def __init__(self, submission: Submission, rubric: Rubric, options: PluginOptions) -> None:
+        self.submission, self.rubric = submission, rubric
+        self.started = time.monotonic()
+        self.result: Optional[RunResult] = None
+        self.process: Optional[subprocess.Popen] = None
+        if submission.file is None:
+            self.result = RunResult("no_entry", submission.located, None, 0.0)
+            return
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"rnngrade-{submission.name[:40]}-"))
+        self.report = self.workdir / "report.json"
+        self.sentinel = self.workdir / "finished"
+        self.stderr = open(self.workdir / "stderr.txt", "wb")
+        env = _environment(self.workdir)
+        env[SENTINEL_ENV] = str(self.sentinel)
+        try:
+            self.process = subprocess.Popen(
+                command(submission, rubric, options, self.report), cwd=self.workdir, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
+                start_new_session=True, preexec_fn=_limits(rubric))
+        except (OSError, subprocess.SubprocessError) as error:  # the grader's machine, not the student
+            self.result = RunResult("crashed", f"the grader could not start the run ({error})", None, 0.0)
+            self.stderr.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def poll(self) -> Optional[RunResult]:
+        if self.result is not None or self.process is None:
+            return self.result
+        timed_out = False
+        if self.process.poll() is None:
+            if self.elapsed <= self.rubric.timeout:
+                return None
+            timed_out = True
+            kill_tree(self.process.pid)
+            self.process.wait()
+        else:  # exited: only stray members of its group may be left (its pid is reaped, never reuse it)
+            _kill_group(self.process.pid)
+        self.result = self._result(timed_out)
+        self.stderr.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return self.result
+
+    def kill(self) -> None:
+        """Stop the run now (the grader itself is interrupted)."""
+        if self.process is not None and self.result is None:
+            kill_tree(self.process.pid)
+            self.process.wait()
+            self.stderr.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _result(self, timed_out: bool) -> RunResult:
+        seconds = round(self.elapsed, 2)
+        code = self.process.returncode
+        report = _read_json(self.report)
+        finished_status = _read_status(self.sentinel)
+        stderr = self._stderr_tail()
+        if timed_out:
+            return RunResult("timeout", f"timed out after {self.rubric.timeout:g} s", report, seconds, code)
+        if code == USAGE_ERROR and finished_status is None:
+            return RunResult("unloadable", self._hide_paths(_usage_error(stderr)), None, seconds, code)
+        if finished_status in FINISHED and report is not None:
+            return RunResult("finished", "", report, seconds, finished_status)
+        return RunResult("crashed", self._hide_paths(_crash_reason(code, finished_status, stderr, self.rubric)),
+                         report, seconds, code)
+
+    def _stderr_tail(self) -> str:
+        self.stderr.flush()
+        with open(self.workdir / "stderr.txt", "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - 16384))
+            return handle.read().decode(errors="replace")
+
+    def _hide_paths(self, text: str) -> str:
+        return hide_paths(text, self.submission.root, self.workdir)
+
+
+def hide_paths(text: str, *folders: Path) -> str:
+    """Paths relative to the learner's submission, without the grader's folders."""
+    for folder in folders:
+        text = text.replace(str(folder) + os.sep, "").replace(str(folder), ".")
+    return text
+
+
+def _usage_error(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    line = next((l for l in lines if l.startswith("ERROR:")), lines[-1] if lines else "could not be loaded")
+    line = re.sub(r"^ERROR:\s*", "", line)
+    return re.sub(r"^--rnn-impl \S+: ", "", line)
+
+
+def _crash_reason(code: Optional[int], finished_status: Optional[int], stderr: str, rubric: Rubric) -> str:
+    if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
+        return f"ran out of memory (the limit is {rubric.memory_mb} MB)"
+    if finished_status is not None:
+        what = {2: "the run was interrupted", 3: "pytest stopped with an internal error",
+                5: "no checks ran"}.get(finished_status, f"pytest ended with status {finished_status}")
+        last = [l for l in stderr.splitlines() if l.strip()][-1:]
+        return what + (f" ({last[0].strip()[:200]})" if last else "")
+    if code is not None and code < 0:
+        name = _signal_name(-code)
+        if name == "SIGXCPU":
+            return "it used more CPU time than allowed"
+        return f"the process was killed by {name}"
+    return f"the process exited (code {code}) before the suite finished"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _read_json(path: Path) -> Optional[dict]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("features"), dict) else None
+
+
+def _read_status(path: Path) -> Optional[int]:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a live (not yet reaped) process, its process group, and every descendant: the
+    plugin's isolation worker starts its own session, so the group alone would miss it."""
+    for victim in [pid] + descendants(pid):
+        _kill_group(victim)
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def descendants(pid: int) -> list:
+    """Descendants of `pid` found through /proc (Linux); [] elsewhere."""
+    children: dict = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -1,0 +1,146 @@
+"""From one run to points: per feature, then gates, partial credit and penalties.
+
+Kept free of I/O so that the same run always scores the same, and so that `merge` and
+``--resume`` can re-score stored runs. The rules, in order:
+
+1. a feature's status is the plugin's (``pass``, ``fail``, ``unsupported``, ``error``); a feature
+   the run never reached (timeout, crash, unloadable) is an ``error`` with the reason; a feature
+   the plugin did not check although the run finished is ``not_checked`` and counts for nothing;
+2. points: ``pass`` earns the feature's points, anything else none, except a ``shape`` failure
+   whose every failing cell is shape-only, which earns ``shape_partial_credit`` of them. Without
+   ``[features]`` in the rubric each *supported* feature is worth one point (``unsupported``
+   counts 0 of 0); with it, every listed feature counts toward the maximum, supported or not;
+3. gates: a feature whose ``requires`` (or the rubric's ``required``) did not pass earns nothing;
+4. penalties on the total: delegating to torch's own RNN kernels (``no_delegation`` failed with
+   the diagnosis ``delegation``; it can also fail on wrong results, which is no penalty) and
+   tampering at import (the report's ``tampering``), each ``zero``, ``ignore`` or points off.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional
+
+from .rubric import Penalty, Rubric
+
+#: The features of DESIGN.md, used only when the plugin's own list cannot be imported.
+DESIGN_FEATURES = ("forward", "layout", "unbatched", "default_state", "no_bias", "relu", "multilayer",
+                   "bidirectional", "proj", "packed", "backward", "float64", "half", "cuda", "edge_cases",
+                   "continuation", "purity", "no_delegation", "shape")
+NEVER_REACHED = {"timeout": "never checked: the run timed out before it got here",
+                 "crashed": "never checked: the run crashed before it got here",
+                 "unloadable": "never checked: the submission could not be loaded",
+                 "no_entry": "never checked: the entry was not found"}
+
+
+@dataclass
+class FeatureScore:
+    status: str  # pass, fail, unsupported, error, not_checked
+    points: float
+    max_points: float
+    hidden: bool = False
+    note: str = ""  # why these points, when it is not simply the status
+
+
+@dataclass
+class Score:
+    features: dict  # name -> FeatureScore, in rubric (or report) order
+    score: float
+    max_score: float
+    penalties: list = field(default_factory=list)  # sentences
+
+    def to_json(self) -> dict:
+        return {"score": self.score, "max_score": self.max_score, "penalties": self.penalties,
+                "features": {name: asdict(f) for name, f in self.features.items()}}
+
+
+def plugin_features(modes: tuple = (), dtypes: tuple = ()) -> tuple:
+    """The plugin's feature names that apply to `modes` and `dtypes` (when given), in matrix order."""
+    try:
+        from ..features import FEATURES, REGISTRY
+    except Exception:  # noqa: BLE001 - an older or broken plugin: fall back on the contract
+        return DESIGN_FEATURES
+
+    def applies(name: str) -> bool:
+        feature = REGISTRY.get(name)
+        if feature is None:
+            return True
+        if modes and not set(modes) & set(getattr(feature, "modes", modes)):
+            return False
+        only = getattr(feature, "only_dtypes", None)
+        return not (dtypes and only and not set(dtypes) & set(only))
+
+    return tuple(f for f in FEATURES if applies(f))
+
+
+def score_run(outcome: str, reason: str, report: Optional[dict], rubric: Rubric,
+              universe: Callable[[tuple, tuple], tuple] = plugin_features) -> Score:
+    reported = (report or {}).get("features", {})
+    finished = outcome == "finished"
+    if rubric.features is not None:
+        names = list(rubric.features)
+    else:
+        names = list(reported)
+        if not finished:
+            modes = tuple((report or {}).get("modes") or ([rubric.mode] if rubric.mode else []))
+            names += [f for f in universe(modes, rubric.dtypes) if f not in reported]
+
+    def status_of(name: str) -> str:
+        if name in reported:
+            return reported[name]["status"]
+        return "not_checked" if finished else "error"
+
+    features = {}
+    for name in names:
+        status = status_of(name)
+        rule = rubric.rule(name)
+        counted = status not in ("not_checked",) and not (rubric.features is None and status == "unsupported")
+        most = rule.points if counted else 0.0
+        note = ""
+        points = most if status == "pass" else 0.0
+        if name not in reported:
+            note = "not checked by this version of the plugin" if finished else NEVER_REACHED[outcome]
+        elif status == "fail" and name == "shape" and rubric.shape_partial_credit and shape_only(reported[name]):
+            points = round(most * rubric.shape_partial_credit, 4)
+            note = f"partial credit ({rubric.shape_partial_credit:g}): the values are right, only the shape is off"
+        blocked = [g for g in rubric.gates(name) if status_of(g) not in ("pass", "not_checked")]
+        if blocked and points:
+            points = 0.0
+            note = "counts only once " + " and ".join(blocked) + " pass" + ("es" if len(blocked) == 1 else "")
+        features[name] = FeatureScore(status, points, most, rule.hidden, note)
+
+    total = sum(f.points for f in features.values())
+    penalties = []
+    if delegated(reported.get("no_delegation", {})):
+        total = _apply(total, rubric.delegation, "it calls torch's own recurrent kernels (no_delegation failed)",
+                       penalties)
+    if (report or {}).get("tampering"):
+        total = _apply(total, rubric.tampering, "it replaced functions the grader relies on ("
+                       + "; ".join(report["tampering"]) + ")", penalties)
+    return Score(features, round(total, 4), round(sum(f.max_points for f in features.values()), 4), penalties)
+
+
+def delegated(feature: dict) -> bool:
+    """no_delegation failed *because* torch's kernels were called (diagnosis ``delegation``), not
+    because the results were wrong on the way (that is an ordinary failure of the feature)."""
+    if feature.get("status") != "fail":
+        return False
+    verdicts = [feature, *feature.get("cells", {}).values()]
+    return any("delegation" in v.get("diagnosis", []) or (v.get("details") or {}).get("kernels") for v in verdicts)
+
+
+def shape_only(feature: dict) -> bool:
+    """Every failing cell of the feature failed on shape alone."""
+    failing = [c for c in feature.get("cells", {}).values() if c.get("status") in ("fail", "error")]
+    if not failing:
+        return bool(feature.get("shape_only"))
+    return all(c.get("status") == "fail" and c.get("shape_only") for c in failing)
+
+
+def _apply(total: float, penalty: Penalty, why: str, penalties: list) -> float:
+    if penalty == "ignore":
+        return total
+    if penalty == "zero":
+        penalties.append(f"score set to 0: {why}")
+        return 0.0
+    penalties.append(f"{penalty:g} points off: {why}")
+    return max(0.0, total - float(penalty))

@@ -1,0 +1,17 @@
+# Carol's LSTM: a folder submission, a copy of Alice's with other comments and spacing (a duplicate)
+import torch
+
+def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    """My own work."""
+    h, c = initial_states   # unpack
+    outputs = []
+
+    for x in input:
+        gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh   # all four gates at once
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        if w_hr is not None:
+            h = h @ w_hr.T
+        outputs.append(h)
+    return torch.stack(outputs), (h, c)

@@ -1,0 +1,6 @@
+"""Erin: never returns."""
+
+
+def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh):
+    while True:
+        pass
