@@ -33,6 +33,7 @@ dtypes = ["float64"]
 max_examples = 3
 timeout = 30
 call_timeout = 5
+isolate = false        # here the process-level safety is under test (the worker's is in test_safety.py)
 
 [features]
 forward = 2

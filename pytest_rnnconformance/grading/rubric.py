@@ -61,7 +61,7 @@ class Rubric:
     timeout: float = 60.0  # seconds of wall clock per submission
     call_timeout: float = 10.0  # seconds per call of the implementation (--rnn-timeout, where supported)
     memory_mb: int = 2048
-    isolate: bool = False  # --rnn-isolate, where the plugin supports it
+    isolate: bool = True  # --rnn-isolate, where the plugin supports it: tampering cannot reach the judge
     # [features] (None: one point for every feature the implementation supports) and [scoring]
     features: Optional[dict] = None
     required: tuple = ()
