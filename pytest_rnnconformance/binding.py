@@ -136,7 +136,6 @@ class Binding:
 
     def _value_for(self, p: Parameter, inputs) -> Any:
         spec, role = inputs.spec, p.role
-        direction = 1 if p.reverse else 0
         if role == "input":
             return inputs.input
         if role in ("hx", "cx"):

@@ -10,7 +10,7 @@ import torch
 
 from .binding import Binding
 from .calling import Unsupported, call_candidate
-from .compare import TensorError, locate, measure
+from .compare import locate, measure
 from .inputs import RNNInputs, dtype_name
 from .oracle import Expected
 from .oracle import expected as compute_expected

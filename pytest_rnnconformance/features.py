@@ -13,7 +13,7 @@ from typing import Callable, Optional
 from hypothesis import strategies as st
 
 from .spec import RNNSpec
-from .strategies import SCALES, recipes
+from .strategies import recipes
 from .support import Support
 
 FEATURES = (

@@ -8,6 +8,7 @@ implementation whatever the oracle says.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 import torch
