@@ -18,6 +18,7 @@ from torch.nn.utils.rnn import PackedSequence
 
 from .calling import Unsupported, named_input_tensors
 from .inputs import RNNInputs
+from .oracle import nudged_by_rounding
 from .reference import forward as reference_forward
 from .results import named_tensors
 
@@ -63,9 +64,7 @@ def oracle_gradients(inputs: RNNInputs, weights: dict) -> GradientOracles:
 
     def reference(nudge_eps: float) -> dict:
         exact = as_leaves(inputs.to(dtype=torch.float64, device="cpu"))
-        generator = torch.Generator().manual_seed(inputs.recipe.seed + 2)
-        used = exact if not nudge_eps else exact.to_fn(
-            lambda t: t * (1 + nudge_eps * (2 * torch.rand(t.shape, generator=generator, dtype=torch.float64) - 1)))
+        used = nudged_by_rounding(exact, nudge_eps, seed=inputs.recipe.seed + 2) if nudge_eps else exact
         output = reference_forward(used.input, used.hx, used.params, used.spec)
         return _grads(weighted_loss(named_tensors(output, inputs.spec), weights), named_input_tensors(exact))
 

@@ -57,6 +57,13 @@ def reference_result(inputs: RNNInputs):
         return reference_forward(exact.input, exact.hx, exact.params, exact.spec)
 
 
+def nudged_by_rounding(exact: RNNInputs, eps: float, seed: int) -> RNNInputs:
+    """Every value times (1 ± eps), the sign and size drawn from a generator seeded with `seed`
+    (differentiable in the values, so gradients can be taken through it)."""
+    generator = torch.Generator().manual_seed(seed)
+    return exact.to_fn(lambda t: t * (1 + eps * (2 * torch.rand(t.shape, generator=generator, dtype=torch.float64) - 1)))
+
+
 def perturbed_reference_result(inputs: RNNInputs):
     """The reference on inputs and weights each nudged by one rounding of the candidate's dtype.
 
@@ -65,14 +72,8 @@ def perturbed_reference_result(inputs: RNNInputs):
     implementation that rounds differently from torch.nn lands far from it. torch.nn's own error
     alone would miss that when torch.nn and the reference happen to round alike.
     """
-    exact = inputs.to(dtype=torch.float64, device="cpu")
-    generator = torch.Generator().manual_seed(inputs.recipe.seed + 1)
-    eps = torch.finfo(inputs.dtype).eps
-
-    def nudge(t: torch.Tensor) -> torch.Tensor:
-        return t * (1 + eps * (2 * torch.rand(t.shape, generator=generator, dtype=torch.float64) - 1))
-
-    nudged = exact.to_fn(nudge)
+    nudged = nudged_by_rounding(inputs.to(dtype=torch.float64, device="cpu"), torch.finfo(inputs.dtype).eps,
+                                seed=inputs.recipe.seed + 1)
     with torch.no_grad():
         return reference_forward(nudged.input, nudged.hx, nudged.params, nudged.spec)
 

@@ -8,17 +8,15 @@ tests also exercise the strategies the suite uses.
 """
 from __future__ import annotations
 
-import re
 
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import PackedSequence
-from torch.overrides import TorchFunctionMode, resolve_name
-from torch.utils._python_dispatch import TorchDispatchMode
 
 import pytest_rnnconformance.reference as reference
+from pytest_rnnconformance.delegation import recorded_calls, recurrent_kernels
 from pytest_rnnconformance.inputs import make_inputs
 from pytest_rnnconformance.reference import forward
 from pytest_rnnconformance.spec import RNNSpec
@@ -279,50 +277,14 @@ def test_drop_in_module_loads_state_dict_and_gives_torch_results(name, args, kwa
 
 
 # ------------------------------------------------------------------------------------- no delegation
-FORBIDDEN = re.compile(r"lstm|gru|rnn_tanh|rnn_relu|_cell|cudnn_rnn|mkldnn_rnn")
-
-
-class RecordFunctions(TorchFunctionMode):
-    """Records the name of every torch function and Tensor method called (the Python API level)."""
-
-    def __init__(self):
-        super().__init__()
-        self.names: set[str] = set()
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.names.add(resolve_name(func) or getattr(func, "__qualname__", repr(func)))
-        return func(*args, **(kwargs or {}))
-
-
-class RecordOps(TorchDispatchMode):
-    """Records every ATen operator that reaches the dispatcher (catches calls that bypass the Python API)."""
-
-    def __init__(self):
-        super().__init__()
-        self.names: set[str] = set()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.names.add(str(func))
-        return func(*args, **(kwargs or {}))
-
-
 def recorded_names(fn) -> set[str]:
-    functions, ops = RecordFunctions(), RecordOps()
-    with functions, ops:
-        fn()
-    return functions.names | ops.names
+    """Every torch function and ATen operator `fn` reaches (the plugin's own no_delegation recorder)."""
+    return recorded_calls(fn)[1]
 
 
-def forbidden(names: set[str]) -> set[str]:
-    """The recorded names that are recurrent kernels.
-
-    Only the function's own name is judged ('aten.lstm.input' -> 'lstm', 'torch.Tensor.chunk' ->
-    'chunk'), so a module path such as torch.nn.utils.rnn (packing, not a kernel) is not flagged.
-    """
-    def own_name(name: str) -> str:
-        return name.split(".")[1] if name.startswith("aten.") else name.rsplit(".", 1)[-1]
-
-    return {name for name in names if FORBIDDEN.search(own_name(name))}
+def forbidden(names: set[str]) -> list[str]:
+    """The recorded names that are torch's recurrent kernels (lstm, gru, rnn_*, cells, cuDNN/oneDNN RNN)."""
+    return recurrent_kernels(names)
 
 
 @pytest.mark.parametrize("kind", ["batched", "packed_unsorted"])
