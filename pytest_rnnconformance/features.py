@@ -70,7 +70,7 @@ REGISTRY = {f.name: f for f in (
             spec_overrides=dict(proj=True)),
     Feature("packed", "PackedSequence input with variable lengths, sorted and unsorted",
             requires=_needs(lambda s: s.packed, "packed", "no packed sequences"),
-            recipe_overrides=dict(packed=True, min_batch=2)),
+            recipe_overrides=dict(packed=True, min_batch=2, min_time=2)),
     Feature("backward", "gradients of input, states and every weight",
             requires=_needs(lambda s: s.differentiable, "backward", "not differentiable"), example_share=0.6),
     Feature("float64", "any supported configuration in float64", only_dtypes=("float64",)),

@@ -2,10 +2,11 @@
 
 The worker (`worker.py`) imports the submission, the pytest process never does: expected results,
 comparisons and verdicts stay here, so monkeypatching torch, numpy, pytest or this plugin inside
-the submission cannot make it pass. The worker is reused across calls (starting Python and torch
-costs about two seconds) and restarted after anything fatal: a crash or segfault, ``os._exit``,
+the submission cannot make it pass. The worker is reused across calls and restarted after anything fatal: a crash or segfault, ``os._exit``,
 running past the per-call timeout (it is killed), or exceeding its memory cap (RLIMIT_AS). Each of
-those is an ``error`` of the check in progress; the run goes on.
+those is an ``error`` of the check in progress; the run goes on. It is forked from this process
+where that is safe (`forking`), which costs milliseconds; otherwise it is a new interpreter, which
+costs seconds (importing torch).
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ import tempfile
 from dataclasses import replace
 from typing import Any, Optional
 
-from . import wire
+from . import wire, worker
 from .binding import Binding
+from .forking import can_fork, fork_child
 from .guard import CallRecord
 from .outcomes import CandidateError
 from .support import Support
@@ -56,11 +58,17 @@ class WorkerClient:
 
     def start(self) -> dict:
         parent, child = socket.socketpair()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest_rnnconformance.worker", str(child.fileno())],
-            pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-            start_new_session=True, preexec_fn=_limit_memory(self.memory_mb), env=env, cwd=self.rootdir)
+        if can_fork():  # milliseconds instead of seconds: torch and the plugin are already imported
+            fd = child.fileno()
+            self.process = fork_child(lambda: worker.main(fd), cwd=self.rootdir, stdout_fd=self.log.fileno(),
+                                      stderr_fd=self.log.fileno(), prepare=_limit_memory(self.memory_mb),
+                                      keep_fds=(fd,))
+        else:
+            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pytest_rnnconformance.worker", str(child.fileno())],
+                pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+                start_new_session=True, preexec_fn=_limit_memory(self.memory_mb), env=env, cwd=self.rootdir)
         child.close()
         self.sock = parent
         reply = self.request({"op": "bind", "target": self.target, "mode": self.mode, "rootdir": self.rootdir},

@@ -103,8 +103,10 @@ def recipes(
     lengths = None
     sorted_lengths = True
     if packed:
-        # The longest sequence fills `time`; the others are anywhere in 1..time.
-        others = draw(st.lists(st.integers(1, time), min_size=batch - 1, max_size=batch - 1))
+        # The longest sequence fills `time` and, given two steps, one other is shorter: equal lengths
+        # would test nothing a plain batch does not. The rest are anywhere in 1..time.
+        shorter = [draw(st.integers(1, max(time - 1, 1)))] if batch > 1 else []
+        others = shorter + draw(st.lists(st.integers(1, time), min_size=max(batch - 2, 0), max_size=max(batch - 2, 0)))
         sorted_lengths = draw(_flag(enforce_sorted, True))
         lengths = [time] + others
         if sorted_lengths:

@@ -1,6 +1,7 @@
 """The isolated worker: loads the implementation, runs calls, sends back plain tensors.
 
-Started by `isolation.WorkerClient` as ``python -m pytest_rnnconformance.worker FD``. It talks only
+Started by `isolation.WorkerClient`, forked from the pytest process or as
+``python -m pytest_rnnconformance.worker FD``. It talks only
 through the socket on FD (see `wire`); whatever the implementation prints goes to the worker's
 own stdout/stderr, captured by the parent. It never sees an oracle or a verdict: a submission
 that patches torch, numpy or pytest here changes nothing that judges it.
@@ -16,7 +17,7 @@ from typing import Any
 
 import torch
 
-from . import wire
+from . import calling, wire
 from .binding import bind
 from .calling import Unsupported, call_candidate, describe_exception
 from .loading import load_target
@@ -82,12 +83,14 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def main() -> None:
-    torch.set_num_threads(1)  # no tamper watch here: nothing in this process judges anything
+def main(fd: int) -> int:
+    """Serve the parent on socket `fd` until it goes away (new interpreter or forked child)."""
+    torch.set_num_threads(1)
+    calling.TAMPER_WATCH = None  # forked from pytest, it has one: but nothing in this process judges anything
     _die_with_parent()
-    sock = socket.socket(fileno=int(sys.argv[1]))
-    serve(sock)
+    serve(socket.socket(fileno=fd))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]))

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pytest_rnnconformance.cli import main
+from pytest_rnnconformance.forking import NO_FORK_ENV
 from pytest_rnnconformance.grading.batch import select_shard
 from pytest_rnnconformance.grading.merge import merge_folders
 from pytest_rnnconformance.grading.outputs import OutputFolder
@@ -68,7 +69,7 @@ def feedback(out: Path, name: str) -> str:
 
 
 # ---------------------------------------------------------------------- end to end
-def test_grading_a_class_end_to_end(tmp_path):
+def test_grading_a_class_end_to_end(tmp_path, monkeypatch):
     """One test, so that the class is graded once even when pytest-xdist spreads tests over workers."""
     (tmp_path / "rubric.toml").write_text(RUBRIC)
     status, stdout, stderr = grade("grade", *(str(CLASS / s) for s in SUBMISSIONS), "--entry", "lstm_forward",
@@ -80,7 +81,7 @@ def test_grading_a_class_end_to_end(tmp_path):
     check_feedback_says_what_to_fix_and_why_runs_did_not_finish(graded)
     check_gradescope_results_follow_the_schema(graded)
     check_grades_json_holds_reports_and_the_summary_flags_duplicates(graded)
-    check_resume_regrades_only_what_is_missing_and_jobs_do_not_change_grades(graded, tmp_path / "resumed")
+    check_resume_regrades_only_what_is_missing_and_jobs_do_not_change_grades(graded, tmp_path / "resumed", monkeypatch)
     check_merge_of_shards_equals_the_whole(graded, tmp_path / "merged")
 
 
@@ -141,7 +142,9 @@ def check_grades_json_holds_reports_and_the_summary_flags_duplicates(graded):
     assert "[7/7]" in graded["stderr"] and "gate_order" in graded["stderr"]
 
 
-def check_resume_regrades_only_what_is_missing_and_jobs_do_not_change_grades(graded, tmp_path):
+def check_resume_regrades_only_what_is_missing_and_jobs_do_not_change_grades(graded, tmp_path, monkeypatch):
+    """Also: runs started as new interpreters grade as the forked runs of the first pass did."""
+    monkeypatch.setenv(NO_FORK_ENV, "1")
     out = tmp_path / "out"  # a copy of the graded folder without alice and bob
     shutil.copytree(graded["out"], out)
     data = json.loads((out / "grades.json").read_text())

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from pytest_rnnconformance.forking import NO_FORK_ENV
+
 FAST = ("--rnn-max-examples", "3", "--rnn-dtype", "float64", "-p", "no:cacheprovider")
 
 RNN = """
@@ -156,7 +158,10 @@ def test_a_hang_is_an_error_and_the_run_goes_on(pytester):
     ("torch.empty(1 << 40, dtype=torch.uint8)", ""),
     ("while True:\n            pass", "timed out"),
 ])
-def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, statement, shown):
+@pytest.mark.parametrize("started", ["forked", "new interpreter"])
+def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, monkeypatch, statement, shown, started):
+    if started == "new interpreter":
+        monkeypatch.setenv(NO_FORK_ENV, "1")
     target = hostile(pytester, before=f"if x.shape[0] > 1:\n        {statement}")
     result, statuses, data = run(pytester, target, "--rnn-isolate", "--rnn-timeout", "5",
                                  features="forward or shape or purity")

@@ -1,7 +1,8 @@
 """Grading a batch: discover, resume, shard, keep N runs going, write each result as it arrives.
 
-One thread polls up to ``jobs`` subprocesses (no thread pool: nothing to lock, and forking from a
-single-threaded process is safe). Each finished run is scored and written at once, then the
+One thread polls up to ``jobs`` runs (no thread pool: nothing to lock, and forking from a
+single-threaded process is safe). Each run is forked from this process after `preload` has imported
+torch, hypothesis, pytest and the plugin once, so a run costs its checks, not its imports. Each finished run is scored and written at once, then the
 gradebook is rewritten, so an interrupted batch keeps everything it graded. Results do not depend
 on ``jobs``: every run is an independent, seeded process and outputs are ordered by name.
 """
@@ -16,7 +17,8 @@ from .outputs import OutputError, OutputFolder
 from .progress import Progress
 from .record import Grade
 from .rubric import Rubric
-from .runner import PluginOptions, Run, detect_options
+from ..forking import can_fork
+from .runner import Run, check_plugin_installed, preload
 from .submissions import discover
 from .summary import write_summary
 
@@ -43,8 +45,7 @@ def select_shard(submissions: list, shard: Optional[tuple]) -> list:
 
 
 def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 1, resume: bool = False,
-                shard: Optional[tuple] = None, stream: Optional[TextIO] = None,
-                options: Optional[PluginOptions] = None) -> tuple:
+                shard: Optional[tuple] = None, stream: Optional[TextIO] = None) -> tuple:
     """Grade the submissions into `out`; returns ({name: Grade}, summary text)."""
     submissions = select_shard(discover(paths, entry), shard)
     folder = OutputFolder(out)
@@ -57,8 +58,10 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     else:
         folder.clear()
     todo = [s for s in submissions if not (s.name in grades and grades[s.name].fingerprint == s.fingerprint)]
-    if options is None:
-        options = detect_options() if any(s.file is not None for s in todo) else PluginOptions()
+    if any(s.file is not None for s in todo):
+        check_plugin_installed()
+    if todo and can_fork():
+        preload(rubric)  # before the progress bar: a few seconds, once, instead of once a submission
     progress = Progress(len(todo), stream)
     if resume and len(todo) < len(submissions):
         progress.stream.write(f"resuming: {len(submissions) - len(todo)} already graded in {out}, "
@@ -67,7 +70,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
-                running.append(Run(pending.popleft(), rubric, options))
+                running.append(Run(pending.popleft(), rubric))
             for run in list(running):
                 result = run.poll()
                 if result is None:

@@ -19,6 +19,7 @@ it reached; `sentinel` tells a finished run from one that was cut short. `Run` i
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import re
@@ -30,9 +31,13 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Optional
 
+import pytest
+
+from ..forking import ForkedChild, can_fork, fork_child
 from .rubric import Rubric
 from .sentinel import ENV as SENTINEL_ENV
 from .submissions import Submission
@@ -64,48 +69,27 @@ class PluginMissing(Exception):
     """``pytest --help`` does not list ``--rnn-impl``: the plugin is not installed for this Python."""
 
 
-@dataclass(frozen=True)
-class PluginOptions:
-    """Options of the installed plugin that the grader uses where they exist."""
-
-    isolate: bool = False
-    timeout: bool = False
-    memory_limit: bool = False
-    allow_builtin: bool = False
-
-
-@functools.lru_cache(maxsize=None)
-def detect_options(python: str = sys.executable) -> PluginOptions:
-    """Ask ``pytest --help`` once which of the optional plugin options exist."""
-    with tempfile.TemporaryDirectory(prefix="rnngrade-help-") as folder:
-        try:
-            text = subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider", "--help"], cwd=folder,
-                                  stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-                                  env=_environment(Path(folder))).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            text = ""
-    if "--rnn-impl" not in text:
-        raise PluginMissing(f"{python} -m pytest --help does not list --rnn-impl: is pytest-rnnconformance installed?")
-    return PluginOptions("--rnn-isolate" in text, "--rnn-timeout" in text, "--rnn-memory-limit" in text,
-                         "--rnn-allow-builtin" in text)
+def check_plugin_installed() -> None:
+    """Every run is ``pytest --rnn-impl ...``: that needs this package's ``pytest11`` entry point, which
+    only an installed distribution has (a copy on ``sys.path`` alone would make every run a usage error)."""
+    found = any(point.value == "pytest_rnnconformance.plugin" for point in entry_points(group="pytest11"))
+    if not found:
+        raise PluginMissing("pytest cannot load the rnnconformance plugin: install the package "
+                            "(pip install pytest-rnnconformance, or pip install -e . in a checkout)")
 
 
-def command(submission: Submission, rubric: Rubric, options: PluginOptions, report: Path) -> list:
-    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", SENTINEL_PLUGIN,
-            "-q", "--rnn-impl", str(submission.target), "--rnn-report", str(report),
+def command(submission: Submission, rubric: Rubric, report: Path) -> list:
+    """The pytest arguments (after ``python -m pytest``) of one submission's run."""
+    args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-p", SENTINEL_PLUGIN, "-q", "--rnn-impl", str(submission.target), "--rnn-report", str(report),
             "--rnn-max-examples", str(rubric.max_examples), "--rnn-device", ",".join(rubric.devices),
             "--rnn-dtype", ",".join(rubric.dtypes), "--hypothesis-seed", str(rubric.seed),
             "--hypothesis-profile", rubric.profile]
     if rubric.mode:
         args += ["--rnn-mode", rubric.mode]
-    isolating = rubric.isolate and options.isolate
-    if isolating:
-        args.append("--rnn-isolate")
-        if options.memory_limit:
-            args += ["--rnn-memory-limit", str(rubric.memory_mb)]
-    if options.timeout:
-        args += ["--rnn-timeout", f"{rubric.call_timeout:g}"]
-    if options.allow_builtin and not rubric.checks_delegation():
+    if rubric.isolate:
+        args += ["--rnn-isolate", "--rnn-memory-limit", str(rubric.memory_mb)]
+    args += ["--rnn-timeout", f"{rubric.call_timeout:g}"]
+    if not rubric.checks_delegation():
         args.append("--rnn-allow-builtin")  # saves ~2 s a run when nothing depends on no_delegation
     return args
 
@@ -156,14 +140,52 @@ def _limits(rubric: Rubric):
     return apply
 
 
+def preload(rubric: Rubric) -> None:
+    """Import, once in the grader, everything a run imports, so that forked runs start warm.
+
+    ``torch._dynamo`` is imported by torch the first time an interception mode is entered, which
+    the ``no_delegation`` check does (about two seconds a run otherwise).
+    """
+    import torch
+    importlib.import_module("hypothesis")
+    for module in ("plugin", "binding", "calling", "check", "delegation", "diagnose", "features", "isolation", "oracle",
+                   "prober", "properties", "recorder", "report", "strategies", "worker", "reference.forward"):
+        importlib.import_module(f"pytest_rnnconformance.{module}")
+    if rubric.checks_delegation():
+        importlib.import_module("torch._dynamo")
+    torch.set_num_threads(1)  # what each run sets anyway; done here, before any thread pool exists
+
+
+def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd: int) -> ForkedChild:
+    """``pytest args`` in a child forked from the (preloaded) grader: as `subprocess.Popen` would run
+    it, with the limits and environment applied in the child, minus the seconds of imports."""
+    null = os.open(os.devnull, os.O_WRONLY)
+
+    def prepare() -> None:
+        _limits(rubric)()
+        os.environ.clear()
+        os.environ.update(env)
+        tempfile.tempdir = None  # TMPDIR changed: let tempfile read it again
+        cache = env.get("PYTHONPYCACHEPREFIX")
+        sys.pycache_prefix = cache
+        sys.dont_write_bytecode = cache is None
+        sys.argv = ["pytest", *args]
+
+    try:
+        return fork_child(lambda: int(pytest.main(args)), cwd=str(workdir), stdout_fd=null, stderr_fd=stderr_fd,
+                          prepare=prepare)
+    finally:
+        os.close(null)
+
+
 class Run:
     """One submission's run, started at construction; `poll` until it returns a `RunResult`."""
 
-    def __init__(self, submission: Submission, rubric: Rubric, options: PluginOptions) -> None:
+    def __init__(self, submission: Submission, rubric: Rubric) -> None:
         self.submission, self.rubric = submission, rubric
         self.started = time.monotonic()
         self.result: Optional[RunResult] = None
-        self.process: Optional[subprocess.Popen] = None
+        self.process = None  # a subprocess.Popen or a forking.ForkedChild
         if submission.file is None:
             self.result = RunResult("no_entry", submission.located, None, 0.0)
             return
@@ -173,11 +195,15 @@ class Run:
         self.stderr = open(self.workdir / "stderr.txt", "wb")
         env = _environment(self.workdir)
         env[SENTINEL_ENV] = str(self.sentinel)
+        args = command(submission, rubric, self.report)
         try:
-            self.process = subprocess.Popen(
-                command(submission, rubric, options, self.report), cwd=self.workdir, env=env,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
-                start_new_session=True, preexec_fn=_limits(rubric))
+            if can_fork():
+                self.process = _fork_pytest(args, self.workdir, env, rubric, self.stderr.fileno())
+            else:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "pytest", *args], cwd=self.workdir, env=env,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
+                    start_new_session=True, preexec_fn=_limits(rubric))
         except (OSError, subprocess.SubprocessError) as error:  # the grader's machine, not the student
             self.result = RunResult("crashed", f"the grader could not start the run ({error})", None, 0.0)
             self.stderr.close()
