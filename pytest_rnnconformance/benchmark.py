@@ -28,7 +28,8 @@ How, and why:
 The inputs of a size are made once and passed to every call (not cloned per call: a clone would be
 timed too). A module implementation is constructed and loaded with the weights once, outside the
 timing, as torch.nn's module is. Sizes the implementation answers with ``NotImplementedError`` are
-left out; any other exception becomes an entry with an ``"error"`` instead of times.
+left out; any other exception becomes an entry with an ``"error"`` instead of times. A registered
+cell (`celltypes`) has no torch.nn module: its reference, run the same way, is the baseline.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from _pytest.outcomes import OutcomeException
 from .binding import Binding
 from .calling import describe_exception
 from .inputs import DTYPES, RNNInputs, make_inputs
+from .reference import forward as reference_forward
 from .spec import MODES, RNNSpec
 from .support import Support
 
@@ -108,7 +110,7 @@ def run_benchmark(binding: Binding, devices: Iterable[str], dtypes: Iterable[str
                 for dtype in dtypes:
                     if support.dtypes is not None and dtype not in support.dtypes:
                         continue
-                    for size in sizes[mode]:
+                    for size in sizes.get(mode, sizes["lstm"]):  # a registered cell: LSTM's sizes
                         entry = _measure(binding, spec_for(support, mode, size), size, device, dtype,
                                          repeats, warmup)
                         if entry is not None:
@@ -129,10 +131,15 @@ def _measure(binding: Binding, spec: RNNSpec, size: Size, device: str, dtype: st
     torch_times: list[float] = []
     try:
         candidate = _candidate(binding, inputs)
-        module = spec.build_module(inputs.params, dtype=DTYPES[dtype], device=device).eval()
+        if spec.has_torch_module:
+            module = spec.build_module(inputs.params, dtype=DTYPES[dtype], device=device).eval()
 
-        def run_torch() -> Any:
-            return module(inputs.input, inputs.hx)
+            def run_torch() -> Any:
+                return module(inputs.input, inputs.hx)
+        else:  # a registered cell: torch.nn has none, its reference is the baseline
+
+            def run_torch() -> Any:
+                return reference_forward(inputs.input, inputs.hx, inputs.params, spec)
 
         for _ in range(warmup):
             _timed(candidate, device)
@@ -189,7 +196,8 @@ def format_table(results: dict[str, list[dict]]) -> list[str]:
                 lines.append(row + f"error: {e['error']}")
             else:
                 lines.append(row + f"{e['impl_s'] * 1e3:>10.3f} {e['torch_s'] * 1e3:>10.3f} {e['ratio']:>6.2f}x")
-    lines.append("ratio = implementation time / torch.nn time (medians; lower is faster)")
+    baseline = "torch.nn time" if all(m in MODES for m in results) else "torch.nn time (for a registered cell: its reference's)"
+    lines.append(f"ratio = implementation time / {baseline} (medians; lower is faster)")
     return lines
 
 

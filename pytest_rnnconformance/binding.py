@@ -162,7 +162,7 @@ class Binding:
         if hx is None:  # the canonical convention takes hx=None as torch.nn does; others use their default
             return None if self.convention == "canonical" else _OMIT
         spec = inputs.spec
-        states = tuple(hx) if spec.mode == "lstm" else (hx,)
+        states = tuple(hx) if spec.num_states == 2 else (hx,)
         if self.convention == "by-name" and not self.state_has_layer_dim:
             per_direction = [tuple(s[d] for s in states) for d in range(spec.num_directions)]
         else:
@@ -175,7 +175,7 @@ class Binding:
             chosen = tuple(s for s in states)
         else:
             chosen = states
-        if spec.mode != "lstm":
+        if spec.num_states != 2:
             return chosen[0]
         if p.role == "cx":
             return chosen[1]
@@ -287,7 +287,12 @@ def bind(target: Any, name: str, mode: Optional[str] = None) -> Binding:
     declared = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
     if declared:
         binding.support = apply_declaration(binding.support, declared)
-        binding.modes = tuple(m for m in ("rnn", "lstm", "gru") if m in binding.support.modes)
+        from .celltypes import all_modes
+
+        binding.modes = tuple(m for m in all_modes() if m in binding.support.modes)
+        if not binding.modes:
+            raise BindingError(f"{name}: @implements(modes={sorted(binding.support.modes)}) names no known mode; "
+                               f"known: {', '.join(all_modes())} (a cell of your own needs the register_cells hook)")
         if mode:
             binding.modes = (mode,)
     return binding
@@ -300,8 +305,11 @@ def infer_modes(target: Any, name: str, parameters: list, convention: str, mode:
     declared = getattr(target, IMPLEMENTS_ATTRIBUTE, {}) or {}
     if "modes" in declared:
         return tuple(declared["modes"])
+    from .celltypes import registered_modes
+
     lowered = getattr(target, "__name__", name).lower()
-    for candidate in ("lstm", "gru", "rnn"):
+    registered = sorted(registered_modes(), key=len, reverse=True)  # "peephole_lstm" before "lstm"
+    for candidate in (*registered, "lstm", "gru", "rnn"):
         if candidate in lowered:
             return (candidate,)
     roles = {p.role for p in parameters}

@@ -140,17 +140,19 @@ class Checker:
             if found is not None:
                 divergences.append(found)
         names = ", ".join(e.name for e in failing)
-        lines = [f"{self.headline(inputs)}{names} differ{'s' if len(failing) == 1 else ''} from torch.nn"]
+        # A registered cell has no torch.nn module: its reference in the same dtype stands in (see celltypes).
+        torch_nn = "torch.nn" if spec.has_torch_module else f"the reference in {dtype_name(inputs.dtype)}"
+        lines = [f"{self.headline(inputs)}{names} differ{'s' if len(failing) == 1 else ''} from {torch_nn}"]
         for d in divergences:
             lines.append(f"  first divergence: {d.describe()}")
             lines.append(f"    expected {d.expected}")
             lines.append(f"    got      {d.actual}")
-        lines.append("  errors (max abs) against the float64 reference / against torch.nn:")
+        lines.append(f"  errors (max abs) against the float64 reference / against {torch_nn}:")
         for e in errors:
             verdict = "ok" if e.ok else "FAIL"
             lines.append(
                 f"    {e.name:6} {e.error:.3g} (rel {e.relative:.3g}) / {e.vs_torch:.3g}; allowed {e.allowed:.3g} "
-                f"(torch.nn's own error {e.torch_error:.3g}, rounding sensitivity {e.sensitivity:.3g}) {verdict}"
+                f"({torch_nn}'s own error {e.torch_error:.3g}, rounding sensitivity {e.sensitivity:.3g}) {verdict}"
             )
         lines.append("  reproduce:")
         lines.extend("    " + line for line in reproduction(self.impl_label, inputs, self.binding.modes).splitlines())

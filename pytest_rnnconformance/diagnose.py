@@ -125,12 +125,25 @@ def _matches(candidate: dict, variant: dict, allowed: dict, entry: Entry) -> tup
             continue
         error = float(_abs_diff(tensor, variant[name]).max()) if tensor.numel() else 0.0
         limit = allowed[name]
-        if entry.switches.compute_dtype is not None:  # rounding differs between low-precision codes
-            limit = max(limit, 8 * torch.finfo(entry.switches.compute_dtype).eps * max(1.0, float(variant[name].abs().max())))
+        low = entry.switches.compute_dtype
+        if low is not None:  # rounding differs between low-precision codes
+            limit = max(limit, 8 * torch.finfo(low).eps * max(1.0, float(variant[name].abs().max())))
+            if not _representable(tensor, low):
+                continue  # a result computed in `low` and cast back holds only values `low` can hold
         if error <= limit:
             explained.append(name)
         total += error
     return explained, total
+
+
+def _representable(tensor: torch.Tensor, dtype: torch.dtype) -> bool:
+    """Whether every value survives a round trip through `dtype` unchanged.
+
+    Why: near small values, bfloat16's rounding is as large as many a real bug's error, so closeness
+    alone would blame "low precision" for a wrong equation. What computing in bfloat16 always
+    leaves behind is results that *are* bfloat16 numbers.
+    """
+    return bool(torch.equal(tensor.to(dtype).to(tensor.dtype), tensor))
 
 
 def diagnose(inputs, candidate: dict, allowed: dict, failing: list) -> list:

@@ -27,13 +27,17 @@ FEATURES = (
 class Feature:
     name: str
     doc: str
-    modes: tuple = ("rnn", "lstm", "gru")
+    modes: Optional[tuple] = None  # None: every mode, registered cells included
     only_dtypes: Optional[tuple] = None  # e.g. ("float64",): the cells this feature has
     requires: Callable[[Support], Optional[str]] = field(default=lambda s: None)
     spec_overrides: dict = field(default_factory=dict)  # fixed spec choices (None: draw per support)
     recipe_overrides: dict = field(default_factory=dict)
     simplest: bool = False  # draw the simplest supported configuration only
     example_share: float = 1.0  # fraction of --rnn-max-examples this feature needs (at least 3)
+
+    def applies_to(self, mode: str) -> bool:
+        """Whether the feature has a question for `mode` at all (``relu`` has none for an LSTM)."""
+        return self.modes is None or mode in self.modes
 
 
 def _needs(condition: Callable[[Support], bool], key: str, default: str) -> Callable[[Support], Optional[str]]:

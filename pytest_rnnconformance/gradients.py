@@ -55,11 +55,14 @@ def _grads(loss: torch.Tensor, wrt: dict) -> dict:
 def oracle_gradients(inputs: RNNInputs, weights: dict) -> GradientOracles:
     """torch.nn's gradients (inputs' device and dtype) and the reference's in float64."""
     leaves = as_leaves(inputs)
-    module = inputs.spec.build_module(dtype=inputs.dtype, device=inputs.device)
-    args = (leaves.input,) if leaves.hx is None else (leaves.input, leaves.hx)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = functional_call(module, leaves.params, args)
+    if inputs.spec.has_torch_module:
+        module = inputs.spec.build_module(dtype=inputs.dtype, device=inputs.device)
+        args = (leaves.input,) if leaves.hx is None else (leaves.input, leaves.hx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = functional_call(module, leaves.params, args)
+    else:  # a registered cell: its reference in the same dtype stands in for torch.nn (see `celltypes`)
+        result = reference_forward(leaves.input, leaves.hx, leaves.params, leaves.spec)
     torch_grads = _grads(weighted_loss(named_tensors(result, inputs.spec), weights), named_input_tensors(leaves))
 
     def reference(nudge_eps: float) -> dict:

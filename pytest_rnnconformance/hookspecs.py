@@ -25,3 +25,11 @@ def pytest_rnnconformance_tolerance(feature, dtype, device):
 @pytest.hookspec
 def pytest_rnnconformance_report(report, config):
     """Receive the final JSON report (a dict, DESIGN.md's schema) at the end of the run."""
+
+
+@pytest.hookspec
+def pytest_rnnconformance_register_cells(config):
+    """Return cell types (``pytest_rnnconformance.celltypes.CellType``, one or a list) to test besides
+    torch.nn's RNN, LSTM and GRU. Each becomes a mode (``--rnn-mode NAME``): the suite draws its
+    specs, runs its reference as the float64 oracle (and in the candidate's dtype where torch.nn
+    would stand), and checks every feature that applies. See ``examples/hooks/peephole/``."""

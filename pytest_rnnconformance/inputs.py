@@ -169,6 +169,6 @@ def make_inputs(
     hx: Any = None
     if not recipe.hx_none:
         states = [normal(shape, 0.5) for shape in spec.state_shapes(batch)]
-        hx = tuple(states) if spec.mode == "lstm" else states[0]
+        hx = tuple(states) if spec.num_states == 2 else states[0]
     inputs = RNNInputs(spec=spec, recipe=recipe, input=input_, hx=hx, params=params)
     return inputs.to(dtype=dtype, device=device)

@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 from . import wire, worker
 from .binding import Binding
+from .celltypes import registered_modes
 from .forking import can_fork, fork_child
 from .guard import CallRecord
 from .outcomes import CandidateError
@@ -64,6 +65,13 @@ class WorkerClient:
                                       stderr_fd=self.log.fileno(), prepare=_limit_memory(self.memory_mb),
                                       keep_fds=(fd,))
         else:
+            if registered_modes():
+                child.close()
+                parent.close()
+                raise WorkerUnavailable(
+                    f"--rnn-isolate cannot test the registered cell(s) {', '.join(registered_modes())} here: a new "
+                    "worker interpreter does not know them (only a worker forked from pytest does, and forking is "
+                    "unsafe now: CUDA is initialised, other threads run, or RNNCONFORMANCE_NO_FORK=1)")
             env = dict(os.environ, PYTHONUNBUFFERED="1")
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pytest_rnnconformance.worker", str(child.fileno())],

@@ -134,7 +134,8 @@ def _build_run(config: pytest.Config, impl: str):
     from .loading import LoadError, load_target
     from .report import ResultLog
     from .session import DEFAULT_MAX_EXAMPLES, RunConfig
-    from .spec import MODES
+    from .celltypes import all_modes
+    from .celltypes import register as register_cell_type
     from .features import FEATURES
     from .prober import probe_binding
     from .calling import install_tamper_watch
@@ -143,9 +144,15 @@ def _build_run(config: pytest.Config, impl: str):
     from .outcomes import CandidateError
     from .session import DEFAULT_TIMEOUT
 
+    try:
+        for cell_types in config.hook.pytest_rnnconformance_register_cells(config=config):
+            for cell_type in cell_types if isinstance(cell_types, (list, tuple)) else [cell_types]:
+                register_cell_type(cell_type)
+    except (TypeError, ValueError, AttributeError) as error:
+        raise pytest.UsageError(f"pytest_rnnconformance_register_cells: {error}") from None
     mode = option(config, "rnn_mode")
-    if mode is not None and mode not in MODES:
-        raise pytest.UsageError(f"--rnn-mode {mode!r}: expected one of {', '.join(MODES)}")
+    if mode is not None and mode not in all_modes():
+        raise pytest.UsageError(f"--rnn-mode {mode!r}: expected one of {', '.join(all_modes())}")
     devices = _split(option(config, "rnn_device")) or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     for device in devices:
         if device not in ("cpu", "cuda"):

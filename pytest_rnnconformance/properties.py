@@ -118,22 +118,24 @@ def _time_slice(inputs: RNNInputs, start: int, stop: int, hx: Any) -> RNNInputs:
 
 
 def check_continuation(checker: Checker, inputs: RNNInputs) -> None:
-    """Split the sequence in two calls carrying the returned state; then one batch row alone.
+    """Split the sequence in two calls carrying the returned state; one batch row alone; layers
+    run one at a time; directions run one at a time.
 
     The split only holds for one direction (a reverse pass starts at the end of the whole
-    sequence), so bidirectional configurations check the batch row alone.
+    sequence), so bidirectional configurations check the other three.
     """
     if not inputs.spec.bidirectional:
         check_split(checker, inputs)
     check_row_alone(checker, inputs)
     check_layers_stack(checker, inputs)
+    check_directions_join(checker, inputs)
 
 
 def check_split(checker: Checker, inputs: RNNInputs) -> None:
     expected = compute_expected(inputs)
     split = inputs.recipe.time // 2
     first = checker.run(_time_slice(inputs, 0, split, inputs.hx)).tensors
-    carried = (first["h_n"], first["c_n"]) if inputs.spec.mode == "lstm" else first["h_n"]
+    carried = (first["h_n"], first["c_n"]) if inputs.spec.num_states == 2 else first["h_n"]
     second = checker.run(_time_slice(inputs, split, inputs.recipe.time, carried)).tensors
     time_dim = 1 if inputs.spec.batch_first else 0
     joined = dict(second)
@@ -183,6 +185,41 @@ def check_layers_stack(checker: Checker, inputs: RNNInputs) -> None:
             f"at a time (max difference {difference:.3g}, allowed {allowed:.3g}): the layers do not stack "
             "(each layer must read the previous layer's whole output, both directions, and start from its own "
             "rows of h0)", counterexample=counterexample(inputs), details={"stacked_difference": difference})
+
+
+def check_directions_join(checker: Checker, inputs: RNNInputs) -> None:
+    """Metamorphic, no oracle needed: a bidirectional layer equals a forward run joined with a run
+    over the time-reversed input (flipped back), each with its own weights and rows of h0."""
+    spec = inputs.spec
+    if not spec.bidirectional or spec.num_layers != 1 or inputs.recipe.lengths is not None:
+        return
+    if 1 not in checker.binding.support.directions:
+        return  # it cannot run one direction alone: nothing to join
+    whole = checker.run(inputs).tensors
+    one = spec.replace(bidirectional=False)
+    time_dim = 1 if spec.batch_first and inputs.recipe.batch is not None else 0
+    runs = []
+    for direction, suffix in enumerate(("", "_reverse")):
+        params = {name.replace("_reverse", ""): value for name, value in inputs.params.items()
+                  if name.endswith("_l0" + suffix)}
+        hx = map_hidden(lambda t: t[direction:direction + 1], inputs.hx)
+        x = inputs.input.flip(time_dim) if direction else inputs.input
+        result = checker.run(replace(inputs, spec=one, input=x, hx=hx, params=params)).tensors
+        if direction:
+            result = dict(result, output=result["output"].flip(time_dim))
+        runs.append(result)
+    joined = {name: torch.cat([runs[0][name], runs[1][name]], dim=-1 if name == "output" else 0) for name in whole}
+    tolerance = checker.tolerance(inputs.dtype, inputs.device.type)
+    for name, tensor in whole.items():
+        difference = float((joined[name].double() - tensor.double()).abs().max())
+        allowed = tolerance.allowed(0.0, float(tensor.abs().max()))
+        if difference > allowed:
+            raise ConformanceFailure(
+                checker.headline(inputs) + f"the bidirectional {name} differs from a forward run joined with a run "
+                f"over the reversed sequence (max difference {difference:.3g}, allowed {allowed:.3g}): the reverse "
+                "direction must read the input from its last step to its first, with the _reverse weights and "
+                "rows of h0, and its output must be flipped back to input order",
+                counterexample=counterexample(inputs), details={"joined_difference": difference, "tensor": name})
 
 
 def check_purity(checker: Checker, inputs: RNNInputs) -> None:

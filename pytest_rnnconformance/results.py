@@ -32,7 +32,7 @@ def named_tensors(result: Any, spec) -> dict:
     """``(output, h_n)`` or ``(output, (h_n, c_n))`` as a dict of named tensors."""
     output, hidden = result
     named = {"output": output_tensor(output)}
-    if spec.mode == "lstm":
+    if spec.num_states == 2:
         named["h_n"], named["c_n"] = hidden
     else:
         named["h_n"] = hidden
@@ -47,7 +47,7 @@ def expected_shapes(inputs) -> dict:
     else:
         output = spec.output_shape(recipe.time, batch)
     shapes = {"output": output, "h_n": spec.state_shapes(batch)[0]}
-    if spec.mode == "lstm":
+    if spec.num_states == 2:
         shapes["c_n"] = spec.state_shapes(batch)[1]
     return shapes
 
@@ -77,17 +77,17 @@ def interpret_candidate(raw: Any, inputs, per_layer: bool, keep_graph: bool = Fa
     """
     spec = inputs.spec
     expected = expected_shapes(inputs)
-    hidden_form = "(h_n, c_n)" if spec.mode == "lstm" else "h_n"
+    hidden_form = "(h_n, c_n)" if spec.num_states == 2 else "h_n"
     wanted = f"(output, {hidden_form})"
     if not isinstance(raw, (tuple, list)):
         raise CandidateError(f"returned {_describe(raw)}; expected a tuple {wanted}")
     parts = list(raw)
-    if spec.mode == "lstm" and len(parts) == 3:  # (output, h_n, c_n): unambiguous, accepted
+    if spec.num_states == 2 and len(parts) == 3:  # (output, h_n, c_n): unambiguous, accepted
         parts = [parts[0], (parts[1], parts[2])]
     if len(parts) != 2:
         raise CandidateError(f"returned {_describe(raw)}; expected a tuple {wanted}")
     output, hidden = parts
-    if spec.mode == "lstm":
+    if spec.num_states == 2:
         if not isinstance(hidden, (tuple, list)) or len(hidden) != 2:
             raise CandidateError(f"returned {_describe(hidden)} as the state; expected (h_n, c_n)")
         if per_layer and spec.num_directions == 2 and all(isinstance(h, (tuple, list)) for h in hidden):

@@ -40,7 +40,7 @@ class RunConfig:
         feature = REGISTRY[feature_name]
         cases = []
         for mode in self.binding.modes:
-            if mode not in feature.modes:
+            if not feature.applies_to(mode):
                 continue
             for device in self.devices:
                 for dtype in self.dtypes_for(feature_name):

@@ -52,9 +52,21 @@ class RNNSpec:
         return 2 if self.bidirectional else 1
 
     @property
+    def cell_type(self):
+        """The registered `celltypes.CellType` of this mode; None for torch.nn's own modes."""
+        from .celltypes import registered
+
+        return registered(self.mode)
+
+    @property
+    def has_torch_module(self) -> bool:
+        """Whether torch.nn has this network (False for a registered cell)."""
+        return self.mode in MODES
+
+    @property
     def gate_count(self) -> int:
         """How many gate blocks are stacked in each weight: 1 (RNN), 3 (GRU), 4 (LSTM)."""
-        return GATE_COUNT[self.mode]
+        return GATE_COUNT[self.mode] if self.mode in GATE_COUNT else self.cell_type.gates
 
     @property
     def output_hidden_size(self) -> int:
@@ -63,8 +75,17 @@ class RNNSpec:
 
     @property
     def num_states(self) -> int:
-        """1 for RNN and GRU (h), 2 for LSTM (h, c)."""
-        return 2 if self.mode == "lstm" else 1
+        """1 for RNN and GRU (h), 2 for LSTM (h, c); a registered cell says which."""
+        if self.mode in MODES:
+            return 2 if self.mode == "lstm" else 1
+        return 2 if self.cell_type.cell_state else 1
+
+    def extra_weight_shapes(self) -> dict[str, tuple[int, ...]]:
+        """A registered cell's own per-layer weights: base name -> shape (empty for torch.nn's modes)."""
+        cell_type = None if self.mode in MODES else self.cell_type
+        if cell_type is None:
+            return {}
+        return {name: tuple(shape(self.hidden_size)) for name, shape in cell_type.extra_weights.items()}
 
     # ----------------------------------------------------------------- parameters
     def layer_param_names(self, layer: int, direction: int = 0) -> list[str]:
@@ -75,6 +96,7 @@ class RNNSpec:
             names += ["bias_ih" + suffix, "bias_hh" + suffix]
         if self.proj_size > 0:
             names.append("weight_hr" + suffix)
+        names += [name + suffix for name in self.extra_weight_shapes()]
         return names
 
     def param_names(self) -> list[str]:
@@ -101,6 +123,8 @@ class RNNSpec:
                     shapes["bias_hh" + suffix] = (gates,)
                 if self.proj_size > 0:
                     shapes["weight_hr" + suffix] = (self.proj_size, self.hidden_size)
+                for name, shape in self.extra_weight_shapes().items():
+                    shapes[name + suffix] = shape
         return shapes
 
     # ----------------------------------------------------------------- tensor shapes
@@ -114,7 +138,7 @@ class RNNSpec:
         """Shapes of h0/h_n (and c0/c_n for LSTM). States are never batch-first."""
         leading = (self.num_directions * self.num_layers,) + (() if batch is None else (batch,))
         shapes = [leading + (self.output_hidden_size,)]
-        if self.mode == "lstm":
+        if self.num_states == 2:
             shapes.append(leading + (self.hidden_size,))
         return tuple(shapes)
 
@@ -152,6 +176,8 @@ class RNNSpec:
         """The matching torch.nn module, holding `params` (copied) when given."""
         import torch
 
+        if not self.has_torch_module:
+            raise TypeError(f"torch.nn has no module for the registered cell {self.mode!r}")
         cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[self.mode]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the dropout-with-one-layer warning is the spec's to give
@@ -194,7 +220,8 @@ class RNNSpec:
 
     def describe(self) -> str:
         """A short human description: 'LSTM 3->5, 2 layers, bidirectional, batch_first, proj 2'."""
-        name = {"rnn": f"RNN({self.nonlinearity})", "lstm": "LSTM", "gru": "GRU"}[self.mode]
+        name = {"rnn": f"RNN({self.nonlinearity})", "lstm": "LSTM", "gru": "GRU"}.get(self.mode) or (
+            self.cell_type.title or self.mode)
         parts = [f"{name} {self.input_size}->{self.hidden_size}"]
         parts.append(f"{self.num_layers} layer" + ("s" if self.num_layers > 1 else ""))
         parts.append("bidirectional" if self.bidirectional else "one direction")
@@ -210,8 +237,10 @@ class RNNSpec:
 
 def _validate(spec: RNNSpec) -> None:
     """Raise what torch.nn's constructor raises for these arguments, in torch.nn's order."""
-    if spec.mode not in MODES:
-        raise ValueError(f"Unrecognized RNN mode: {spec.mode!r}; expected one of {', '.join(MODES)}")
+    if spec.mode not in MODES and spec.cell_type is None:
+        from .celltypes import all_modes
+
+        raise ValueError(f"Unrecognized RNN mode: {spec.mode!r}; expected one of {', '.join(all_modes())}")
     if spec.mode != "lstm" and spec.proj_size != 0:
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
     if spec.mode == "rnn" and spec.nonlinearity not in NONLINEARITIES:

@@ -74,7 +74,7 @@ def _step(spec, switches: Switches):
         return cell_for("rnn", "tanh" if spec.nonlinearity == "relu" else "relu")
     if spec.mode == "gru" and (switches.gru_reset_before_matmul or switches.gru_update_swapped):
         return Cell(base.project_input, _gru_variant_step(switches))
-    if spec.mode == "lstm" and (switches.proj_on_cell or switches.proj_truncated):
+    if spec.num_states == 2 and (switches.proj_on_cell or switches.proj_truncated):
         return Cell(base.project_input, _lstm_projection_variant_step(switches))
     return base
 
@@ -158,7 +158,7 @@ def variant_forward(inputs, switches: Switches):
     if exact.hx is None:
         states = tuple(torch.zeros(shape, dtype=x.dtype) for shape in spec.state_shapes(batch))
     else:
-        states = tuple(exact.hx) if spec.mode == "lstm" else (exact.hx,)
+        states = tuple(exact.hx) if spec.num_states == 2 else (exact.hx,)
         states = states if batched else tuple(s.unsqueeze(1) for s in states)
     directions, layers = spec.num_directions, spec.num_layers
 
@@ -192,4 +192,4 @@ def variant_forward(inputs, switches: Switches):
         output = PackedSequence(cast(output.data), output.batch_sizes, output.sorted_indices,
                                 output.unsorted_indices) if isinstance(output, PackedSequence) else cast(output)
         final = tuple(cast(s) for s in final)
-    return output, (final if spec.mode == "lstm" else final[0])
+    return output, (final if spec.num_states == 2 else final[0])

@@ -32,6 +32,7 @@ class LayerWeights(NamedTuple):
     bias_ih: Optional[Tensor] = None  # (gates * hidden,)
     bias_hh: Optional[Tensor] = None  # (gates * hidden,)
     weight_hr: Optional[Tensor] = None  # (proj, hidden): LSTM with proj_size > 0
+    extra: Optional[dict] = None  # a registered cell's own weights by base name ("weight_ci": ...)
 
 
 def project_with_both_biases(x: Tensor, weights: LayerWeights) -> Tensor:
@@ -120,10 +121,21 @@ LSTM = Cell(project_with_both_biases, lstm_step)
 GRU = Cell(project_with_input_bias, gru_step)
 
 
+#: Cells beyond torch.nn's three, by mode name (see ``pytest_rnnconformance.celltypes``).
+REGISTERED: dict = {}
+
+
+def register_cell(mode: str, cell: Cell) -> None:
+    """Make `cell_for(mode)` return `cell`: how a plugin adds a cell type (a peephole LSTM, say)."""
+    REGISTERED[mode] = cell
+
+
 def cell_for(mode: str, nonlinearity: str = "tanh") -> Cell:
-    """The cell of a mode ('rnn', 'lstm', 'gru')."""
+    """The cell of a mode ('rnn', 'lstm', 'gru', or a registered one)."""
     if mode == "lstm":
         return LSTM
     if mode == "gru":
         return GRU
+    if mode in REGISTERED:
+        return REGISTERED[mode]
     return RNN_RELU if nonlinearity == "relu" else RNN_TANH

@@ -73,9 +73,9 @@ def _initial_states(hx: Optional[Hidden], spec, x: Tensor, batched: bool) -> tup
         return tuple(
             torch.zeros(shape, dtype=x.dtype, device=x.device) for shape in spec.state_shapes(batch)
         )
-    states = tuple(hx) if spec.mode == "lstm" else (hx,)
+    states = tuple(hx) if spec.num_states == 2 else (hx,)
     return states if batched else tuple(state.unsqueeze(1) for state in states)
 
 
 def _as_hidden(final: tuple, spec) -> Hidden:
-    return final if spec.mode == "lstm" else final[0]
+    return final if spec.num_states == 2 else final[0]

@@ -29,6 +29,7 @@ def layer_weights(params: dict, spec, layer: int, direction: int) -> LayerWeight
         bias_ih=params["bias_ih" + suffix] if spec.bias else None,
         bias_hh=params["bias_hh" + suffix] if spec.bias else None,
         weight_hr=params["weight_hr" + suffix] if spec.proj_size > 0 else None,
+        extra={name: params[name + suffix] for name in spec.extra_weight_shapes()} or None,
     )
 
 

@@ -28,7 +28,7 @@ def first_failure(target: str, max_examples: int = 25, dtypes: tuple = DTYPES):
     for feature_name in FEATURES:
         feature = REGISTRY[feature_name]
         for mode in binding.modes:
-            if mode not in feature.modes or unsupported_reason(feature, binding.support, mode):
+            if not feature.applies_to(mode) or unsupported_reason(feature, binding.support, mode):
                 continue
             for dtype in dtypes if feature.only_dtypes is None else (torch.float64,):
                 if feature.only_dtypes == ("float16", "bfloat16"):

@@ -1,0 +1,187 @@
+"""Cells torch.nn does not have: the register_cells hook, and the metamorphic checks that need no oracle."""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+
+from pytest_rnnconformance import celltypes
+from pytest_rnnconformance.api import binding_for
+from pytest_rnnconformance.check import Checker
+from pytest_rnnconformance.features import FEATURES
+from pytest_rnnconformance.forking import NO_FORK_ENV
+from pytest_rnnconformance.inputs import make_inputs
+from pytest_rnnconformance.outcomes import ConformanceFailure
+from pytest_rnnconformance.properties import check_directions_join, check_layers_stack
+from pytest_rnnconformance.reference import cells as reference_cells
+from pytest_rnnconformance.reference import forward as reference_forward
+from pytest_rnnconformance.spec import RNNSpec
+
+REPO = Path(__file__).resolve().parent.parent
+PEEPHOLE = REPO / "examples" / "hooks" / "peephole"
+FAST = ("--rnn-max-examples", "8", "-p", "no:cacheprovider")
+
+
+@pytest.fixture
+def peephole(monkeypatch):
+    """The example's cell type, registered for this test only."""
+    spec = importlib.util.spec_from_file_location("peephole_conftest", PEEPHOLE / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cell_type = module.PEEPHOLE_LSTM
+    monkeypatch.setitem(celltypes._REGISTRY, cell_type.name, cell_type)
+    monkeypatch.setitem(reference_cells.REGISTERED, cell_type.name, cell_type.cell)
+    return cell_type
+
+
+@pytest.fixture
+def peephole_project(pytester):
+    """A folder with the example's conftest.py (the hook) and its implementation."""
+    for name in ("conftest.py", "peephole_lstm.py"):
+        shutil.copy(PEEPHOLE / name, pytester.path / name)
+    return pytester
+
+
+def run(pytester, target: str, *args: str):
+    import json
+
+    report = pytester.path / "report.json"
+    result = pytester.runpytest_subprocess("--rnn-impl", target, "--rnn-report", str(report), *FAST, *args)
+    data = json.loads(report.read_text()) if report.exists() else None
+    return result, data
+
+
+# ---------------------------------------------------------------------- the spec of a registered cell
+def test_a_registered_cell_is_a_mode_with_its_own_weights(peephole):
+    spec = RNNSpec("peephole_lstm", 3, 5, num_layers=2, bidirectional=True)
+    assert spec.gate_count == 4 and spec.num_states == 2 and not spec.has_torch_module
+    assert spec.param_names()[:5] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ci_l0"]
+    assert spec.param_shapes()["weight_co_l1_reverse"] == (5,)
+    assert spec.param_shapes()["weight_ih_l1"] == (20, 10)
+    assert spec.state_shapes(2) == ((4, 2, 5), (4, 2, 5))
+    assert spec.describe().startswith("peephole LSTM 3->5")
+    with pytest.raises(TypeError, match="torch.nn has no module"):
+        spec.build_module()
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM"):
+        RNNSpec("peephole_lstm", 3, 5, proj_size=2)
+
+
+def test_an_unregistered_mode_is_refused_naming_the_known_ones(peephole):
+    with pytest.raises(ValueError, match="expected one of rnn, lstm, gru, peephole_lstm"):
+        RNNSpec("mystery", 3, 5)
+
+
+def test_the_reference_runs_a_registered_cell_with_its_peepholes(peephole):
+    spec = RNNSpec("peephole_lstm", 2, 3)
+    inputs = make_inputs(spec, time=4, batch=2, seed=1, dtype=torch.float64)
+    with_peepholes = reference_forward(inputs.input, inputs.hx, inputs.params, spec)
+    closed = {n: (torch.zeros_like(v) if "weight_c" in n else v) for n, v in inputs.params.items()}
+    without = reference_forward(inputs.input, inputs.hx, closed, spec)
+    plain_lstm = reference_forward(inputs.input, inputs.hx, {n: v for n, v in closed.items() if "weight_c" not in n},
+                                   RNNSpec("lstm", 2, 3))
+    torch.testing.assert_close(without, plain_lstm)  # peepholes at zero: an LSTM
+    assert not torch.allclose(with_peepholes[0], without[0])  # and the peepholes do count
+
+
+def test_cell_types_are_validated():
+    cell = reference_cells.LSTM
+    with pytest.raises(ValueError, match="new identifier"):
+        celltypes.CellType(name="lstm", gates=4, cell=cell)
+    with pytest.raises(ValueError, match="gates must be at least 1"):
+        celltypes.CellType(name="nogates", gates=0, cell=cell)
+    with pytest.raises(TypeError, match="expected a pytest_rnnconformance.celltypes.CellType"):
+        celltypes.register("peephole_lstm")
+
+
+# ---------------------------------------------------------------------- the whole suite on it
+def test_the_peephole_example_gets_the_full_feature_matrix(peephole_project):
+    result, data = run(peephole_project, "peephole_lstm.py:forward")
+    statuses = {name: f["status"] for name, f in data["features"].items()}
+    applicable = [f for f in FEATURES if f not in ("relu", "proj")]  # RNN-only and LSTM-projection-only
+    assert {f: statuses.get(f) for f in applicable} == {f: "pass" for f in applicable}, result.stdout.str()
+    assert data["modes"] == ["peephole_lstm"]
+    assert result.ret == 0
+    half = data["features"]["half"]["cells"]
+    assert set(half) == {"peephole_lstm-cpu-float16", "peephole_lstm-cpu-bfloat16"}
+
+
+def test_a_wrong_peephole_fails_without_a_wrong_diagnosis(peephole_project):
+    source = (PEEPHOLE / "peephole_lstm.py").read_text()
+    wrong = source.replace('w["weight_co"] * c_new', 'w["weight_co"] * c')  # the output gate peeks at the old c
+    assert wrong != source
+    (peephole_project.path / "wrong.py").write_text(wrong)
+    _, data = run(peephole_project, "wrong.py:forward", "-k", "forward or continuation")
+    forward = data["features"]["forward"]
+    assert forward["status"] == "fail"
+    assert forward.get("diagnosis", []) == []  # none of torch.nn's known mistakes: said honestly
+    assert "none of the known mistakes" in forward["message"]
+
+
+def test_a_hook_returning_garbage_is_a_usage_error(pytester):
+    pytester.makeconftest("def pytest_rnnconformance_register_cells(config):\n    return ['peephole']\n")
+    result = pytester.runpytest_subprocess("--rnn-impl", "reference", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pytest_rnnconformance_register_cells: expected a *CellType, got str*"])
+
+
+def test_isolation_forks_a_worker_that_knows_the_cell_or_refuses_plainly(peephole_project, monkeypatch):
+    _, data = run(peephole_project, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
+    assert data["features"]["forward"]["status"] == "pass"
+    monkeypatch.setenv(NO_FORK_ENV, "1")
+    result, _ = run(peephole_project, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--rnn-isolate cannot test the registered cell(s) peephole_lstm here*"])
+
+
+def test_declaring_an_unknown_mode_is_a_usage_error(pytester):
+    pytester.makepyfile(impl="from pytest_rnnconformance import implements\n"
+                             "@implements(modes=['mystery'])\ndef forward(input, hx, params, spec):\n    pass\n")
+    result = pytester.runpytest_subprocess("--rnn-impl", "impl.py:forward", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*names no known mode; known: rnn, lstm, gru*register_cells hook*"])
+
+
+# ---------------------------------------------------------------------- metamorphic checks
+def _bidirectional_with_unflipped_reverse(input, hx, params, spec):
+    """Right for one direction; with two, the reverse outputs are left in reverse time order."""
+    output, hidden = reference_forward(input, hx, params, spec)
+    if spec.bidirectional:
+        half = output.shape[-1] // 2
+        output = torch.cat([output[..., :half], output[..., half:].flip(0)], dim=-1)
+    return output, hidden
+
+
+def _layers_that_skip_the_reverse_half(input, hx, params, spec):
+    """Right for one layer; layer 2 reads only the forward half of layer 1 (zeros for the rest)."""
+    if spec.num_layers == 1:
+        return reference_forward(input, hx, params, spec)
+    first = spec.replace(num_layers=1)
+    out, h1 = reference_forward(input, hx[: spec.num_directions], {k: v for k, v in params.items() if "_l0" in k}, first)
+    half = out.shape[-1] // spec.num_directions
+    out = torch.cat([out[..., :half], torch.zeros_like(out[..., half:])], dim=-1)
+    second = spec.replace(num_layers=1, input_size=out.shape[-1])
+    out, h2 = reference_forward(out, hx[spec.num_directions:],
+                                {k.replace("_l1", "_l0"): v for k, v in params.items() if "_l1" in k}, second)
+    return out, torch.cat([h1, h2])
+
+
+@pytest.mark.parametrize("spec", [RNNSpec("gru", 3, 4, bidirectional=True),
+                                  RNNSpec("lstm", 2, 3, bidirectional=True, batch_first=True)])
+def test_directions_must_join_into_the_bidirectional_run(spec):
+    inputs = make_inputs(spec, time=4, batch=2, seed=3, dtype=torch.float64)
+    check_directions_join(Checker(binding_for(reference_forward), "reference"), inputs)  # the reference joins
+    wrong = Checker(binding_for(_bidirectional_with_unflipped_reverse), "wrong")
+    with pytest.raises(ConformanceFailure, match="forward run joined with a run over the reversed sequence"):
+        check_directions_join(wrong, inputs)
+
+
+def test_layers_must_stack_into_the_multilayer_run():
+    spec = RNNSpec("rnn", 3, 4, num_layers=2, bidirectional=True)
+    inputs = make_inputs(spec, time=3, batch=2, seed=5, dtype=torch.float64)
+    check_layers_stack(Checker(binding_for(reference_forward), "reference"), inputs)
+    wrong = Checker(binding_for(_layers_that_skip_the_reverse_half), "wrong")
+    with pytest.raises(ConformanceFailure, match="the layers do not stack"):
+        check_layers_stack(wrong, inputs)
