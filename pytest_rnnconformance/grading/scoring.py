@@ -64,7 +64,7 @@ def plugin_features(modes: tuple = (), dtypes: tuple = ()) -> tuple:
         feature = REGISTRY.get(name)
         if feature is None:
             return True
-        if modes and not set(modes) & set(getattr(feature, "modes", modes)):
+        if modes and not any(feature.applies_to(mode) for mode in modes):
             return False
         only = getattr(feature, "only_dtypes", None)
         return not (dtypes and only and not set(dtypes) & set(only))
