@@ -81,7 +81,8 @@ REGISTRY = {f.name: f for f in (
     Feature("half", "float16 and bfloat16, judged against torch.nn's own error in the same dtype",
             only_dtypes=("float16", "bfloat16")),
     Feature("edge_cases", "time 1, batch 1, hidden 1, long sequences, saturating inputs"),
-    Feature("continuation", "two calls carrying the state equal one; a sample alone equals it in a batch"),
+    Feature("continuation", "two calls carrying the state equal one; a sample alone equals it in a batch; "
+                            "layers and directions run one at a time join into the whole run"),
     Feature("shape", "results have exactly torch.nn's shapes"),
     Feature("purity", "inputs and weights not modified, global torch state unchanged, same result twice",
             example_share=0.4),

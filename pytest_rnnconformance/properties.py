@@ -2,8 +2,9 @@
 
 Most features check values (`Checker.check`). Two check something else: ``shape`` (exact shapes,
 values aside) and ``continuation`` (two calls carrying the state equal one call; one sample alone
-equals the same sample inside a batch), which are metamorphic: they hold for any correct
-implementation whatever the oracle says.
+equals the same sample inside a batch; layers and directions run one at a time join into the
+whole run), which are metamorphic: they hold for any correct implementation whatever the oracle
+says, registered cells included.
 """
 from __future__ import annotations
 
