@@ -82,10 +82,9 @@ class RNNSpec:
 
     def extra_weight_shapes(self) -> dict[str, tuple[int, ...]]:
         """A registered cell's own per-layer weights: base name -> shape (empty for torch.nn's modes)."""
-        cell_type = None if self.mode in MODES else self.cell_type
-        if cell_type is None:
+        if self.mode in MODES:
             return {}
-        return {name: tuple(shape(self.hidden_size)) for name, shape in cell_type.extra_weights.items()}
+        return {name: tuple(shape(self.hidden_size)) for name, shape in self.cell_type.extra_weights.items()}
 
     # ----------------------------------------------------------------- parameters
     def layer_param_names(self, layer: int, direction: int = 0) -> list[str]:

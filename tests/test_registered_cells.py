@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -46,8 +47,6 @@ def peephole_project(pytester):
 
 
 def run(pytester, target: str, *args: str):
-    import json
-
     report = pytester.path / "report.json"
     result = pytester.runpytest_subprocess("--rnn-impl", target, "--rnn-report", str(report), *FAST, *args)
     data = json.loads(report.read_text()) if report.exists() else None

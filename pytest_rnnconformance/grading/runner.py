@@ -22,6 +22,7 @@ import functools
 import importlib
 import json
 import os
+import pkgutil
 import re
 import resource
 import shutil
@@ -147,10 +148,12 @@ def preload(rubric: Rubric) -> None:
     the ``no_delegation`` check does (about two seconds a run otherwise).
     """
     import torch
+
+    import pytest_rnnconformance as package
+
     importlib.import_module("hypothesis")
-    for module in ("plugin", "binding", "calling", "check", "delegation", "diagnose", "features", "isolation", "oracle",
-                   "prober", "properties", "recorder", "report", "strategies", "worker", "reference.forward"):
-        importlib.import_module(f"pytest_rnnconformance.{module}")
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+        importlib.import_module(module.name)  # every module: no list here to fall out of date
     if rubric.checks_delegation():
         importlib.import_module("torch._dynamo")
     torch.set_num_threads(1)  # what each run sets anyway; done here, before any thread pool exists
