@@ -8,7 +8,9 @@ The reference is the suite's float64 oracle, computed on every example, so it ha
 enough not to dominate a run. This times ``reference.forward`` against ``torch.nn.LSTM`` / ``GRU``
 (one layer, seq-first, eval mode, ``torch.no_grad``) on identical inputs and weights, measured
 side by side in one process: the two calls alternate (reference first on even repeats, torch.nn
-first on odd ones) so that drift in the machine's speed hits both alike, and medians are reported.
+first on odd ones) so that drift in the machine's speed hits both alike. The ratio reported is the
+median of the per-repeat ratios (each from two adjacent measurements), which a slow patch of the
+machine moves far less than a ratio of medians would; the times shown are medians.
 
 It runs on one thread by default (``--threads``): on a machine that others share, multi-threaded
 timings mostly measure the neighbours, since OpenMP waits for its slowest thread.
@@ -38,11 +40,12 @@ MODES = ("lstm", "gru")
 DTYPES = (torch.float32, torch.float64)
 GOAL = {torch.float64: 1.5, torch.float32: 2.0}
 MIN_MEASUREMENT_S = 0.02  # a measurement repeats the call until it lasts at least this long
+BUDGET_PER_CONFIGURATION_S = 20.0  # fewer repeats where one pair of measurements is slow
 
 
-def warm_up_and_count(fns) -> int:
+def warm_up_and_count(fns) -> tuple[int, float]:
     """Warm each function up (a few calls, or one if it is slow), then return how many calls make
-    one measurement last MIN_MEASUREMENT_S for the slower of them."""
+    one measurement last MIN_MEASUREMENT_S for the slower of them, and that one's time per call."""
     slowest = 0.0
     for fn in fns:
         for _ in range(3):
@@ -52,7 +55,7 @@ def warm_up_and_count(fns) -> int:
             if elapsed > 0.2:
                 break
         slowest = max(slowest, elapsed)  # the last (warmest) call
-    return max(1, int(MIN_MEASUREMENT_S / max(slowest, 1e-9)))
+    return max(1, int(MIN_MEASUREMENT_S / max(slowest, 1e-9))), slowest
 
 
 def measure(fn, number: int) -> float:
@@ -78,15 +81,17 @@ def bench_one(mode: str, dtype: torch.dtype, size: tuple, repeats: int) -> dict:
         # Both must compute the same thing, or the timing means nothing.
         ours, theirs = run_reference(), run_torch()
         torch.testing.assert_close(ours[0], theirs[0], atol=1e-4 if dtype == torch.float32 else 1e-8, rtol=1e-4)
-        number = warm_up_and_count([run_reference, run_torch])  # warm: allocator, oneDNN primitives
+        number, slowest_s = warm_up_and_count([run_reference, run_torch])  # warm: allocator, oneDNN primitives
+        repeats = min(repeats, max(3, int(BUDGET_PER_CONFIGURATION_S / (2 * number * slowest_s))))
         reference_times, torch_times = [], []
         for repeat in range(repeats):
             pair = [(run_reference, reference_times), (run_torch, torch_times)]
             for fn, times in (pair if repeat % 2 == 0 else pair[::-1]):
                 times.append(measure(fn, number))
-    torch_s, reference_s = statistics.median(torch_times), statistics.median(reference_times)
-    return dict(mode=mode, dtype=dtype, size=size, torch_s=torch_s, reference_s=reference_s,
-                ratio=reference_s / torch_s)
+    ratios = [ours / theirs for ours, theirs in zip(reference_times, torch_times)]
+    return dict(mode=mode, dtype=dtype, size=size, torch_s=statistics.median(torch_times),
+                reference_s=statistics.median(reference_times), ratio=statistics.median(ratios),
+                repeats=repeats)
 
 
 def goal_cell(result: dict) -> str:
@@ -99,20 +104,22 @@ def goal_cell(result: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=None,
-                        help="measurements per implementation and configuration (default 5, 3 with --quick)")
+                        help="measurements per implementation and configuration (default 15, 5 with --quick; "
+                             f"fewer where they would take over {BUDGET_PER_CONFIGURATION_S:g} s)")
     parser.add_argument("--quick", action="store_true", help="skip the largest size and repeat less")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch.set_num_threads (default 1; 0 keeps torch's own choice)")
     args = parser.parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 5)
+    repeats = args.repeats or (5 if args.quick else 15)
     if args.threads:
         torch.set_num_threads(args.threads)
     sizes = QUICK_SIZES if args.quick else SIZES
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}; {repeats} interleaved repeats, medians\n", flush=True)
-    print("| mode | dtype | batch, time, input, hidden | torch.nn ms | reference ms | ratio | goal |")
-    print("|---|---|---|---:|---:|---:|---|", flush=True)
+          f"Python {platform.python_version()}; up to {repeats} interleaved repeats; "
+          "ratio = median of paired ratios\n", flush=True)
+    print("| mode | dtype | batch, time, input, hidden | repeats | torch.nn ms | reference ms | ratio | goal |")
+    print("|---|---|---|---:|---:|---:|---:|---|", flush=True)
     started = time.perf_counter()
     missed = 0
     for mode in MODES:
@@ -120,7 +127,7 @@ def main(argv=None) -> int:
             for size in sizes:
                 result = bench_one(mode, dtype, size, repeats)
                 missed += goal_cell(result).endswith("not met")
-                print(f"| {mode.upper()} | {str(dtype).replace('torch.', '')} | {', '.join(map(str, size))} "
+                print(f"| {mode.upper()} | {str(dtype).replace('torch.', '')} | {', '.join(map(str, size))} | {result['repeats']} "
                       f"| {result['torch_s'] * 1e3:.3f} | {result['reference_s'] * 1e3:.3f} "
                       f"| {result['ratio']:.2f} | {goal_cell(result)} |", flush=True)
     print(f"\n{missed} goal(s) not met; total {time.perf_counter() - started:.0f} s")

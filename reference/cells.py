@@ -100,10 +100,12 @@ def gru_step(gi: Tensor, state: State, weights: LayerWeights) -> tuple[Tensor, S
     (Cho et al. 2014 apply r before the matmul, ``(r ⊙ h) W_hnᵀ``: a different network.)
     """
     (h,) = state
-    hidden = h.shape[-1]
-    gh = h @ weights.weight_hh.T if weights.bias_hh is None else torch.addmm(weights.bias_hh, h, weights.weight_hh.T)
-    r, z = (gi[..., : 2 * hidden] + gh[..., : 2 * hidden]).sigmoid().chunk(2, dim=-1)  # both gates at once
-    n = torch.addcmul(gi[..., 2 * hidden:], r, gh[..., 2 * hidden:]).tanh()  # tanh(gi_n + r ⊙ gh_n)
+    gh = F.linear(h, weights.weight_hh, weights.bias_hh)  # h W_hhᵀ + b_hh, all three gates
+    gi_r, gi_z, gi_n = gi.chunk(3, dim=-1)
+    gh_r, gh_z, gh_n = gh.chunk(3, dim=-1)
+    r = (gi_r + gh_r).sigmoid()
+    z = (gi_z + gh_z).sigmoid()
+    n = torch.addcmul(gi_n, r, gh_n).tanh()  # tanh(gi_n + r ⊙ gh_n)
     h = torch.lerp(n, h, z)  # n + z ⊙ (h - n) = (1 - z) ⊙ n + z ⊙ h
     return h, (h,)
 

@@ -38,8 +38,8 @@ def run_direction(
         x = reverse_in_time(x, lengths)
     projected = cell.project_input(x, weights)  # every step's input projection, one matrix product
     outputs = []
-    for t in range(x.shape[0]):
-        output, new_state = cell.step(projected[t], state, weights)
+    for t, projected_t in enumerate(projected):  # iterating a tensor walks its first dimension: time
+        output, new_state = cell.step(projected_t, state, weights)
         if lengths is not None:
             active = (t < lengths).unsqueeze(-1)  # rows whose sequence is still running
             output = torch.where(active, output, torch.zeros_like(output))
