@@ -93,8 +93,10 @@ def mutations(original: RNNInputs, given: RNNInputs, versions: dict) -> list:
     before, after = named_input_tensors(original), named_input_tensors(given)
     changed = []
     for name, tensor in after.items():
-        same = tensor.shape == before[name].shape and torch.equal(tensor.detach().nan_to_num(),
-                                                                  before[name].detach().nan_to_num())
+        original_tensor = before[name]
+        same = tensor.shape == original_tensor.shape and (
+            torch.equal(tensor, original_tensor)  # the usual case, in one operation
+            or torch.equal(tensor.detach().nan_to_num(), original_tensor.detach().nan_to_num()))  # NaN == NaN
         if not same:
             changed.append(f"modified {name} in place")
         elif tensor._version != versions[name]:

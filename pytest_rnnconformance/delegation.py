@@ -29,31 +29,41 @@ def own_name(name: str) -> str:
 
 
 class _RecordFunctions(TorchFunctionMode):
-    def __init__(self, names: set) -> None:
+    """Keeps every torch function called (the objects: naming them waits until the call is over)."""
+
+    def __init__(self, seen: set) -> None:
         super().__init__()
-        self.names = names
+        self.seen = seen
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.names.add(resolve_name(func) or getattr(func, "__qualname__", repr(func)))
+        try:
+            self.seen.add(func)
+        except TypeError:  # an unhashable callable: name it now
+            self.seen.add(getattr(func, "__qualname__", repr(func)))
         return func(*args, **(kwargs or {}))
 
 
 class _RecordOps(TorchDispatchMode):
-    def __init__(self, names: set) -> None:
+    """Keeps every ATen operator that reached the dispatcher."""
+
+    def __init__(self, seen: set) -> None:
         super().__init__()
-        self.names = names
+        self.seen = seen
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.names.add(str(func))
+        self.seen.add(func)
         return func(*args, **(kwargs or {}))
 
 
 def recorded_calls(fn: Callable[[], Any]) -> tuple[Any, set]:
-    """Run `fn` under both recorders; return its result and every name seen."""
-    names: set = set()
-    with _RecordFunctions(names), _RecordOps(names):
+    """Run `fn` under both recorders; return its result and the name of everything seen."""
+    functions: set = set()
+    operators: set = set()
+    with _RecordFunctions(functions), _RecordOps(operators):
         result = fn()
-    return result, names
+    names = {func if isinstance(func, str) else resolve_name(func) or getattr(func, "__qualname__", repr(func))
+             for func in functions}
+    return result, names | {str(op) for op in operators}
 
 
 def recurrent_kernels(names: set) -> list:

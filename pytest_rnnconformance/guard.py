@@ -38,6 +38,7 @@ WATCHED = (
     ("pytest", "skip"), ("pytest", "fail"), ("pytest", "xfail"), ("_pytest.runner", "call_and_report"),
     ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
     ("pytest_rnnconformance.compare", "measure"), ("pytest_rnnconformance.compare", "_abs_diff"),
+    ("pytest_rnnconformance.compare", "_max_abs_diff"),
     ("pytest_rnnconformance.check", "Checker.judge"), ("pytest_rnnconformance.check", "Checker.check"),
     ("pytest_rnnconformance.tolerance", "tolerance_for"), ("pytest_rnnconformance.tolerance", "Tolerance.allowed"),
     ("pytest_rnnconformance.oracle", "expected"), ("pytest_rnnconformance.oracle", "reference_forward"),
