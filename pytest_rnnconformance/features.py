@@ -13,7 +13,7 @@ from typing import Callable, Optional
 from hypothesis import strategies as st
 
 from .spec import RNNSpec
-from .strategies import recipes
+from .strategies import draw_recipe, sampled
 from .support import Support
 
 FEATURES = (
@@ -101,36 +101,39 @@ def unsupported_reason(feature: Feature, support: Support, mode: str) -> Optiona
     return feature.requires(support)
 
 
-@st.composite
-def supported_specs(draw, support: Support, mode: str, *, simplest: bool = False, min_layers: int = 1,
-                    bidirectional: Optional[bool] = None, bias: Optional[bool] = None,
-                    proj: Optional[bool] = None, nonlinearity: Optional[str] = None,
-                    batch_first: Optional[bool] = None, max_hidden_size: int = 6,
-                    min_hidden_size: int = 1, max_input_size: int = 6) -> RNNSpec:
-    """A spec of `mode` inside `support`; the keyword arguments pin a choice."""
+def draw_supported_spec(draw, support: Support, mode: str, *, simplest: bool = False, min_layers: int = 1,
+                        bidirectional: Optional[bool] = None, bias: Optional[bool] = None,
+                        proj: Optional[bool] = None, nonlinearity: Optional[str] = None,
+                        batch_first: Optional[bool] = None, max_hidden_size: int = 6,
+                        min_hidden_size: int = 1, max_input_size: int = 6) -> RNNSpec:
+    """Draw a spec of `mode` inside `support`; the keyword arguments pin a choice.
+
+    A choice with one possible value (pinned, or all the implementation supports) is not drawn:
+    it would cost hypothesis a draw and give it nothing to shrink.
+    """
 
     def choose(pinned, allowed: frozenset, preferred):
         if pinned is not None:
-            return st.just(pinned)
+            return pinned
         options = tuple(sorted(allowed, key=lambda v: v != preferred))
-        return st.just(options[0]) if simplest or len(options) == 1 else st.sampled_from(options)
+        return options[0] if simplest or len(options) == 1 else draw(sampled(options))
 
     max_layers = min(support.layer_limit(), 3)
-    layers = st.just(max(1, min_layers)) if simplest else st.integers(min(min_layers, max_layers), max_layers)
-    directions = draw(choose(None if bidirectional is None else (2 if bidirectional else 1), support.directions, 1))
-    use_proj = mode == "lstm" and draw(choose(proj, support.proj, False))
+    low_layers = min(min_layers, max_layers)
+    directions = choose(None if bidirectional is None else (2 if bidirectional else 1), support.directions, 1)
+    use_proj = mode == "lstm" and choose(proj, support.proj, False)
     low_hidden = max(min_hidden_size, 2) if use_proj else min_hidden_size
     hidden = draw(st.integers(low_hidden, max(low_hidden, max_hidden_size)))
     return RNNSpec(
         mode=mode,
         input_size=draw(st.integers(1, max_input_size)),
         hidden_size=hidden,
-        num_layers=draw(layers),
-        bias=draw(choose(bias, support.bias, True)),
-        batch_first=draw(choose(batch_first, support.layouts, False)),
+        num_layers=max(1, min_layers) if simplest else draw(st.integers(low_layers, max_layers)),
+        bias=choose(bias, support.bias, True),
+        batch_first=choose(batch_first, support.layouts, False),
         bidirectional=directions == 2,
         proj_size=draw(st.integers(1, hidden - 1)) if use_proj else 0,
-        nonlinearity=draw(choose(nonlinearity, support.nonlinearities, "tanh")) if mode == "rnn" else "tanh",
+        nonlinearity=choose(nonlinearity, support.nonlinearities, "tanh") if mode == "rnn" else "tanh",
     )
 
 
@@ -151,7 +154,7 @@ def feature_case(draw, feature: Feature, support: Support, mode: str) -> tuple:
         recipe_kwargs["hx_none"] = None if support.default_state else False
     edge = None
     if feature.name == "edge_cases":
-        edge = draw(st.sampled_from(EDGE_CASES))
+        edge = draw(sampled(EDGE_CASES))
         if edge == "hidden_one":
             spec_kwargs.update(max_hidden_size=1, proj=False)
         if edge == "long_sequence":
@@ -166,17 +169,5 @@ def feature_case(draw, feature: Feature, support: Support, mode: str) -> tuple:
         recipe_kwargs.update(min_time=2, min_batch=2)
         if 1 in support.directions:
             spec_kwargs.update(bidirectional=False)
-    spec = draw(_strategy(supported_specs, support, mode, simplest=feature.simplest, **spec_kwargs))
-    recipe = draw(_strategy(recipes, **recipe_kwargs))
-    return spec, recipe
-
-
-_STRATEGIES: dict = {}
-
-
-def _strategy(factory, *args, **kwargs):
-    """Build each distinct strategy once: hypothesis validates a new strategy object on every draw."""
-    key = (factory, args, tuple(sorted(kwargs.items())))
-    if key not in _STRATEGIES:
-        _STRATEGIES[key] = factory(*args, **kwargs)
-    return _STRATEGIES[key]
+    spec = draw_supported_spec(draw, support, mode, simplest=feature.simplest, **spec_kwargs)
+    return spec, draw_recipe(draw, **recipe_kwargs)

@@ -16,6 +16,7 @@ default configuration only where it must.
 """
 from __future__ import annotations
 
+import functools
 from typing import Optional, Sequence, Union
 
 import torch
@@ -28,11 +29,19 @@ from .spec import MODES, RNNSpec
 SCALES = (1.0, 0.25, 4.0)
 
 
-def _flag(allowed: Optional[bool], default: bool) -> st.SearchStrategy[bool]:
-    """True/False if `allowed` is None (shrinking to `default`), else just `allowed`."""
+@functools.lru_cache(maxsize=None)
+def sampled(options: tuple) -> st.SearchStrategy:
+    """`st.sampled_from(options)`, built once per tuple: hypothesis validates every new strategy
+    object on its first draw, which in a suite of thousands of draws adds up."""
+    return st.sampled_from(options)
+
+
+def _flag(draw, allowed: Optional[bool], default: bool) -> bool:
+    """Draw True/False (shrinking to `default`) if `allowed` is None; else `allowed`, drawing nothing:
+    a fixed choice costs hypothesis a draw and gives it nothing to shrink."""
     if allowed is not None:
-        return st.just(bool(allowed))
-    return st.sampled_from((default, not default))  # a tuple: hypothesis caches the strategy
+        return bool(allowed)
+    return draw(sampled((default, not default)))
 
 
 @st.composite
@@ -60,10 +69,10 @@ def specs(
     """
     # Every choice is drawn for every mode (and ignored where it does not apply) so that all modes
     # cost hypothesis the same number of choices: otherwise the mode with the fewest wins shrinking.
-    mode = draw(st.sampled_from(list(modes)))
-    drawn_nonlinearity = draw(st.sampled_from(list(nonlinearities)))
+    mode = draw(sampled(tuple(modes)))
+    drawn_nonlinearity = draw(sampled(tuple(nonlinearities)))
     nonlinearity = drawn_nonlinearity if mode == "rnn" else "tanh"
-    use_proj = draw(_flag(proj, False)) and mode == "lstm"
+    use_proj = _flag(draw, proj, False) and mode == "lstm"
     low_hidden = max(min_hidden_size, 2) if use_proj else min_hidden_size
     if low_hidden > max_hidden_size:
         raise ValueError(f"proj needs max_hidden_size >= 2, got {max_hidden_size}")
@@ -73,16 +82,15 @@ def specs(
         input_size=draw(st.integers(min_input_size, max_input_size)),
         hidden_size=hidden_size,
         num_layers=draw(st.integers(min_layers, max_layers)),
-        bias=draw(_flag(bias, True)),
-        batch_first=draw(_flag(batch_first, False)),
-        bidirectional=draw(_flag(bidirectional, False)),
+        bias=_flag(draw, bias, True),
+        batch_first=_flag(draw, batch_first, False),
+        bidirectional=_flag(draw, bidirectional, False),
         proj_size=draw(st.integers(1, hidden_size - 1)) if use_proj else 0,
         nonlinearity=nonlinearity,
     )
 
 
-@st.composite
-def recipes(
+def draw_recipe(
     draw,
     *,
     min_time: int = 1,
@@ -95,9 +103,11 @@ def recipes(
     enforce_sorted: Optional[bool] = None,
     scales: Sequence[float] = SCALES,
 ) -> InputRecipe:
-    """Draw an `InputRecipe`: sizes, seed, scale, hx presence and (for packed input) lengths."""
+    """Draw an `InputRecipe`: sizes, seed, scale, hx presence and (for packed input) lengths.
+
+    `draw` is a composite strategy's; `recipes` is this as a strategy of its own."""
     time = draw(st.integers(min_time, max_time))
-    is_unbatched = draw(_flag(unbatched, False)) and not packed
+    is_unbatched = _flag(draw, unbatched, False) and not packed
     drawn_batch = draw(st.integers(min_batch, max_batch))  # drawn either way, so batched shrinks as well
     batch = None if is_unbatched else drawn_batch
     lengths = None
@@ -107,7 +117,7 @@ def recipes(
         # would test nothing a plain batch does not. The rest are anywhere in 1..time.
         shorter = [draw(st.integers(1, max(time - 1, 1)))] if batch > 1 else []
         others = shorter + draw(st.lists(st.integers(1, time), min_size=max(batch - 2, 0), max_size=max(batch - 2, 0)))
-        sorted_lengths = draw(_flag(enforce_sorted, True))
+        sorted_lengths = _flag(draw, enforce_sorted, True)
         lengths = [time] + others
         if sorted_lengths:
             lengths.sort(reverse=True)
@@ -119,11 +129,17 @@ def recipes(
         time=time,
         batch=batch,
         seed=draw(st.integers(0, 2**16 - 1)),
-        scale=draw(st.sampled_from(list(scales))),
-        hx_none=draw(_flag(hx_none, False)),
+        scale=draw(sampled(tuple(scales))),
+        hx_none=_flag(draw, hx_none, False),
         lengths=lengths,
         enforce_sorted=sorted_lengths,
     )
+
+
+@st.composite
+def recipes(draw, **bounds) -> InputRecipe:
+    """A strategy of `InputRecipe`s; `bounds` are `draw_recipe`'s keyword arguments."""
+    return draw_recipe(draw, **bounds)
 
 
 def inputs(
