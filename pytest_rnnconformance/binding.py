@@ -428,18 +428,19 @@ def probe(binding: Binding, call: Callable[[Any], Any], compare: Callable[[Any, 
     mode = binding.modes[0]
     directions = min(s.directions)
     outcomes = []
-    for batch_first in layouts:
-        for has_layer_dim in forms:
-            spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], batch_first=batch_first,
-                           bidirectional=directions == 2)
-            inputs = make_inputs(spec, time=PROBE_SIZES["time"], batch=PROBE_SIZES["batch"], seed=1234)
-            binding.state_has_layer_dim = has_layer_dim
-            try:
-                result = call(inputs)
-                error, misshapen = compare(inputs, result)
-                outcomes.append((error, misshapen, batch_first, has_layer_dim, None))
-            except Exception as problem:  # noqa: BLE001 - a failed probe is information, not an error
-                outcomes.append((float("inf"), 0, batch_first, has_layer_dim, problem))
+    for batch_first, has_layer_dim in [(layout, form) for layout in layouts for form in forms]:
+        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], batch_first=batch_first,
+                       bidirectional=directions == 2)
+        inputs = make_inputs(spec, time=PROBE_SIZES["time"], batch=PROBE_SIZES["batch"], seed=1234)
+        binding.state_has_layer_dim = has_layer_dim
+        try:
+            result = call(inputs)
+            error, misshapen = compare(inputs, result)
+            outcomes.append((error, misshapen, batch_first, has_layer_dim, None))
+        except Exception as problem:  # noqa: BLE001 - a failed probe is information, not an error
+            outcomes.append((float("inf"), 0, batch_first, has_layer_dim, problem))
+            if getattr(problem, "fatal", False):
+                break  # a hang or a crash: the next layout would most likely cost another timeout
     outcomes.sort(key=lambda o: (o[0], o[1], o[3]))
     best_error, _, batch_first, has_layer_dim, problem = outcomes[0]
     binding.state_has_layer_dim = has_layer_dim
@@ -447,7 +448,8 @@ def probe(binding: Binding, call: Callable[[Any], Any], compare: Callable[[Any, 
         binding.support = s.without("layout", s.reasons["layout"], layouts=frozenset({batch_first}))
         if best_error == float("inf"):
             first = next(o[4] for o in outcomes if o[4] is not None)
-            binding.notes.append(f"layout probe failed in every layout ({type(first).__name__}: {str(first)[:120]}); assuming seq-first")
+            where = "stopped at" if getattr(first, "fatal", False) else "failed in every layout, first with"
+            binding.notes.append(f"layout probe {where} {type(first).__name__}: {str(first)[:120]}; assuming seq-first")
             binding.support = binding.support.without("layout", "probe failed", layouts=frozenset({False}))
             binding.state_has_layer_dim = binding.convention != "by-name"
         else:
