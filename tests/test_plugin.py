@@ -36,10 +36,10 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
     (None, "no.such.module:f", "no module named 'no'"),
     (None, "impl_without_colon", "expected 'path/to/file.py:name'"),
 ])
-def test_unloadable_implementation_is_a_one_line_usage_error(pytester, source, target, expected):
+def test_unloadable_implementation_is_a_one_line_usage_error(pytester, run_pytest, source, target, expected):
     if source is not None:
         pytester.makepyfile(impl=source)
-    result = pytester.runpytest_subprocess("--rnn-impl", target)
+    result = run_pytest("--rnn-impl", target)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
     assert len(errors) == 1 and expected in errors[0], result.stderr.str()
@@ -53,15 +53,16 @@ def test_unloadable_implementation_is_a_one_line_usage_error(pytester, source, t
     ("--rnn-max-examples", "zero", "expected a positive integer"),
     ("--rnn-require", "teleport", "unknown feature(s) teleport"),
 ])
-def test_bad_option_is_a_usage_error(pytester, option, value, expected):
+def test_bad_option_is_a_usage_error(pytester, run_pytest, option, value, expected):
     pytester.makepyfile(impl=GOOD_RNN)
-    result = pytester.runpytest_subprocess("--rnn-impl", "impl.py:rnn_forward", option, value)
+    result = run_pytest("--rnn-impl", "impl.py:rnn_forward", option, value)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert expected in result.stderr.str()
 
 
 def test_without_rnn_impl_the_plugin_adds_nothing(pytester):
     pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    # A new interpreter, not a preloaded one: the plugin must arrive through its entry point alone.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert "RNN conformance" not in result.stdout.str()
@@ -77,7 +78,7 @@ def test_report_validates_against_the_schema(run_suite):
     assert counterexample["spec"]["mode"] == "lstm" and isinstance(counterexample["seed"], int)
 
 
-def test_ini_settings_are_equivalent_to_options(pytester):
+def test_ini_settings_are_equivalent_to_options(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN)
     pytester.makeini(textwrap.dedent("""
         [pytest]
@@ -86,24 +87,24 @@ def test_ini_settings_are_equivalent_to_options(pytester):
         rnn_dtype = float64
         rnn_report = out/report.json
     """))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = run_pytest("-p", "no:cacheprovider")
     assert result.ret == 0, result.stdout.str()
     report = json.loads((pytester.path / "out" / "report.json").read_text())
     assert report["features"]["forward"]["status"] == "pass"
     assert list(report["features"]["forward"]["cells"]) == ["rnn-cpu-float64"]
 
 
-def test_required_unsupported_feature_fails(pytester):
+def test_required_unsupported_feature_fails(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN)
-    result = pytester.runpytest_subprocess("--rnn-impl", "impl.py:rnn_forward", "--rnn-require", "multilayer", *FAST,
+    result = run_pytest("--rnn-impl", "impl.py:rnn_forward", "--rnn-require", "multilayer", *FAST,
                                            "-k", "multilayer")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*multilayer is required (--rnn-require) but unsupported*"])
 
 
-def test_test_ids_name_feature_mode_device_dtype(pytester):
+def test_test_ids_name_feature_mode_device_dtype(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN)
-    result = pytester.runpytest_subprocess("--rnn-impl", "impl.py:rnn_forward", "--collect-only", "-q")
+    result = run_pytest("--rnn-impl", "impl.py:rnn_forward", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*::test_forward[[]rnn-cpu-float32[]]", "*::test_float64[[]rnn-cpu-float64[]]"])
     assert "test_proj" not in result.stdout.str()  # no cell for an RNN: not even a skip
 
@@ -120,12 +121,12 @@ def test_two_files_of_the_same_name_do_not_collide(pytester):
     assert load_target(f"{second}:f")() == "b"
 
 
-def test_junitxml_and_xdist_give_the_same_verdicts(pytester):
+def test_junitxml_and_xdist_give_the_same_verdicts(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN.replace("h @ w_hh.T + b_hh", "h @ w_hh.T"))  # wrong: no b_hh
     args = ("--rnn-impl", "impl.py:rnn_forward", *FAST, "-p", "no:cacheprovider", "-p", "no:randomly",
             "--hypothesis-profile", "ci", "-k", "forward or edge_cases or shape")
-    serial = pytester.runpytest_subprocess(*args, "--rnn-report", "serial.json", "--junitxml", "junit.xml")
-    parallel = pytester.runpytest_subprocess(*args, "--rnn-report", "parallel.json", "-n", "2")
+    serial = run_pytest(*args, "--rnn-report", "serial.json", "--junitxml", "junit.xml")
+    parallel = run_pytest(*args, "--rnn-report", "parallel.json", "-n", "2")
     assert serial.ret == parallel.ret == 1
     one = json.loads((pytester.path / "serial.json").read_text())
     two = json.loads((pytester.path / "parallel.json").read_text())
