@@ -91,8 +91,10 @@ def test_the_ratio_reflects_a_slow_implementation():
     fast = run_benchmark(binding_for("reference", "lstm"), ["cpu"], ["float32"], **FAST)["lstm"]
     slow = run_benchmark(binding_for(slow_lstm_forward), ["cpu"], ["float32"], **FAST)["lstm"]
     for quick, sleepy in zip(fast, slow):
-        assert sleepy["impl_s"] >= SLEEP_S
-        assert sleepy["ratio"] > 5 * quick["ratio"]
+        assert sleepy["impl_s"] >= SLEEP_S  # the sleep is in the time measured
+        # Slower code, larger ratio. No factor asserted: under load the reference's own ratio can
+        # swing by 2x or more, and a test is not the place to measure how fast anything is.
+        assert sleepy["ratio"] > quick["ratio"]
 
 
 def test_sizes_the_implementation_refuses_are_left_out():

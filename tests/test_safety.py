@@ -150,6 +150,7 @@ def test_a_hang_is_an_error_and_the_run_goes_on(pytester, run_pytest):
     result, statuses, data = run(pytester, run_pytest, target, "--rnn-timeout", "1", features="forward or edge_cases or shape")
     assert statuses["edge_cases"] == "error" and "timed out" in message(data, "edge_cases")
     assert result.ret == 1
+    assert "layout probe stopped at" in data["binding"]  # one timeout, not one per layout tried
 
 
 @pytest.mark.parametrize("statement, shown", [
