@@ -12,6 +12,12 @@ first on odd ones) so that drift in the machine's speed hits both alike. The rat
 median of the per-repeat ratios (each from two adjacent measurements), which a slow patch of the
 machine moves far less than a ratio of medians would; the times shown are medians.
 
+In float32 torch.nn hands the whole sequence to oneDNN's fused LSTM/GRU kernel, one call per
+layer, while the reference runs a handful of operations per time step from Python. For context the
+table adds torch.nn's own time with oneDNN switched off (``torch.backends.mkldnn.flags``), which
+runs the recurrence step by step in C++: the distance between the two torch.nn columns is what
+fusing the whole sequence buys, and no per-step loop, Python or not, gets it.
+
 It runs on one thread by default (``--threads``): on a machine that others share, multi-threaded
 timings mostly measure the neighbours, since OpenMP waits for its slowest thread.
 
@@ -26,6 +32,7 @@ import platform
 import statistics
 import sys
 import time
+import warnings
 
 import torch
 
@@ -77,21 +84,33 @@ def bench_one(mode: str, dtype: torch.dtype, size: tuple, repeats: int) -> dict:
     def run_torch():
         return module(case.input, case.hx)
 
+    def run_torch_without_onednn():
+        with torch.backends.mkldnn.flags(enabled=False):
+            return module(case.input, case.hx)
+
+    contenders = {"reference": run_reference, "torch": run_torch}
+    if dtype == torch.float32:  # oneDNN's RNN kernels take float32 (and lower), never float64
+        contenders["native"] = run_torch_without_onednn
+    times: dict = {name: [] for name in contenders}
     with torch.no_grad():
-        # Both must compute the same thing, or the timing means nothing.
-        ours, theirs = run_reference(), run_torch()
-        torch.testing.assert_close(ours[0], theirs[0], atol=1e-4 if dtype == torch.float32 else 1e-8, rtol=1e-4)
-        number, slowest_s = warm_up_and_count([run_reference, run_torch])  # warm: allocator, oneDNN primitives
-        repeats = min(repeats, max(3, int(BUDGET_PER_CONFIGURATION_S / (2 * number * slowest_s))))
-        reference_times, torch_times = [], []
+        # All must compute the same thing, or the timing means nothing.
+        ours = run_reference()
+        for fn in list(contenders.values())[1:]:
+            torch.testing.assert_close(ours[0], fn()[0], atol=1e-4 if dtype == torch.float32 else 1e-8, rtol=1e-4)
+        number, slowest_s = warm_up_and_count(list(contenders.values()))  # warm: allocator, oneDNN primitives
+        repeats = min(repeats, max(3, int(BUDGET_PER_CONFIGURATION_S / (len(contenders) * number * slowest_s))))
+        order = list(contenders)
         for repeat in range(repeats):
-            pair = [(run_reference, reference_times), (run_torch, torch_times)]
-            for fn, times in (pair if repeat % 2 == 0 else pair[::-1]):
-                times.append(measure(fn, number))
-    ratios = [ours / theirs for ours, theirs in zip(reference_times, torch_times)]
-    return dict(mode=mode, dtype=dtype, size=size, torch_s=statistics.median(torch_times),
-                reference_s=statistics.median(reference_times), ratio=statistics.median(ratios),
-                repeats=repeats)
+            for name in (order if repeat % 2 == 0 else order[::-1]):
+                times[name].append(measure(contenders[name], number))
+
+    def ratio_to(name: str) -> float:
+        return statistics.median(ours / theirs for ours, theirs in zip(times["reference"], times[name]))
+
+    return dict(mode=mode, dtype=dtype, size=size, torch_s=statistics.median(times["torch"]),
+                reference_s=statistics.median(times["reference"]), ratio=ratio_to("torch"),
+                native_s=statistics.median(times["native"]) if "native" in times else None,
+                native_ratio=ratio_to("native") if "native" in times else None, repeats=repeats)
 
 
 def goal_cell(result: dict) -> str:
@@ -99,6 +118,12 @@ def goal_cell(result: dict) -> str:
         return "— (overhead only)"
     goal = GOAL[result["dtype"]]
     return f"≤{goal:g}x: {'met' if result['ratio'] <= goal else 'not met'}"
+
+
+def native_cells(result: dict) -> str:
+    if result["native_s"] is None:
+        return "— | —"  # float64: torch.nn never uses oneDNN, the ratio column above is the one
+    return f"{result['native_s'] * 1e3:.3f} | {result['native_ratio']:.2f}"
 
 
 def main(argv=None) -> int:
@@ -110,6 +135,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch.set_num_threads (default 1; 0 keeps torch's own choice)")
     args = parser.parse_args(argv)
+    # Setting oneDNN's flags warns, on every call, that TF32 is for Intel GPUs only.
+    warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
     repeats = args.repeats or (5 if args.quick else 15)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -118,8 +145,9 @@ def main(argv=None) -> int:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}; up to {repeats} interleaved repeats; "
           "ratio = median of paired ratios\n", flush=True)
-    print("| mode | dtype | batch, time, input, hidden | repeats | torch.nn ms | reference ms | ratio | goal |")
-    print("|---|---|---|---:|---:|---:|---:|---|", flush=True)
+    print("| mode | dtype | batch, time, input, hidden | repeats | torch.nn ms | reference ms | ratio | goal "
+          "| torch.nn without oneDNN ms | ratio to it |")
+    print("|---|---|---|---:|---:|---:|---:|---|---:|---:|", flush=True)
     started = time.perf_counter()
     missed = 0
     for mode in MODES:
@@ -129,7 +157,7 @@ def main(argv=None) -> int:
                 missed += goal_cell(result).endswith("not met")
                 print(f"| {mode.upper()} | {str(dtype).replace('torch.', '')} | {', '.join(map(str, size))} | {result['repeats']} "
                       f"| {result['torch_s'] * 1e3:.3f} | {result['reference_s'] * 1e3:.3f} "
-                      f"| {result['ratio']:.2f} | {goal_cell(result)} |", flush=True)
+                      f"| {result['ratio']:.2f} | {goal_cell(result)} | {native_cells(result)} |", flush=True)
     print(f"\n{missed} goal(s) not met; total {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -1,60 +1,140 @@
 """Wall time of the whole default suite on the bundled reference, and where it goes.
 
-Runs ``pytest --rnn-impl reference`` in this process with timers wrapped around the two places
-the suite spends its real work: calling the implementation (the candidate) and computing the
-oracles (torch.nn, the float64 reference and its rounding-sensitivity run). The rest is overhead:
-hypothesis, building inputs, comparing, diagnosing, pytest itself.
+Runs ``pytest --rnn-impl reference`` with timers wrapped around the two places the suite spends
+its real work: the implementation's own calls (the candidate: `Binding.call`, which hands it its
+arguments and returns what it returned) and computing the oracles (torch.nn, the float64
+reference and its rounding-sensitivity run, autograd for gradients). The rest is overhead:
+hypothesis, building inputs, the guards around each call (copies, purity and tamper checks),
+comparing, diagnosing, pytest itself. Calls made under the ``no_delegation`` recorders count as
+overhead too: there the recorders, not the implementation, take most of the time.
 
-    python bench/suite_speed.py [--isolate] [extra pytest args]
+Side by side, in a second fresh process, it runs the *floor*: the same session (same features,
+same strategies, same number of examples) with every example's body emptied, so no inputs are
+built and nothing is called, compared or guarded. What remains is pytest, the binder's probes and
+hypothesis drawing and bookkeeping the examples; no plugin written on pytest and hypothesis with
+this configuration space can spend less outside its real work.
+
+    python bench/suite_speed.py [extra pytest args, e.g. --rnn-isolate]
+
+With --rnn-isolate the candidate's time is the round trip to the worker (the call and the wire).
 
 Goal (issue 3): the whole default suite under 60 s here, overhead under 35 %.
 """
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 
-import pytest
-
-import pytest_rnnconformance.check as check
-import pytest_rnnconformance.properties as properties
-
 SPENT: dict = defaultdict(float)
+RECORDERS_ON: list = []  # non-empty while the no_delegation recorders run
 
 
 def timed(label: str, fn):
+    """`fn`, adding its time to SPENT[label] (to SPENT["recorders"] while the recorders run)."""
     def wrapper(*args, **kwargs):
         start = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            SPENT[label] += time.perf_counter() - start
+            SPENT["recorders" if RECORDERS_ON else label] += time.perf_counter() - start
 
     return wrapper
 
 
-def main(argv: list) -> int:
-    check.call_candidate = timed("candidate", check.call_candidate)
+def recording(fn):
+    """`fn`, with RECORDERS_ON set while it runs."""
+    def wrapper(*args, **kwargs):
+        RECORDERS_ON.append(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            RECORDERS_ON.pop()
+
+    return wrapper
+
+
+def install_timers() -> None:
+    import pytest_rnnconformance.binding as binding
+    import pytest_rnnconformance.calling as calling
+    import pytest_rnnconformance.check as check
+    import pytest_rnnconformance.isolation as isolation
+    import pytest_rnnconformance.properties as properties
+
+    binding.Binding.call = timed("candidate", binding.Binding.call)
+    isolation.RemoteBinding.call = timed("candidate", isolation.RemoteBinding.call)
+    calling.recorded_calls = recording(calling.recorded_calls)
     check.compute_expected = timed("oracles", check.compute_expected)
     properties.compute_expected = timed("oracles", properties.compute_expected)
     properties.oracle_gradients = timed("oracles", properties.oracle_gradients)
+
+
+def empty_every_example() -> None:
+    """Keep each property's draws and example count; do nothing with what is drawn."""
+    import pytest_rnnconformance.properties as properties
+
+    def nothing(*args, **kwargs) -> None:
+        return None
+
+    properties.make_inputs = nothing
+    properties.CHECKS = {}
+    properties.check_values = nothing
+
+
+def measure(floor: bool, pytest_args: list) -> dict:
+    """Run the suite in this process; return its wall time and the time spent per timer."""
+    import pytest
+
+    install_timers()
+    if floor:
+        empty_every_example()
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
         code = pytest.main(["-q", "-p", "no:cacheprovider", "--rnn-impl", "reference", "--rootdir", scratch,
-                            "--rnn-report", f"{scratch}/report.json", *argv])
+                            "--rnn-report", f"{scratch}/report.json", *pytest_args])
         wall = time.perf_counter() - start
-    work = SPENT["candidate"] + SPENT["oracles"]
+    return {"code": int(code), "wall": wall, **SPENT}
+
+
+def measure_in_fresh_process(floor: bool, pytest_args: list) -> dict:
+    """`measure` in a new interpreter, so neither run warms the other's caches."""
+    flags = ["--measure"] + (["--floor"] if floor else [])
+    done = subprocess.run([sys.executable, __file__, *flags, *pytest_args], capture_output=True, text=True)
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"the {'floor' if floor else 'suite'} run printed no result:\n{done.stdout}\n{done.stderr}")
+
+
+def main(argv: list) -> int:
+    if argv[:1] == ["--measure"]:
+        floor = argv[1:2] == ["--floor"]
+        print(json.dumps(measure(floor, argv[2 if floor else 1:])))
+        return 0
+    suite = measure_in_fresh_process(False, argv)
+    floor = measure_in_fresh_process(True, argv)
+    wall = suite["wall"]
+    work = suite.get("candidate", 0.0) + suite.get("oracles", 0.0)
     overhead = wall - work
-    print()
-    print("| suite | wall s | candidate s | oracles s | overhead s | overhead share |")
-    print("|---|---|---|---|---|---|")
-    print(f"| reference {' '.join(argv)} | {wall:.1f} | {SPENT['candidate']:.1f} | {SPENT['oracles']:.1f} | "
-          f"{overhead:.1f} | {100 * overhead / wall:.0f} % |")
-    print(f"\ngoal: under 60 s ({'met' if wall < 60 else 'NOT met'}), overhead under 35 % "
+    above_floor = overhead - floor["wall"]
+    label = f"reference {' '.join(argv)}".strip()
+    print("| suite | wall s | candidate s | oracles s | overhead s (of which recorded calls) | overhead share "
+          "| floor s | overhead above floor |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {label} | {wall:.1f} | {suite.get('candidate', 0):.1f} | {suite.get('oracles', 0):.1f} | "
+          f"{overhead:.1f} ({suite.get('recorders', 0):.1f}) | {100 * overhead / wall:.0f} % | "
+          f"{floor['wall']:.1f} | {above_floor:.1f} s ({100 * above_floor / wall:.0f} %) |")
+    print(f"\nfloor (same draws, empty bodies) alone would be {100 * floor['wall'] / (floor['wall'] + work):.0f} % "
+          f"of a suite that did this run's work with no other overhead")
+    print(f"goal: under 60 s ({'met' if wall < 60 else 'NOT met'}), overhead under 35 % "
           f"({'met' if overhead / wall < 0.35 else 'NOT met'})")
-    return code
+    if suite["code"] != 0 or floor["code"] != 0:
+        print(f"pytest exit codes: suite {suite['code']}, floor {floor['code']}")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
