@@ -40,14 +40,23 @@ class PreloadedPython:
     def __init__(self, log: Path) -> None:
         self.log = open(log, "wb")
         self.process = subprocess.Popen([sys.executable, str(HERE / "preloaded_pytest.py")], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=str(REPO))
+                                        stdout=subprocess.PIPE, stderr=self.log, cwd=str(REPO))
+        self.unread = b""  # bytes received after the last complete line
 
     def _reply(self, timeout: Optional[float]) -> Optional[dict]:
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        line = self.process.stdout.readline() if ready else None
-        if ready and not line:
-            raise RuntimeError(f"the preloaded Python died; its log: {self.log.name}")
-        return json.loads(line) if line else None
+        """The next line, or None after `timeout` s. Read with `os.read`, never through the pipe's
+        buffered reader: that could hold a second line that `select` would then never report."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.unread:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([self.process.stdout], [], [], left)[0]:
+                return None
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            if not chunk:
+                raise RuntimeError(f"the preloaded Python died; its log: {self.log.name}")
+            self.unread += chunk
+        line, self.unread = self.unread.split(b"\n", 1)
+        return json.loads(line)
 
     def run(self, cwd: Path, args: tuple, timeout: float) -> pytest.RunResult:
         """``python -m pytest *args`` in `cwd`, as `pytester.runpytest_subprocess` would run it."""
@@ -56,9 +65,12 @@ class PreloadedPython:
         request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ),
                    "stdout": str(outputs / "stdout"), "stderr": str(outputs / "stderr")}
         start = time.monotonic()
-        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
         self.process.stdin.flush()
-        pid = self._reply(60)["pid"]
+        started = self._reply(300)  # the first request waits for the imports
+        if started is None:
+            raise RuntimeError(f"the preloaded Python started no run in 300 s; its log: {self.log.name}")
+        pid = started["pid"]
         finished = self._reply(timeout)
         if finished is None:
             os.killpg(pid, signal.SIGKILL)
