@@ -28,6 +28,11 @@ def own_name(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
+def _function_name(func) -> str:
+    """torch's public name for `func` where it has one (``torch.rnn_tanh``), else its own."""
+    return resolve_name(func) or getattr(func, "__qualname__", repr(func))
+
+
 class _RecordFunctions(TorchFunctionMode):
     """Keeps every torch function called (the objects: naming them waits until the call is over)."""
 
@@ -39,7 +44,7 @@ class _RecordFunctions(TorchFunctionMode):
         try:
             self.seen.add(func)
         except TypeError:  # an unhashable callable: name it now
-            self.seen.add(getattr(func, "__qualname__", repr(func)))
+            self.seen.add(_function_name(func))
         return func(*args, **(kwargs or {}))
 
 
@@ -61,8 +66,7 @@ def recorded_calls(fn: Callable[[], Any]) -> tuple[Any, set]:
     operators: set = set()
     with _RecordFunctions(functions), _RecordOps(operators):
         result = fn()
-    names = {func if isinstance(func, str) else resolve_name(func) or getattr(func, "__qualname__", repr(func))
-             for func in functions}
+    names = {func if isinstance(func, str) else _function_name(func) for func in functions}
     return result, names | {str(op) for op in operators}
 
 

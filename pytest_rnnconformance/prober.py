@@ -6,7 +6,7 @@ from typing import Optional
 
 from .binding import Binding, probe
 from .calling import call_candidate
-from .compare import _abs_diff
+from .compare import _max_abs_diff
 from .oracle import reference_result
 from .results import interpret_candidate, named_tensors
 
@@ -23,7 +23,7 @@ def probe_binding(binding: Binding, impl_label: str, timeout: Optional[float] = 
         except Exception:  # noqa: BLE001 - an unusable result just means "not this layout"
             return math.inf, 0
         reference = named_tensors(reference_result(inputs), inputs.spec)
-        error = max(float(_abs_diff(result.tensors[name], reference[name]).max()) for name in reference)
+        error = max(_max_abs_diff(result.tensors[name], reference[name]) for name in reference)
         return error, len(result.shape_mismatches)
 
     probe(binding, call, error)

@@ -32,6 +32,6 @@ def test_the_tolerance_hook_overrides_the_policy(pytester, run_pytest):
         "    return Tolerance(multiple=0.0, floor=0.0)\n")
     target = str(REPO / "examples" / "reordered" / "einsum_order.py") + ":forward"
     result = run_pytest("--rnn-impl", target, "--rnn-mode", "lstm", "--rnn-dtype", "float32",
-                                           "-k", "forward", *FAST)
+                        "-k", "forward", *FAST)
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*allowed 0 *FAIL*"])

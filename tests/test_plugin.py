@@ -97,7 +97,7 @@ def test_ini_settings_are_equivalent_to_options(pytester, run_pytest):
 def test_required_unsupported_feature_fails(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN)
     result = run_pytest("--rnn-impl", "impl.py:rnn_forward", "--rnn-require", "multilayer", *FAST,
-                                           "-k", "multilayer")
+                        "-k", "multilayer")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*multilayer is required (--rnn-require) but unsupported*"])
 

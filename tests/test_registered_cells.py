@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import shutil
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from pytest_rnnconformance.spec import RNNSpec
 
 REPO = Path(__file__).resolve().parent.parent
 PEEPHOLE = REPO / "examples" / "hooks" / "peephole"
-FAST = ("--rnn-max-examples", "8", "-p", "no:cacheprovider")
+FAST = ("--rnn-max-examples", "8")
 
 
 @pytest.fixture
@@ -46,11 +45,9 @@ def peephole_project(pytester):
     return pytester
 
 
-def run(pytester, run_pytest, target: str, *args: str):
-    report = pytester.path / "report.json"
-    result = run_pytest("--rnn-impl", target, "--rnn-report", str(report), *FAST, *args)
-    data = json.loads(report.read_text()) if report.exists() else None
-    return result, data
+def run(run_suite, target: str, *args: str):
+    suite = run_suite(target, *FAST, *args)
+    return suite.result, suite.report
 
 
 # ---------------------------------------------------------------------- the spec of a registered cell
@@ -96,8 +93,8 @@ def test_cell_types_are_validated():
 
 
 # ---------------------------------------------------------------------- the whole suite on it
-def test_the_peephole_example_gets_the_full_feature_matrix(peephole_project, run_pytest):
-    result, data = run(peephole_project, run_pytest, "peephole_lstm.py:forward")
+def test_the_peephole_example_gets_the_full_feature_matrix(peephole_project, run_suite):
+    result, data = run(run_suite, "peephole_lstm.py:forward")
     statuses = {name: f["status"] for name, f in data["features"].items()}
     applicable = [f for f in FEATURES if f not in ("relu", "proj")]  # RNN-only and LSTM-projection-only
     assert {f: statuses.get(f) for f in applicable} == {f: "pass" for f in applicable}, result.stdout.str()
@@ -107,12 +104,12 @@ def test_the_peephole_example_gets_the_full_feature_matrix(peephole_project, run
     assert set(half) == {"peephole_lstm-cpu-float16", "peephole_lstm-cpu-bfloat16"}
 
 
-def test_a_wrong_peephole_fails_without_a_wrong_diagnosis(peephole_project, run_pytest):
+def test_a_wrong_peephole_fails_without_a_wrong_diagnosis(peephole_project, run_suite):
     source = (PEEPHOLE / "peephole_lstm.py").read_text()
     wrong = source.replace('w["weight_co"] * c_new', 'w["weight_co"] * c')  # the output gate peeks at the old c
     assert wrong != source
     (peephole_project.path / "wrong.py").write_text(wrong)
-    _, data = run(peephole_project, run_pytest, "wrong.py:forward", "-k", "forward or continuation")
+    _, data = run(run_suite, "wrong.py:forward", "-k", "forward or continuation")
     forward = data["features"]["forward"]
     assert forward["status"] == "fail"
     assert forward.get("diagnosis", []) == []  # none of torch.nn's known mistakes: said honestly
@@ -126,11 +123,11 @@ def test_a_hook_returning_garbage_is_a_usage_error(pytester, run_pytest):
     result.stderr.fnmatch_lines(["*pytest_rnnconformance_register_cells: expected a *CellType, got str*"])
 
 
-def test_isolation_forks_a_worker_that_knows_the_cell_or_refuses_plainly(peephole_project, run_pytest, monkeypatch):
-    _, data = run(peephole_project, run_pytest, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
+def test_isolation_forks_a_worker_that_knows_the_cell_or_refuses_plainly(peephole_project, run_suite, monkeypatch):
+    _, data = run(run_suite, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
     assert data["features"]["forward"]["status"] == "pass"
     monkeypatch.setenv(NO_FORK_ENV, "1")
-    result, _ = run(peephole_project, run_pytest, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
+    result, _ = run(run_suite, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--rnn-isolate cannot test the registered cell(s) peephole_lstm here*"])
 

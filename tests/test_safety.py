@@ -40,13 +40,10 @@ def hostile(pytester, before: str = "pass", after: str = "pass", result: str = "
     return "impl.py:rnn_forward"
 
 
-def run(pytester, run_pytest, target: str, *args: str, features: str = "forward or purity or no_delegation"):
-    report = pytester.path / "report.json"
-    result = run_pytest("--rnn-impl", target, "--rnn-report", str(report), "-k", features,
-                                           *FAST, *args, timeout=300)
-    assert report.exists(), result.stdout.str()
-    data = json.loads(report.read_text())
-    return result, {name: f["status"] for name, f in data["features"].items()}, data
+def run(run_suite, target: str, *args: str, features: str = "forward or purity or no_delegation"):
+    suite = run_suite(target, "-k", features, *FAST, *args)
+    assert suite.report is not None, suite.result.stdout.str()
+    return suite.result, suite.statuses(), suite.report
 
 
 def message(data: dict, feature: str) -> str:
@@ -54,25 +51,25 @@ def message(data: dict, feature: str) -> str:
 
 
 # ----------------------------------------------------------------------------- purity
-def test_modifying_a_weight_in_place_fails_purity_naming_it(pytester, run_pytest):
+def test_modifying_a_weight_in_place_fails_purity_naming_it(pytester, run_suite):
     target = hostile(pytester, before="b_hh.mul_(1.0)\n    b_hh.add_(0.5)")
-    _, statuses, data = run(pytester, run_pytest, target)
+    _, statuses, data = run(run_suite, target)
     assert statuses["purity"] == "fail"
     assert "modified `bias_hh_l0` in place" in message(data, "purity")
     assert statuses["forward"] == "fail"  # it also computes with the modified bias
 
 
-def test_changing_global_torch_state_fails_purity_and_is_restored(pytester, run_pytest):
+def test_changing_global_torch_state_fails_purity_and_is_restored(pytester, run_suite):
     target = hostile(pytester, after="torch.set_default_dtype(torch.float64)\n    torch.set_grad_enabled(False)")
-    _, statuses, data = run(pytester, run_pytest, target, features="purity or shape")
+    _, statuses, data = run(run_suite, target, features="purity or shape")
     assert statuses["purity"] == "fail"
     assert "default_dtype" in message(data, "purity") and "grad_enabled" in message(data, "purity")
     assert statuses["shape"] == "pass"  # the state was restored: later checks are unaffected
 
 
-def test_a_result_that_changes_between_calls_fails_purity(pytester, run_pytest):
+def test_a_result_that_changes_between_calls_fails_purity(pytester, run_suite):
     target = hostile(pytester, result="torch.stack(out) + torch.rand(()) * 1e-3, h")
-    _, statuses, data = run(pytester, run_pytest, target, features="purity")
+    _, statuses, data = run(run_suite, target, features="purity")
     assert statuses["purity"] == "fail"
     text = message(data, "purity")
     assert "random number generator" in text or "different" in text
@@ -92,17 +89,17 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 """
 
 
-def test_calling_nn_rnn_fails_no_delegation_naming_the_call(pytester, run_pytest):
+def test_calling_nn_rnn_fails_no_delegation_naming_the_call(pytester, run_suite):
     pytester.makepyfile(impl=DELEGATING)
-    _, statuses, data = run(pytester, run_pytest, "impl.py:rnn_forward", features="forward or no_delegation")
+    _, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward or no_delegation")
     assert statuses["forward"] == "pass"
     assert statuses["no_delegation"] == "fail"
     assert "torch.rnn_tanh" in message(data, "no_delegation")
 
 
-def test_allow_builtin_turns_the_check_off(pytester, run_pytest):
+def test_allow_builtin_turns_the_check_off(pytester, run_suite):
     pytester.makepyfile(impl=DELEGATING)
-    _, statuses, data = run(pytester, run_pytest, "impl.py:rnn_forward", "--rnn-allow-builtin", features="no_delegation")
+    _, statuses, data = run(run_suite, "impl.py:rnn_forward", "--rnn-allow-builtin", features="no_delegation")
     assert statuses["no_delegation"] == "unsupported"
     assert "--rnn-allow-builtin" in message(data, "no_delegation")
 
@@ -116,15 +113,15 @@ def test_allow_builtin_turns_the_check_off(pytester, run_pytest):
     ("(torch.stack(out), None)", "returned None for h_n"),
     ("torch.stack(out).float(), h", "returned output as torch.float32; the inputs were torch.float64"),
 ])
-def test_unusable_results_are_errors_with_one_line(pytester, run_pytest, result, expected):
-    _, statuses, data = run(pytester, run_pytest, hostile(pytester, result=result), features="forward")
+def test_unusable_results_are_errors_with_one_line(pytester, run_suite, result, expected):
+    _, statuses, data = run(run_suite, hostile(pytester, result=result), features="forward")
     assert statuses["forward"] == "error"
     assert expected in message(data, "forward")
     assert "Traceback" not in message(data, "forward")
 
 
-def test_nan_results_fail(pytester, run_pytest):
-    _, statuses, data = run(pytester, run_pytest, hostile(pytester, result="torch.stack(out) * float('nan'), h"), features="forward")
+def test_nan_results_fail(pytester, run_suite):
+    _, statuses, data = run(run_suite, hostile(pytester, result="torch.stack(out) * float('nan'), h"), features="forward")
     assert statuses["forward"] == "fail"
     assert "inf" in message(data, "forward")
 
@@ -137,17 +134,17 @@ def test_nan_results_fail(pytester, run_pytest):
     ("raise KeyboardInterrupt", "KeyboardInterrupt"),
     ("import sys; sys.exit(0)", "SystemExit"),
 ])
-def test_skips_and_escapes_from_inside_are_failures_never_skips(pytester, run_pytest, statement, shown):
-    result, statuses, data = run(pytester, run_pytest, hostile(pytester, before=statement), features="forward")
+def test_skips_and_escapes_from_inside_are_failures_never_skips(pytester, run_suite, statement, shown):
+    result, statuses, data = run(run_suite, hostile(pytester, before=statement), features="forward")
     assert statuses["forward"] == "error"
     assert shown in message(data, "forward")
     assert result.ret == 1
 
 
 # ----------------------------------------------------------------------------- hangs, crashes, memory
-def test_a_hang_is_an_error_and_the_run_goes_on(pytester, run_pytest):
+def test_a_hang_is_an_error_and_the_run_goes_on(pytester, run_suite):
     target = hostile(pytester, before="while x.shape[0] > 1:\n        pass")  # hangs only for time > 1
-    result, statuses, data = run(pytester, run_pytest, target, "--rnn-timeout", "1", features="forward or edge_cases or shape")
+    result, statuses, data = run(run_suite, target, "--rnn-timeout", "1", features="forward or edge_cases or shape")
     assert statuses["edge_cases"] == "error" and "timed out" in message(data, "edge_cases")
     assert result.ret == 1
     assert "layout probe stopped at" in data["binding"]  # one timeout, not one per layout tried
@@ -160,11 +157,11 @@ def test_a_hang_is_an_error_and_the_run_goes_on(pytester, run_pytest):
     ("while True:\n            pass", "timed out"),
 ])
 @pytest.mark.parametrize("started", ["forked", "new interpreter"])
-def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, run_pytest, monkeypatch, statement, shown, started):
+def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, run_suite, monkeypatch, statement, shown, started):
     if started == "new interpreter":
         monkeypatch.setenv(NO_FORK_ENV, "1")
     target = hostile(pytester, before=f"if x.shape[0] > 1:\n        {statement}")
-    result, statuses, data = run(pytester, run_pytest, target, "--rnn-isolate", "--rnn-timeout", "2",
+    result, statuses, data = run(run_suite, target, "--rnn-isolate", "--rnn-timeout", "2",
                                  features="forward or shape or purity")
     assert "error" in statuses.values(), statuses
     failing = next(f for f, s in statuses.items() if s == "error")
@@ -186,26 +183,26 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 """
 
 
-def test_tampering_in_process_is_detected_and_cannot_pass(pytester, run_pytest):
+def test_tampering_in_process_is_detected_and_cannot_pass(pytester, run_suite):
     pytester.makepyfile(impl=TAMPERING)
-    _, statuses, data = run(pytester, run_pytest, "impl.py:rnn_forward", features="forward or purity")
+    _, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward or purity")
     assert statuses["forward"] == "error"
     assert "tampering" in message(data, "forward") and "compare.measure" in message(data, "forward")
     assert statuses["purity"] == "error" and "at import" in message(data, "purity")
     assert any("torch.allclose" in entry for entry in data["tampering"])
 
 
-def test_tampering_in_the_isolated_worker_changes_nothing(pytester, run_pytest):
+def test_tampering_in_the_isolated_worker_changes_nothing(pytester, run_suite):
     pytester.makepyfile(impl=TAMPERING)
-    _, statuses, _ = run(pytester, run_pytest, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
+    _, statuses, _ = run(run_suite, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
     assert statuses["forward"] == "fail"  # judged honestly: zeros are wrong
 
 
 # ----------------------------------------------------------------------------- noise and interruption
-def test_a_flood_of_prints_and_warnings_does_not_flood_the_report(pytester, run_pytest):
+def test_a_flood_of_prints_and_warnings_does_not_flood_the_report(pytester, run_suite):
     target = hostile(pytester, before="import warnings\n    for i in range(1000):\n        print('noise', i)\n"
                                       "        warnings.warn('loud')", result="torch.stack(out), h * 2")
-    result, statuses, data = run(pytester, run_pytest, target, features="forward")
+    result, statuses, data = run(run_suite, target, features="forward")
     assert statuses["forward"] == "fail"
     assert len(message(data, "forward")) < 6000
     assert len(result.stdout.str()) < 60000
