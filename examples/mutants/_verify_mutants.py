@@ -6,13 +6,18 @@ Not a mutant itself, and independent of the plugin: ``python examples/mutants/_v
 For each mutant: the configurations its signature supports are run with random weights, random
 non-zero h0/c0, batch 3, time 4, input 5, hidden 4 (proj 2) in float64.  A configuration
 "matches" when every returned tensor has torch.nn's shape and is within 1e-9 of torch.nn; it
-"differs" otherwise (the max abs error, or the shape mismatch, is printed).  BUG_SHOWS says for
+"differs" otherwise (the max abs error, or the shape mismatch, is printed).  The weights are
+handed over requiring grad, so a result without a grad_fn (computed under torch.no_grad(), or
+detached) "differs" too.  Mutants that take torch.nn's ``train`` flag are also run with
+``dropout`` in {0, 0.5, 1} in evaluation and with {0, 1} in training (0.5 in training is random).  BUG_SHOWS says for
 each mutant in which configurations its bug must show; a difference anywhere else (a second bug)
 makes the mutant a PROBLEM, and so does an error or a call to torch's own RNN code.  Exit status:
 the number of problems.
 """
+import copy
 import importlib.util
 import itertools
+import warnings
 import sys
 from pathlib import Path
 
@@ -21,15 +26,17 @@ import torch
 HERE = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
 T, B, I, H, P = 4, 3, 5, 4, 2
 TOL = 1e-9
+warnings.filterwarnings("ignore", message="dropout option adds dropout")  # dropout with one layer
 
 
 class Spec:
     def __init__(self, mode, num_layers=1, bias=True, batch_first=False, bidirectional=False,
-                 proj_size=0, nonlinearity="tanh"):
+                 proj_size=0, nonlinearity="tanh", dropout=0.0, train=False):
         self.mode, self.input_size, self.hidden_size = mode, I, H
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.bidirectional, self.proj_size, self.nonlinearity = bidirectional, proj_size, nonlinearity
-        self.dropout = 0.0
+        self.dropout = dropout
+        self.train = train  # not a torch.nn attribute: the mode the module runs in (passed as ``train``)
 
     def __repr__(self):
         parts = [self.mode]
@@ -43,6 +50,8 @@ class Spec:
             parts.append("bf")
         if self.proj_size:
             parts.append(f"proj{self.proj_size}")
+        if self.dropout or self.train:
+            parts.append(f"dropout{self.dropout}-{'train' if self.train else 'eval'}")
         return "-".join(parts)
 
 
@@ -57,14 +66,14 @@ def load(name):
 def build(spec, seed):
     torch.manual_seed(seed)
     kw = dict(num_layers=spec.num_layers, bias=spec.bias, batch_first=spec.batch_first,
-              bidirectional=spec.bidirectional)
+              bidirectional=spec.bidirectional, dropout=spec.dropout)
     if spec.mode == "rnn":
         m = torch.nn.RNN(I, H, nonlinearity=spec.nonlinearity, **kw)
     elif spec.mode == "lstm":
         m = torch.nn.LSTM(I, H, proj_size=spec.proj_size, **kw)
     else:
         m = torch.nn.GRU(I, H, **kw)
-    return m.double().eval()
+    return m.double().train(spec.train)
 
 
 def make_inputs(spec, seed, unbatched=False, hx_none=False, batch=B):
@@ -142,6 +151,20 @@ def single_h_by_name(fn, order):  # gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh) /
     return call
 
 
+def canonical_train(fn):  # forward(input, hx, params, spec, train=False)
+    def call(spec, x, hx, params):
+        return fn(x, hx, params, spec, train=spec.train)
+    return call
+
+
+def rnn_with_settings(fn):  # rnn_forward(input, h0, w_ih, w_hh, b_ih, b_hh, batch_first=False, nonlinearity="tanh")
+    def call(spec, x, hx, p):
+        out, h = fn(x, hx[0], p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"],
+                    batch_first=spec.batch_first, nonlinearity=spec.nonlinearity)
+        return out, h.unsqueeze(0)
+    return call
+
+
 def bidirectional_by_name(fn):
     def call(spec, x, hx, p):
         return fn(x, p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"], hx[0],
@@ -196,6 +219,22 @@ M["batch_mixing"] = ("lstm_forward", "by-name, batch-first", lambda m: lstm_by_n
                      lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), proj=(0,), unbatched=False, hx_none=False))
 M["low_precision"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
 M["hn_batch_first"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
+M["default_dtype_buffer"] = ("gru_forward", "by-name, seq-first", lambda m: single_h_by_name(m.gru_forward, ["x", "h", "w_ih", "w_hh", "b_ih", "b_hh"]),
+                             lambda: grid(("gru",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), unbatched=False, hx_none=False))
+M["initial_state_ignored"] = ("rnn_forward", "by-name, batch-first",
+                              lambda m: single_h_by_name(m.rnn_forward, ["x", "w_ih", "w_hh", "b_ih", "b_hh", "h"]),
+                              lambda: grid(("rnn",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), relu=False, unbatched=False, hx_none=False))
+M["cell_state_ignored"] = ("lstm_forward", "by-name, seq-first, h0 and c0", lambda m: lstm_by_name_h0_c0(m.lstm_forward),
+                           lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), proj=(0,), unbatched=False, hx_none=False))
+M["gate_substituted"] = ("lstm_forward", "canonical (lstm)", lambda m: canonical(m.lstm_forward), lambda: grid(("lstm",)))
+M["wrong_gate_activation"] = ("lstm_forward", "by-name, batch-first", lambda m: lstm_by_name_tuple(m.lstm_forward),
+                              lambda: grid(("lstm",), layers=(1,), dirs=(False,), bias=(True,), bf=(True,), unbatched=False, hx_none=False))
+M["output_seq_first"] = ("rnn_forward", "by-name with batch_first and nonlinearity settings", lambda m: rnn_with_settings(m.rnn_forward),
+                         lambda: grid(("rnn",), layers=(1,), dirs=(False,), bias=(True,), unbatched=False, hx_none=False))
+M["low_precision_half"] = ("gru_forward", "by-name, seq-first", lambda m: single_h_by_name(m.gru_forward, ["x", "h", "w_ih", "w_hh", "b_ih", "b_hh"]),
+                           lambda: grid(("gru",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), unbatched=False, hx_none=False))
+M["dropout_in_eval"] = ("forward", "canonical with train", lambda m: canonical_train(m.forward), lambda: with_dropout(grid(ALL)))
+M["detached_outputs"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
 
 
 # When the bug shows (T=4, B=3, random non-zero h0): the mutant must match torch.nn everywhere else.
@@ -215,7 +254,25 @@ BUG_SHOWS = {
     "batch_mixing": lambda s, e: e.get("batch", B) > 1,
     "low_precision": ALWAYS,
     "hn_batch_first": lambda s, e: s.batch_first and not e.get("unbatched"),
+    "default_dtype_buffer": ALWAYS,  # float64 input: a float32 output
+    "initial_state_ignored": ALWAYS,  # random non-zero h0
+    "cell_state_ignored": ALWAYS,  # random non-zero c0
+    "gate_substituted": ALWAYS,  # T = 4: from t = 1 the cell state is non-zero
+    "wrong_gate_activation": ALWAYS,
+    "output_seq_first": lambda s, e: s.batch_first,
+    "low_precision_half": ALWAYS,
+    "dropout_in_eval": lambda s, e: s.dropout > 0 and s.num_layers > 1 and not s.train,
+    "detached_outputs": ALWAYS,  # as "no grad_fn"
 }
+
+
+def with_dropout(configs):
+    """Each configuration with dropout 0, 0.5, 1 in evaluation and 0, 1 in training (0.5 in training is random)."""
+    for spec, extra in configs:
+        for p, train in ((0.0, False), (0.5, False), (1.0, False), (0.0, True), (1.0, True)):
+            variant = copy.copy(spec)
+            variant.dropout, variant.train = p, train
+            yield variant, extra
 
 
 def with_batch_one(configs):
@@ -247,16 +304,20 @@ def main():
             x, hx = make_inputs(spec, seed=k, **extra)
             with torch.no_grad():
                 want = flatten(m(x) if hx is None else m(x, hx), spec.mode)
-                # by-name adapters need an explicit state: give them zeros when hx is omitted (not drawn anyway)
-                try:
-                    got = flatten(call(spec, x, hx, dict(params)), spec.mode)
-                except NotImplementedError:
-                    continue
-                except Exception as e:  # noqa: BLE001
-                    n_err += 1
-                    diffs.append(f"    ERROR {spec}{' ' + str(extra) if extra else ''}: {type(e).__name__}: {e}")
-                    continue
+            # the weights require grad, so a differentiable result has a grad_fn
+            weights = {n: p.clone().requires_grad_() for n, p in params.items()}
+            try:
+                got = flatten(call(spec, x, hx, weights), spec.mode)
+            except NotImplementedError:
+                continue
+            except Exception as e:  # noqa: BLE001
+                n_err += 1
+                diffs.append(f"    ERROR {spec}{' ' + str(extra) if extra else ''}: {type(e).__name__}: {e}")
+                continue
+            detached = [k2 for k2, v2 in got.items() if not v2.requires_grad]
+            got = {k2: v2.detach() for k2, v2 in got.items()}
             err, shapes = compare(got, want)
+            shapes += [f"{k2} has no grad_fn" for k2 in detached]
             shapes += [f"{k2} dtype {got[k2].dtype}" for k2 in want if got[k2].dtype != want[k2].dtype]
             tag = f"{spec}" + ("".join(f" {k2}={v2}" for k2, v2 in extra.items()))
             differs = bool(shapes) or err > TOL
