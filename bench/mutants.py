@@ -46,6 +46,14 @@ EXPECTED = {
     "low_precision.py:forward": "low_precision",
     "hn_batch_first.py:forward": "hn_batch_first",
     "packed_padding.py:forward": "packed_padding_run",
+    "default_dtype_buffer.py:gru_forward": "default_dtype_buffer",
+    "initial_state_ignored.py:rnn_forward": "initial_state_ignored",
+    "cell_state_ignored.py:lstm_forward": "initial_state_ignored",
+    "gate_substituted.py:lstm_forward": "gate_substituted",
+    "wrong_gate_activation.py:lstm_forward": "wrong_gate_activation",
+    "output_seq_first.py:rnn_forward": "output_seq_first",
+    "low_precision_half.py:gru_forward": "low_precision",
+    "dropout_in_eval.py:forward": "dropout_in_eval",
 }
 
 

@@ -12,7 +12,7 @@ class MyGRU(nn.Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False):
         super().__init__()
-        self.hidden_size, self.num_layers, self.bias = hidden_size, num_layers, bias
+        self.hidden_size, self.num_layers, self.bias, self.dropout = hidden_size, num_layers, bias, dropout
         self.batch_first, self.directions = batch_first, 2 if bidirectional else 1
         bound = 1 / math.sqrt(hidden_size)
         for layer in range(num_layers):
@@ -59,6 +59,8 @@ class MyGRU(nn.Module):
                 outs.append(torch.stack(out))
                 finals.append(h)
             x = torch.cat(outs, dim=-1)
+            if self.training and layer < self.num_layers - 1:
+                x = nn.functional.dropout(x, self.dropout, training=True)  # between layers, as torch.nn
         h_n = torch.stack(finals)
         if unbatched:
             return x.squeeze(1), h_n.squeeze(1)

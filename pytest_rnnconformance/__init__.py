@@ -2,27 +2,28 @@
 
 The plugin itself is loaded by pytest (entry point ``pytest11``). This package also exposes what
 users' own tests need: `RNNSpec`, the `implements` declaration, `make_inputs` and `InputRecipe` to
-rebuild a counterexample, `rnn_check`, and the hypothesis strategies in
-``pytest_rnnconformance.strategies``. Heavy imports (torch) happen on first use.
+rebuild a counterexample, `rnn_check` and the hypothesis strategies in
+``pytest_rnnconformance.strategies``, and `CellType` for the ``register_cells`` hook. Everything is
+imported on first use: loading the plugin imports neither torch nor hypothesis.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from .spec import RNNSpec
-from .support import implements
-
-__all__ = ["RNNSpec", "implements", "make_inputs", "InputRecipe", "RNNInputs", "rnn_check",
+__all__ = ["RNNSpec", "implements", "make_inputs", "InputRecipe", "RNNInputs", "rnn_check", "CellType",
            "ConformanceFailure", "CandidateError"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
-    "make_inputs": ("inputs", "make_inputs"),
-    "InputRecipe": ("inputs", "InputRecipe"),
-    "RNNInputs": ("inputs", "RNNInputs"),
+    "RNNSpec": ("spec", "RNNSpec"),
+    "implements": ("bind.support", "implements"),
+    "CellType": ("modes", "CellType"),
+    "make_inputs": ("draw.inputs", "make_inputs"),
+    "InputRecipe": ("draw.inputs", "InputRecipe"),
+    "RNNInputs": ("draw.inputs", "RNNInputs"),
     "rnn_check": ("api", "rnn_check"),
-    "ConformanceFailure": ("outcomes", "ConformanceFailure"),
-    "CandidateError": ("outcomes", "CandidateError"),
+    "ConformanceFailure": ("api", "ConformanceFailure"),
+    "CandidateError": ("api", "CandidateError"),
 }
 
 

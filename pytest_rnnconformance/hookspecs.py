@@ -29,7 +29,15 @@ def pytest_rnnconformance_report(report, config):
 
 @pytest.hookspec
 def pytest_rnnconformance_register_cells(config):
-    """Return cell types (``pytest_rnnconformance.celltypes.CellType``, one or a list) to test besides
+    """Return cell types (``pytest_rnnconformance.CellType``, one or a list) to test besides
     torch.nn's RNN, LSTM and GRU. Each becomes a mode (``--rnn-mode NAME``): the suite draws its
     specs, runs its reference as the float64 oracle (and in the candidate's dtype where torch.nn
     would stand), and checks every feature that applies. See ``examples/hooks/peephole/``."""
+
+
+@pytest.hookspec
+def pytest_rnnconformance_register_features(config):
+    """Return rows of your own (``pytest_rnnconformance.features.base.Feature``, one or a list) to add
+    to the capability matrix: each is run in every column it applies to, reported in the matrix, the
+    JSON report and junitxml like the built-in rows. A row is one object: its name and order, doc,
+    draws (`Dimensions`) and check. See docs/architecture.md."""

@@ -32,7 +32,6 @@ class LayerWeights(NamedTuple):
     bias_ih: Optional[Tensor] = None  # (gates * hidden,)
     bias_hh: Optional[Tensor] = None  # (gates * hidden,)
     weight_hr: Optional[Tensor] = None  # (proj, hidden): LSTM with proj_size > 0
-    extra: Optional[dict] = None  # a registered cell's own weights by base name ("weight_ci": ...)
 
 
 def project_with_both_biases(x: Tensor, weights: LayerWeights) -> Tensor:
@@ -111,33 +110,26 @@ def gru_step(gi: Tensor, state: State, weights: LayerWeights) -> tuple[Tensor, S
 
 
 class Cell(NamedTuple):
-    """A recurrent cell: the part computed for all steps at once, and the part done step by step."""
+    """A recurrent cell: the part computed for all steps at once, the part done step by step, and
+    how many states it carries (1: h, 2: h and c)."""
 
     project_input: Callable[[Tensor, LayerWeights], Tensor]
     step: Callable[[Tensor, State, LayerWeights], "tuple[Tensor, State]"]
+    states: int = 1
 
 
 RNN_TANH = Cell(project_with_both_biases, rnn_tanh_step)
 RNN_RELU = Cell(project_with_both_biases, rnn_relu_step)
-LSTM = Cell(project_with_both_biases, lstm_step)
+LSTM = Cell(project_with_both_biases, lstm_step, states=2)
 GRU = Cell(project_with_input_bias, gru_step)
 
 
-#: Cells beyond torch.nn's three, by mode name (see ``pytest_rnnconformance.celltypes``).
-REGISTERED: dict = {}
-
-
-def register_cell(mode: str, cell: Cell) -> None:
-    """Make `cell_for(mode)` return `cell`: how a plugin adds a cell type (a peephole LSTM, say)."""
-    REGISTERED[mode] = cell
-
-
 def cell_for(mode: str, nonlinearity: str = "tanh") -> Cell:
-    """The cell of a mode ('rnn', 'lstm', 'gru', or a registered one)."""
+    """The cell of torch.nn's mode 'rnn' (tanh or relu), 'lstm' or 'gru'."""
     if mode == "lstm":
         return LSTM
     if mode == "gru":
         return GRU
-    if mode in REGISTERED:
-        return REGISTERED[mode]
-    return RNN_RELU if nonlinearity == "relu" else RNN_TANH
+    if mode == "rnn":
+        return RNN_RELU if nonlinearity == "relu" else RNN_TANH
+    raise ValueError(f"no reference cell for mode {mode!r}: expected 'rnn', 'lstm' or 'gru' (or pass cell=)")

@@ -11,25 +11,24 @@ dropout before the next layer reads it. The final states are taken before dropou
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
 
-from .cells import LayerWeights, cell_for
+from .cells import Cell, LayerWeights
 from .direction import run_direction
 
 
-def layer_weights(params: dict, spec, layer: int, direction: int) -> LayerWeights:
+def layer_weights(params: dict, config, layer: int, direction: int) -> LayerWeights:
     """Pick one (layer, direction)'s weights out of torch.nn's named parameters."""
     suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
     return LayerWeights(
         weight_ih=params["weight_ih" + suffix],
         weight_hh=params["weight_hh" + suffix],
-        bias_ih=params["bias_ih" + suffix] if spec.bias else None,
-        bias_hh=params["bias_hh" + suffix] if spec.bias else None,
-        weight_hr=params["weight_hr" + suffix] if spec.proj_size > 0 else None,
-        extra={name: params[name + suffix] for name in spec.extra_weight_shapes()} or None,
+        bias_ih=params["bias_ih" + suffix] if config.bias else None,
+        bias_hh=params["bias_hh" + suffix] if config.bias else None,
+        weight_hr=params["weight_hr" + suffix] if config.proj_size > 0 else None,
     )
 
 
@@ -37,28 +36,32 @@ def run_layers(
     x: Tensor,
     initial_states: tuple,
     params: dict,
-    spec,
+    config,
+    cell: Cell,
     *,
     lengths: Optional[Tensor] = None,
     training: bool = False,
     generator: Optional[torch.Generator] = None,
+    direction_runner: Callable = run_direction,
+    weights_of: Callable = layer_weights,
 ) -> tuple[Tensor, tuple]:
     """Run every layer and direction over a (time, batch, features) input.
 
     `initial_states` is ``(h0,)`` or ``(h0, c0)``, each ``(num_layers * num_directions, batch, ·)``.
-    Returns the top layer's output and the final states, stacked the same way.
+    Returns the top layer's output and the final states, stacked the same way. `direction_runner`
+    and `weights_of` default to this package's own functions (see ``forward``'s note on hooks).
     """
-    cell = cell_for(spec.mode, spec.nonlinearity)
+    directions = 2 if config.bidirectional else 1
     final_states = []
     layer_input = x
-    for layer in range(spec.num_layers):
+    for layer in range(config.num_layers):
         direction_outputs = []
-        for direction in range(spec.num_directions):
-            index = layer * spec.num_directions + direction
-            output, final = run_direction(
+        for direction in range(directions):
+            index = layer * directions + direction
+            output, final = direction_runner(
                 layer_input,
                 tuple(state[index] for state in initial_states),
-                layer_weights(params, spec, layer, direction),
+                weights_of(params, config, layer, direction),
                 cell,
                 reverse=direction == 1,
                 lengths=lengths,
@@ -66,8 +69,8 @@ def run_layers(
             direction_outputs.append(output)
             final_states.append(final)
         layer_input = torch.cat(direction_outputs, dim=-1)
-        if training and spec.dropout > 0 and layer < spec.num_layers - 1:
-            layer_input = dropout(layer_input, spec.dropout, generator)
+        if training and config.dropout > 0 and layer < config.num_layers - 1:
+            layer_input = dropout(layer_input, config.dropout, generator)
     return layer_input, tuple(torch.stack(states) for states in zip(*final_states))
 
 

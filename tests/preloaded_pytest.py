@@ -50,7 +50,7 @@ def run_pytest(request: dict) -> int:
 
 
 def serve() -> None:
-    from pytest_rnnconformance.forking import fork_child
+    from pytest_rnnconformance.run.forking import fork_child
 
     preload()
     for line in sys.stdin:

@@ -9,15 +9,15 @@ import pytest
 import torch
 
 from pytest_rnnconformance import implements
-from pytest_rnnconformance.api import binding_for
-from pytest_rnnconformance.benchmark import (QUICK_SIZES, BenchmarkError, compare, format_table, load_saved,
-                                             missing_entries, run_benchmark, spec_for)
+from pytest_rnnconformance.api import runner_for
+from pytest_rnnconformance.report.benchmark import (QUICK_SIZES, BenchmarkError, compare, format_table, load_saved,
+                                                    missing_entries, run_benchmark, spec_for)
 from pytest_rnnconformance.reference import LSTM as ReferenceLSTM
 from pytest_rnnconformance.reference import forward as reference_forward
-from pytest_rnnconformance.support import Support
+from pytest_rnnconformance.bind.support import Support
 
-FAST = dict(repeats=3, warmup=1, quick=True)
-ENTRY_KEYS = {"batch", "time", "input", "hidden", "device", "dtype", "impl_s", "torch_s", "ratio"}
+ENTRY_KEYS = {"batch", "time", "input", "hidden", "device", "dtype", "impl_s", "torch_s", "ratio", "spread", "rounds",
+              "settled"}
 SLEEP_S = 0.01
 
 
@@ -66,30 +66,37 @@ class CountingLSTM(ReferenceLSTM):
         super().__init__(*args, **kwargs)
 
 
+def bench(impl, mode=None, devices=("cpu",), dtypes=("float32",)) -> dict:
+    """The benchmark of `impl` at the quick sizes, with a short budget per size."""
+    runner = runner_for(impl, mode)
+    return run_benchmark(runner.binding.prepare, runner.summary, list(devices), list(dtypes), quick=True,
+                         budget_s=0.5)
+
+
 def entry(ratio: float, **changes) -> dict:
     fields = dict(batch=8, time=32, input=32, hidden=64, device="cpu", dtype="float32", impl_s=ratio * 0.01,
-                  torch_s=0.01, ratio=ratio)
+                  torch_s=0.01, ratio=ratio, spread=0.05, rounds=7, settled=True)
     fields.update(changes)
     return fields
 
 
 # --------------------------------------------------------------------------- measuring
 def test_reference_entries_have_the_report_schema():
-    results = run_benchmark(binding_for("reference"), ["cpu"], ["float32"], **FAST)
+    results = bench("reference")
     assert set(results) == {"rnn", "lstm", "gru"}
     for mode, entries in results.items():
-        assert [(e["batch"], e["time"], e["input"], e["hidden"]) for e in entries] == QUICK_SIZES[mode]
+        assert [(e["batch"], e["time"], e["input"], e["hidden"]) for e in entries] == QUICK_SIZES
         for e in entries:
             assert set(e) == ENTRY_KEYS
             assert (e["device"], e["dtype"]) == ("cpu", "float32")
-            assert e["impl_s"] > 0 and e["torch_s"] > 0
-            assert e["ratio"] == pytest.approx(e["impl_s"] / e["torch_s"])
+            assert e["impl_s"] > 0 and e["torch_s"] > 0 and e["ratio"] > 0  # the median of paired ratios
+            assert e["rounds"] >= 1 and isinstance(e["settled"], bool) and e["spread"] >= 0
     assert json.loads(json.dumps(results)) == results  # goes into the JSON report as it is
 
 
 def test_the_ratio_reflects_a_slow_implementation():
-    fast = run_benchmark(binding_for("reference", "lstm"), ["cpu"], ["float32"], **FAST)["lstm"]
-    slow = run_benchmark(binding_for(slow_lstm_forward), ["cpu"], ["float32"], **FAST)["lstm"]
+    fast = bench("reference", "lstm")["lstm"]
+    slow = bench(slow_lstm_forward)["lstm"]
     for quick, sleepy in zip(fast, slow):
         assert sleepy["impl_s"] >= SLEEP_S  # the sleep is in the time measured
         # Slower code, larger ratio. No factor asserted: under load the reference's own ratio can
@@ -98,10 +105,8 @@ def test_the_ratio_reflects_a_slow_implementation():
 
 
 def test_sizes_the_implementation_refuses_are_left_out():
-    results = run_benchmark(binding_for(small_lstm_forward), ["cpu"], ["float32"], **FAST)
+    results = bench(small_lstm_forward)
     assert [e["hidden"] for e in results["lstm"]] == [8]
-    assert run_benchmark(binding_for(small_lstm_forward), ["cpu"], ["float32"], repeats=1, warmup=0,
-                         quick=True)["lstm"][0]["hidden"] == 8  # refused on a timed call: still left out
 
 
 @pytest.mark.parametrize("impl, message", [
@@ -109,8 +114,8 @@ def test_sizes_the_implementation_refuses_are_left_out():
     (skipping_lstm_forward, "pytest.skip('not today') from inside the implementation"),
 ])
 def test_a_size_that_raises_is_an_error_entry(impl, message):
-    results = run_benchmark(binding_for(impl), ["cpu"], ["float32"], **FAST)
-    assert len(results["lstm"]) == len(QUICK_SIZES["lstm"])
+    results = bench(impl)
+    assert len(results["lstm"]) == len(QUICK_SIZES)
     for e in results["lstm"]:
         assert message in e["error"]
         assert not {"impl_s", "torch_s", "ratio"} & set(e)
@@ -118,7 +123,7 @@ def test_a_size_that_raises_is_an_error_entry(impl, message):
 
 def test_the_benchmark_keeps_to_what_the_implementation_supports():
     SEEN_SPECS.clear()
-    results = run_benchmark(binding_for(narrow_lstm_forward), ["cpu"], ["float32", "float64"], **FAST)
+    results = bench(narrow_lstm_forward, dtypes=("float32", "float64"))
     assert {e["dtype"] for e in results["lstm"]} == {"float64"}
     assert SEEN_SPECS and all(s.batch_first and s.bidirectional and s.num_layers == 1 for s in SEEN_SPECS)
 
@@ -135,21 +140,16 @@ def test_spec_for_prefers_the_plainest_configuration():
 
 
 def test_a_module_is_built_once_per_size_not_per_call():
+    runner = runner_for(CountingLSTM)
     CountingLSTM.built = 0
-    results = run_benchmark(binding_for(CountingLSTM), ["cpu"], ["float32"], **FAST)
-    assert len(results["lstm"]) == CountingLSTM.built == len(QUICK_SIZES["lstm"])
+    results = run_benchmark(runner.binding.prepare, runner.summary, ["cpu"], ["float32"], quick=True, budget_s=0.5)
+    assert len(results["lstm"]) == CountingLSTM.built == len(QUICK_SIZES)
     assert all("ratio" in e for e in results["lstm"])
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
-def test_cuda_without_cuda_is_refused():
-    with pytest.raises(ValueError, match="CUDA is not available"):
-        run_benchmark(binding_for("reference"), ["cuda"], ["float32"], **FAST)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_is_timed_with_events():
-    results = run_benchmark(binding_for("reference", "lstm"), ["cuda"], ["float16", "float32"], **FAST)
+    results = bench("reference", "lstm", devices=("cuda",), dtypes=("float16", "float32"))
     assert {(e["device"], e["dtype"]) for e in results["lstm"]} == {("cuda", "float16"), ("cuda", "float32")}
     assert all(e["impl_s"] > 0 and e["torch_s"] > 0 for e in results["lstm"])
 
@@ -157,7 +157,7 @@ def test_cuda_is_timed_with_events():
 def test_format_table_has_a_line_per_entry():
     lines = format_table({"lstm": [entry(1.5), entry(0, dtype="float64", error="raised ValueError: boom")]})
     assert "ratio" in lines[0]
-    assert "lstm" in lines[1] and "15.000" in lines[1] and "1.50x" in lines[1]
+    assert "lstm" in lines[1] and "15.000" in lines[1] and "1.50x" in lines[1] and "±" in lines[1]
     assert "float64" in lines[2] and "error: raised ValueError: boom" in lines[2]
 
 

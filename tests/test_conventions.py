@@ -45,13 +45,17 @@ def test_wrong_gate_order_fails_forward(run_suite):
     assert "first divergence" in message and "reproduce" in message
 
 
-def test_reverse_hn_from_last_step_fails_bidirectional(run_suite):
+def test_reverse_hn_from_last_step_fails_the_base_of_a_bidirectional_only_function(run_suite):
+    """Its _reverse weights are required, so its base is bidirectional: forward owns the defect and
+    bidirectional is blocked by it (one defect, one failing row)."""
     run = run_suite("examples/wrong/bidirectional_hn_last.py:bidirectional_rnn_forward", *FAST)
-    assert run.status("bidirectional") == "fail"
-    divergence = (
-        run.report["features"]["bidirectional"]["cells"]["rnn-cpu-float64"]["details"]["divergence"])
-    assert [d["tensor"] for d in divergence] == ["h_n"]  # the output is right, only h_n is wrong
-    assert divergence[0]["direction"] == "reverse"
+    assert run.status("forward") == "fail"
+    assert run.status("bidirectional") == "blocked"
+    assert run.report["features"]["bidirectional"]["blocked_by"] == "forward"
+    failure = run.report["features"]["forward"]["cells"]["rnn-cpu-float64"]["failure"]
+    assert [d["tensor"] for d in failure["divergence"]] == ["h_n"]  # the output is right, only h_n is wrong
+    assert failure["divergence"][0]["direction"] == "reverse"
+    assert failure["diagnosis"] == ["reverse_hn_last_step"]
 
 
 def test_right_values_in_the_wrong_shape_fail_shape_only(run_suite):

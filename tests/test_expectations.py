@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_rnnconformance.expectations import Entry, ExpectationError, Judgement, load_expectations
-from pytest_rnnconformance.spec import MODES
+from pytest_rnnconformance.report.expectations import Entry, ExpectationError, Judgement, load_expectations
+from pytest_rnnconformance.modes import SEQUENCE_MODES as MODES
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "expect.toml"
 

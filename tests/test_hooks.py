@@ -15,7 +15,7 @@ def test_adapt_report_and_tolerance_examples(pytester, run_pytest):
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*adapter: *adapted by a pytest_rnnconformance_adapt hook*"])
     summary = (pytester.path / "rnn-summary.txt").read_text()  # written by the report hook
-    assert "numpy_lstm.py:NumpyLSTM: 7 passed, 0 failed" in summary
+    assert "numpy_lstm.py:NumpyLSTM: 9 passed, 0 failed" in summary
 
 
 def test_without_the_adapter_the_object_cannot_be_bound(pytester, run_pytest):
@@ -27,11 +27,11 @@ def test_without_the_adapter_the_object_cannot_be_bound(pytester, run_pytest):
 def test_the_tolerance_hook_overrides_the_policy(pytester, run_pytest):
     """A zero tolerance makes a correct implementation that rounds differently fail in float32."""
     pytester.makeconftest(
-        "from pytest_rnnconformance.tolerance import Tolerance\n"
+        "from pytest_rnnconformance.judge.tolerance import Tolerance\n"
         "def pytest_rnnconformance_tolerance(feature, dtype, device):\n"
         "    return Tolerance(multiple=0.0, floor=0.0)\n")
     target = str(REPO / "examples" / "reordered" / "einsum_order.py") + ":forward"
     result = run_pytest("--rnn-impl", target, "--rnn-mode", "lstm", "--rnn-dtype", "float32",
-                        "-k", "forward", *FAST)
+                        "--rnn-rows", "forward", *FAST)
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*allowed 0 *FAIL*"])

@@ -9,20 +9,20 @@ FAST = ("--rnn-max-examples", "6", "-p", "no:cacheprovider")
 
 
 def test_running_the_padding_through_the_recurrence_fails_packed(run_suite):
-    run = run_suite("examples/mutants/packed_padding.py:forward", *FAST, "-k", "packed or forward")
+    run = run_suite("examples/mutants/packed_padding.py:forward", *FAST, "--rnn-rows", "packed,forward")
     assert run.status("forward") == "pass"
     assert run.status("packed") == "fail"
     assert run.report["features"]["packed"]["diagnosis"][0] == "packed_padding_run"
 
 
 def test_a_module_that_cannot_take_packed_input_errors(run_suite):
-    run = run_suite("examples/wrong/module_shape_hn.py:SqueezedRNN", *FAST, "-k", "packed", "--rnn-dtype", "float64")
+    run = run_suite("examples/wrong/module_shape_hn.py:SqueezedRNN", *FAST, "--rnn-rows", "packed", "--rnn-dtype", "float64")
     assert run.status("packed") == "error"  # it does not take a PackedSequence: a crash, reported as such
     assert "raised " in run.report["features"]["packed"]["message"]
 
 
 def test_custom_backward_is_checked_and_passes(run_suite):
-    run = run_suite("examples/custom_backward_rnn.py:rnn_forward", *FAST, "-k", "backward or forward")
+    run = run_suite("examples/custom_backward_rnn.py:rnn_forward", *FAST, "--rnn-rows", "backward,forward")
     assert run.status("backward") == "pass" and run.status("forward") == "pass"
 
 
@@ -31,50 +31,73 @@ def test_a_wrong_custom_backward_fails_backward_only(run_suite, pytester):
     wrong = source.replace("grad_pre.T @ h", "1.1 * (grad_pre.T @ h)")
     assert wrong != source
     target = pytester.makepyfile(wrong_backward=wrong)
-    run = run_suite(f"{target}:rnn_forward", *FAST, "-k", "backward or forward")
+    run = run_suite(f"{target}:rnn_forward", *FAST, "--rnn-rows", "backward,forward")
     assert run.status("forward") == "pass"
     assert run.status("backward") == "fail"
     assert "grad `weight_hh_l0`" in run.report["features"]["backward"]["message"]
 
 
-def test_a_detached_result_is_unsupported_for_backward(run_suite, pytester):
+def test_a_detached_result_fails_backward_unless_it_says_so(run_suite, pytester):
+    """No grad_fn and no NotImplementedError: gradients were meant to flow and cannot (a failure);
+    with @implements(differentiable=False) it is unsupported, as declared."""
     source = (REPO / "examples" / "rnn_forward.py").read_text()
-    target = pytester.makepyfile(detached=source.replace("return torch.stack(outputs, dim=1), h",
-                                                         "return torch.stack(outputs, dim=1).detach(), h.detach()"))
-    run = run_suite(f"{target}:rnn_forward", *FAST, "-k", "backward")
+    detached = source.replace("return torch.stack(outputs, dim=1), h",
+                              "return torch.stack(outputs, dim=1).detach(), h.detach()")
+    run = run_suite(f"{pytester.makepyfile(detached=detached)}:rnn_forward", *FAST, "--rnn-rows", "backward,forward")
+    assert run.status("backward") == "fail" and run.status("forward") == "pass"
+    assert "no grad_fn" in run.report["features"]["backward"]["message"]
+    declared = "from pytest_rnnconformance import implements\n" + detached.replace(
+        "def rnn_forward", "@implements(differentiable=False)\ndef rnn_forward")
+    run = run_suite(f"{pytester.makepyfile(declared=declared)}:rnn_forward", *FAST, "--rnn-rows", "backward")
     assert run.status("backward") == "unsupported"
-    assert "not differentiable" in run.report["features"]["backward"]["message"]
+    assert "declared by @implements" in run.report["features"]["backward"]["message"]
 
 
 def test_half_precision_is_judged_against_torch_in_the_same_dtype(run_suite):
-    run = run_suite("reference", *FAST, "-k", "half")
+    run = run_suite("reference", *FAST, "--rnn-rows", "half")
     cells = run.report["features"]["half"]["cells"]
     assert {"lstm-cpu-float16", "gru-cpu-bfloat16"} <= set(cells)
     assert run.status("half") == "pass"
 
 
-def test_low_precision_code_fails_float64(run_suite):
-    run = run_suite("examples/mutants/low_precision.py:forward", *FAST, "-k", "float64", "--rnn-mode", "gru")
+def test_low_precision_code_fails_its_base_and_is_named(run_suite):
+    """Computing in bfloat16 is wrong in every dtype: forward owns it, float64 is blocked by it."""
+    run = run_suite("examples/mutants/low_precision.py:forward", *FAST, "--rnn-rows", "forward,float64",
+                    "--rnn-mode", "gru")
+    assert run.status("forward") == "fail"
+    assert run.report["features"]["forward"]["diagnosis"][0] == "low_precision"
+    assert run.status("float64") == "blocked"
+
+
+def test_float64_computed_in_float32_fails_float64_alone(run_suite):
+    """Right in float32, rounded to float32 in float64: the float64 row owns it and blocks the other
+    rows' float64 cells, while their float32 cells pass."""
+    run = run_suite("examples/rows/float64.py:forward", *FAST, "--rnn-rows", "forward,float64,multilayer",
+                    "--rnn-mode", "lstm")
+    assert run.status("forward") == "pass"
     assert run.status("float64") == "fail"
     assert run.report["features"]["float64"]["diagnosis"][0] == "low_precision"
+    cells = run.report["features"]["multilayer"]["cells"]
+    assert cells["lstm-cpu-float32"]["status"] == "pass"
+    assert cells["lstm-cpu-float64"]["status"] == "blocked" and cells["lstm-cpu-float64"]["blocked_by"] == "float64"
 
 
 def test_expectations_turn_known_gaps_green_and_closed_gaps_red(run_suite, pytester):
     expect = pytester.path / "expect.toml"
     expect.write_text('fail = ["forward"]\nunsupported = ["multilayer"]\nerror = ["layout[cuda-float32]"]\n')
     run = run_suite("examples/wrong/lstm_gate_order.py:lstm_forward", *FAST, "--rnn-expect", str(expect),
-                    "-k", "forward or multilayer", "--rnn-dtype", "float64")
+                    "--rnn-rows", "forward,multilayer", "--rnn-dtype", "float64")
     assert run.result.ret == 0, run.output
     assert "layout[cuda-float32]" in run.output and "matched no cell" in run.output
     expect.write_text('fail = ["forward"]\n')
-    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-expect", str(expect), "-k", "forward",
+    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-expect", str(expect), "--rnn-rows", "forward",
                     "--rnn-dtype", "float64")
     assert run.result.ret == 1
     assert "declares forward[lstm-cpu-float64] as fail, but it was pass" in run.output
 
 
 def test_benchmark_is_in_the_report_and_a_regression_fails(run_suite, pytester):
-    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark", "-k", "shape",
+    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark", "--rnn-rows", "shape",
                     "--rnn-dtype", "float64", "--rnn-benchmark-sizes", "quick")
     entries = run.report["benchmark"]["lstm"]
     assert entries and all(e["ratio"] > 0 for e in entries)
@@ -83,7 +106,7 @@ def test_benchmark_is_in_the_report_and_a_regression_fails(run_suite, pytester):
         entry["ratio"] = entry["ratio"] / 100  # pretend it used to be 100x faster
     saved.write_text(json.dumps(run.report))
     regressed = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-benchmark-compare", str(saved),
-                          "-k", "shape", "--rnn-dtype", "float64", "--rnn-benchmark-sizes", "quick")
+                          "--rnn-rows", "shape", "--rnn-dtype", "float64", "--rnn-benchmark-sizes", "quick")
     assert regressed.result.ret == 1
     assert "REGRESSION" in regressed.output
 
@@ -94,19 +117,20 @@ def test_layers_that_do_not_stack_fail_the_metamorphic_check(tmp_path):
     import torch
 
     from pytest_rnnconformance import RNNSpec, make_inputs
-    from pytest_rnnconformance.api import binding_for
-    from pytest_rnnconformance.check import Checker
-    from pytest_rnnconformance.outcomes import ConformanceFailure
-    from pytest_rnnconformance.properties import check_layers_stack
+    from pytest_rnnconformance.api import runner_for
+    from pytest_rnnconformance.features.base import RowCheck
+    from pytest_rnnconformance.features.multilayer import layers_stack
+    from pytest_rnnconformance.judge.failure import FailureRaised
+    from pytest_rnnconformance.judge.tolerance import tolerance_for
 
     (tmp_path / "odd_stack.py").write_text(
         "from pytest_rnnconformance.reference import forward as reference\n"
         "def forward(input, hx, params, spec):\n"
         "    output, state = reference(input, hx, params, spec)\n"
         "    return (output * 1.01 if spec.num_layers > 1 else output), state\n")
-    checker = Checker(binding_for(f"{tmp_path / 'odd_stack.py'}:forward"), "odd", "continuation")
     inputs = make_inputs(RNNSpec("gru", 2, 3, num_layers=2), time=3, batch=2, seed=0, dtype=torch.float64)
-    with pytest.raises(ConformanceFailure, match="do not stack"):
-        check_layers_stack(checker, inputs)
-    honest = Checker(binding_for("reference"), "reference", "continuation")
-    check_layers_stack(honest, inputs)
+    odd = RowCheck(runner_for(f"{tmp_path / 'odd_stack.py'}:forward", "gru"), "multilayer", tolerance_for)
+    with pytest.raises(FailureRaised, match="do not stack"):
+        layers_stack(odd, inputs, odd.result(inputs).tensors["output"])
+    honest = RowCheck(runner_for("reference", "gru"), "multilayer", tolerance_for)
+    layers_stack(honest, inputs, honest.result(inputs).tensors["output"])

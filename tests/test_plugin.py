@@ -11,7 +11,7 @@ import pytest
 from pytest_rnnconformance.plugin import SUITE_FILE
 
 FAST = ("--rnn-max-examples", "4", "--rnn-dtype", "float64")
-SCHEMA = json.loads((Path(SUITE_FILE).parent.parent / "report_schema.json").read_text())
+SCHEMA = json.loads((Path(SUITE_FILE).parent.parent / "report" / "report_schema.json").read_text())
 
 GOOD_RNN = """
 import torch
@@ -97,21 +97,22 @@ def test_ini_settings_are_equivalent_to_options(pytester, run_pytest):
 def test_required_unsupported_feature_fails(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN)
     result = run_pytest("--rnn-impl", "impl.py:rnn_forward", "--rnn-require", "multilayer", *FAST,
-                        "-k", "multilayer")
+                        "--rnn-rows", "multilayer")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*multilayer is required (--rnn-require) but unsupported*"])
 
 
-def test_test_ids_name_feature_mode_device_dtype(pytester, run_pytest):
+def test_test_ids_name_implementation_feature_mode_device_dtype(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN)
     result = run_pytest("--rnn-impl", "impl.py:rnn_forward", "--collect-only", "-q")
-    result.stdout.fnmatch_lines(["*::test_forward[[]rnn-cpu-float32[]]", "*::test_float64[[]rnn-cpu-float64[]]"])
-    assert "test_proj" not in result.stdout.str()  # no cell for an RNN: not even a skip
+    result.stdout.fnmatch_lines(["*::rnn_forward::forward[[]rnn-cpu-float32[]]",
+                                 "*::rnn_forward::float64[[]rnn-cpu-float64[]]"])
+    assert "proj[" not in result.stdout.str()  # no cell for an RNN: not even a skip
 
 
 def test_two_files_of_the_same_name_do_not_collide(pytester):
     """Submissions are all called lstm.py: loading the second must not return the first."""
-    from pytest_rnnconformance.loading import load_target
+    from pytest_rnnconformance.bind.load import load_target
 
     first = pytester.mkdir("a") / "impl.py"
     second = pytester.mkdir("b") / "impl.py"
@@ -124,7 +125,7 @@ def test_two_files_of_the_same_name_do_not_collide(pytester):
 def test_junitxml_and_xdist_give_the_same_verdicts(pytester, run_pytest):
     pytester.makepyfile(impl=GOOD_RNN.replace("h @ w_hh.T + b_hh", "h @ w_hh.T"))  # wrong: no b_hh
     args = ("--rnn-impl", "impl.py:rnn_forward", *FAST, "-p", "no:cacheprovider", "-p", "no:randomly",
-            "--hypothesis-profile", "ci", "-k", "forward or edge_cases or shape")
+            "--hypothesis-profile", "ci", "--rnn-rows", "forward,edge_cases,shape")
     serial = run_pytest(*args, "--rnn-report", "serial.json", "--junitxml", "junit.xml")
     parallel = run_pytest(*args, "--rnn-report", "parallel.json", "-n", "2")
     assert serial.ret == parallel.ret == 1
@@ -133,4 +134,7 @@ def test_junitxml_and_xdist_give_the_same_verdicts(pytester, run_pytest):
     assert {f: v["status"] for f, v in one["features"].items()} == {f: v["status"] for f, v in two["features"].items()}
     assert one["features"]["forward"]["counterexample"] == two["features"]["forward"]["counterexample"]
     junit = (pytester.path / "junit.xml").read_text()
-    assert 'name="test_forward[rnn-cpu-float64]"' in junit and "<failure" in junit
+    assert 'name="forward[rnn-cpu-float64]"' in junit and "<failure" in junit
+    assert '<property name="rnn_status" value="fail"' in junit  # each row's verdict, as properties
+    assert '<property name="rnn_diagnosis" value="missing_bias_hh"' in junit
+    assert '<property name="rnn_counterexample"' in junit

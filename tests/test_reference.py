@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from torch.nn.utils.rnn import PackedSequence
 
 import pytest_rnnconformance.reference as reference
-from pytest_rnnconformance.delegation import recorded_calls, recurrent_kernels
-from pytest_rnnconformance.inputs import make_inputs
+from pytest_rnnconformance.run.delegation import recorded_calls, recurrent_kernels
+from pytest_rnnconformance.draw.inputs import make_inputs
 from pytest_rnnconformance.reference import forward
 from pytest_rnnconformance.spec import RNNSpec
 from pytest_rnnconformance.strategies import inputs, specs
@@ -272,7 +272,7 @@ def test_drop_in_module_loads_state_dict_and_gives_torch_results(name, args, kwa
     for n, p in theirs.named_parameters():
         assert torch.equal(p, ours.get_parameter(n)), n
 
-    spec = ours.spec
+    spec = RNNSpec.from_module(theirs)
     case = make_inputs(spec, time=4, batch=3, seed=5, dtype=torch.float64)
     with torch.no_grad():
         for training in (False, True):

@@ -8,16 +8,18 @@ from pathlib import Path
 import pytest
 import torch
 
-from pytest_rnnconformance import celltypes
-from pytest_rnnconformance.api import binding_for
-from pytest_rnnconformance.check import Checker
-from pytest_rnnconformance.features import FEATURES
-from pytest_rnnconformance.forking import NO_FORK_ENV
-from pytest_rnnconformance.inputs import make_inputs
-from pytest_rnnconformance.outcomes import ConformanceFailure
-from pytest_rnnconformance.properties import check_directions_join, check_layers_stack
-from pytest_rnnconformance.reference import cells as reference_cells
-from pytest_rnnconformance.reference import forward as reference_forward
+from pytest_rnnconformance import modes
+from pytest_rnnconformance.api import runner_for
+from pytest_rnnconformance.draw.inputs import make_inputs
+from pytest_rnnconformance.features import names
+from pytest_rnnconformance.features.base import RowCheck
+from pytest_rnnconformance.features.bidirectional import directions_join
+from pytest_rnnconformance.features.multilayer import layers_stack
+from pytest_rnnconformance.judge.failure import FailureRaised
+from pytest_rnnconformance.judge.tolerance import tolerance_for
+from pytest_rnnconformance.modes import reference as reference_forward
+from pytest_rnnconformance.reference.cells import LSTM as LSTM_CELL
+from pytest_rnnconformance.run.forking import NO_FORK_ENV
 from pytest_rnnconformance.spec import RNNSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,8 +34,8 @@ def peephole(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     cell_type = module.PEEPHOLE_LSTM
-    monkeypatch.setitem(celltypes._REGISTRY, cell_type.name, cell_type)
-    monkeypatch.setitem(reference_cells.REGISTERED, cell_type.name, cell_type.cell)
+    monkeypatch.setattr(modes, "_MODES", dict(modes._MODES))  # put back as it was after the test
+    modes.register(cell_type)
     return cell_type
 
 
@@ -66,7 +68,7 @@ def test_a_registered_cell_is_a_mode_with_its_own_weights(peephole):
 
 
 def test_an_unregistered_mode_is_refused_naming_the_known_ones(peephole):
-    with pytest.raises(ValueError, match="expected one of rnn, lstm, gru, peephole_lstm"):
+    with pytest.raises(ValueError, match="expected one of rnn, lstm, gru, .*peephole_lstm"):
         RNNSpec("mystery", 3, 5)
 
 
@@ -83,20 +85,22 @@ def test_the_reference_runs_a_registered_cell_with_its_peepholes(peephole):
 
 
 def test_cell_types_are_validated():
-    cell = reference_cells.LSTM
+    cell = LSTM_CELL
     with pytest.raises(ValueError, match="new identifier"):
-        celltypes.CellType(name="lstm", gates=4, cell=cell)
+        modes.CellType(name="lstm", gates=4, cell=cell)
+    with pytest.raises(ValueError, match="new identifier"):
+        modes.CellType(name="gru_cell", gates=3, cell=cell)  # torch.nn's single-step cells are taken too
     with pytest.raises(ValueError, match="gates must be at least 1"):
-        celltypes.CellType(name="nogates", gates=0, cell=cell)
-    with pytest.raises(TypeError, match="expected a pytest_rnnconformance.celltypes.CellType"):
-        celltypes.register("peephole_lstm")
+        modes.CellType(name="nogates", gates=0, cell=cell)
+    with pytest.raises(TypeError, match="expected a pytest_rnnconformance.CellType"):
+        modes.register("peephole_lstm")
 
 
 # ---------------------------------------------------------------------- the whole suite on it
 def test_the_peephole_example_gets_the_full_feature_matrix(peephole_project, run_suite):
     result, data = run(run_suite, "peephole_lstm.py:forward")
     statuses = {name: f["status"] for name, f in data["features"].items()}
-    applicable = [f for f in FEATURES if f not in ("relu", "proj")]  # RNN-only and LSTM-projection-only
+    applicable = [f for f in names() if f not in ("relu", "proj")]  # RNN-only and LSTM-projection-only
     assert {f: statuses.get(f) for f in applicable} == {f: "pass" for f in applicable}, result.stdout.str()
     assert data["modes"] == ["peephole_lstm"]
     assert result.ret == 0
@@ -109,7 +113,7 @@ def test_a_wrong_peephole_fails_without_a_wrong_diagnosis(peephole_project, run_
     wrong = source.replace('w["weight_co"] * c_new', 'w["weight_co"] * c')  # the output gate peeks at the old c
     assert wrong != source
     (peephole_project.path / "wrong.py").write_text(wrong)
-    _, data = run(run_suite, "wrong.py:forward", "-k", "forward or continuation")
+    _, data = run(run_suite, "wrong.py:forward", "--rnn-rows", "forward,continuation")
     forward = data["features"]["forward"]
     assert forward["status"] == "fail"
     assert forward.get("diagnosis", []) == []  # none of torch.nn's known mistakes: said honestly
@@ -124,10 +128,10 @@ def test_a_hook_returning_garbage_is_a_usage_error(pytester, run_pytest):
 
 
 def test_isolation_forks_a_worker_that_knows_the_cell_or_refuses_plainly(peephole_project, run_suite, monkeypatch):
-    _, data = run(run_suite, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
+    _, data = run(run_suite, "peephole_lstm.py:forward", "--rnn-isolate", "--rnn-rows", "forward")
     assert data["features"]["forward"]["status"] == "pass"
     monkeypatch.setenv(NO_FORK_ENV, "1")
-    result, _ = run(run_suite, "peephole_lstm.py:forward", "--rnn-isolate", "-k", "forward")
+    result, _ = run(run_suite, "peephole_lstm.py:forward", "--rnn-isolate", "--rnn-rows", "forward")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--rnn-isolate cannot test the registered cell(s) peephole_lstm here*"])
 
@@ -168,16 +172,18 @@ def _layers_that_skip_the_reverse_half(input, hx, params, spec):
                                   RNNSpec("lstm", 2, 3, bidirectional=True, batch_first=True)])
 def test_directions_must_join_into_the_bidirectional_run(spec):
     inputs = make_inputs(spec, time=4, batch=2, seed=3, dtype=torch.float64)
-    check_directions_join(Checker(binding_for(reference_forward), "reference"), inputs)  # the reference joins
-    wrong = Checker(binding_for(_bidirectional_with_unflipped_reverse), "wrong")
-    with pytest.raises(ConformanceFailure, match="forward run joined with a run over the reversed sequence"):
-        check_directions_join(wrong, inputs)
+    honest = RowCheck(runner_for(reference_forward, spec.mode), "bidirectional", tolerance_for)
+    directions_join(honest, inputs, honest.result(inputs).tensors)  # the reference joins
+    wrong = RowCheck(runner_for(_bidirectional_with_unflipped_reverse, spec.mode), "bidirectional", tolerance_for)
+    with pytest.raises(FailureRaised, match="forward run joined with a run over the reversed sequence"):
+        directions_join(wrong, inputs, wrong.result(inputs).tensors)
 
 
 def test_layers_must_stack_into_the_multilayer_run():
     spec = RNNSpec("rnn", 3, 4, num_layers=2, bidirectional=True)
     inputs = make_inputs(spec, time=3, batch=2, seed=5, dtype=torch.float64)
-    check_layers_stack(Checker(binding_for(reference_forward), "reference"), inputs)
-    wrong = Checker(binding_for(_layers_that_skip_the_reverse_half), "wrong")
-    with pytest.raises(ConformanceFailure, match="the layers do not stack"):
-        check_layers_stack(wrong, inputs)
+    honest = RowCheck(runner_for(reference_forward, "rnn"), "multilayer", tolerance_for)
+    layers_stack(honest, inputs, honest.result(inputs).tensors["output"])
+    wrong = RowCheck(runner_for(_layers_that_skip_the_reverse_half, "rnn"), "multilayer", tolerance_for)
+    with pytest.raises(FailureRaised, match="the layers do not stack"):
+        layers_stack(wrong, inputs, wrong.result(inputs).tensors["output"])

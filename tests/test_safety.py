@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from pytest_rnnconformance.forking import NO_FORK_ENV
+from pytest_rnnconformance.run.forking import NO_FORK_ENV
 
 FAST = ("--rnn-max-examples", "3", "--rnn-dtype", "float64", "-p", "no:cacheprovider")
 
@@ -40,8 +40,8 @@ def hostile(pytester, before: str = "pass", after: str = "pass", result: str = "
     return "impl.py:rnn_forward"
 
 
-def run(run_suite, target: str, *args: str, features: str = "forward or purity or no_delegation"):
-    suite = run_suite(target, "-k", features, *FAST, *args)
+def run(run_suite, target: str, *args: str, features: str = "forward,purity,no_delegation"):
+    suite = run_suite(target, "--rnn-rows", features, *FAST, *args)
     assert suite.report is not None, suite.result.stdout.str()
     return suite.result, suite.statuses(), suite.report
 
@@ -61,7 +61,7 @@ def test_modifying_a_weight_in_place_fails_purity_naming_it(pytester, run_suite)
 
 def test_changing_global_torch_state_fails_purity_and_is_restored(pytester, run_suite):
     target = hostile(pytester, after="torch.set_default_dtype(torch.float64)\n    torch.set_grad_enabled(False)")
-    _, statuses, data = run(run_suite, target, features="purity or shape")
+    _, statuses, data = run(run_suite, target, features="purity,shape")
     assert statuses["purity"] == "fail"
     assert "default_dtype" in message(data, "purity") and "grad_enabled" in message(data, "purity")
     assert statuses["shape"] == "pass"  # the state was restored: later checks are unaffected
@@ -91,7 +91,7 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 
 def test_calling_nn_rnn_fails_no_delegation_naming_the_call(pytester, run_suite):
     pytester.makepyfile(impl=DELEGATING)
-    _, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward or no_delegation")
+    _, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward,no_delegation")
     assert statuses["forward"] == "pass"
     assert statuses["no_delegation"] == "fail"
     assert "torch.rnn_tanh" in message(data, "no_delegation")
@@ -106,18 +106,42 @@ def test_allow_builtin_turns_the_check_off(pytester, run_suite):
 
 # ----------------------------------------------------------------------------- bad results
 @pytest.mark.parametrize("result, expected", [
-    ("torch.stack(out).numpy(), h", "returned a numpy.ndarray for output; expected a torch.Tensor"),
     ("torch.stack(out).tolist(), h", "returned a list"),
     ("torch.stack(out)", "expected a tuple (output, h_n)"),
-    ("None", "returned a NoneType; expected a tuple (output, h_n)"),
+    ("None", "returned None; expected a tuple (output, h_n)"),
     ("(torch.stack(out), None)", "returned None for h_n"),
-    ("torch.stack(out).float(), h", "returned output as torch.float32; the inputs were torch.float64"),
+    ("(torch.stack(out), object())", "returned a object for h_n"),
+    ("torch.stack(out).to('meta'), h", "a meta tensor (it has a shape but no values)"),
+    ("torch.stack(out).to_sparse(), h", "layout torch.sparse_coo"),
 ])
 def test_unusable_results_are_errors_with_one_line(pytester, run_suite, result, expected):
     _, statuses, data = run(run_suite, hostile(pytester, result=result), features="forward")
     assert statuses["forward"] == "error"
     assert expected in message(data, "forward")
     assert "Traceback" not in message(data, "forward")
+
+
+@pytest.mark.parametrize("isolate", [(), ("--rnn-isolate",)])
+def test_a_tensor_subclass_is_judged_as_a_plain_tensor(pytester, run_suite, isolate):
+    """Its overrides take no part in judging: a subclass whose comparisons always agree is still wrong."""
+    header = ("import torch\n\nclass Agreeable(torch.Tensor):\n    def __eq__(self, other): return True\n"
+              "    def __sub__(self, other): return torch.zeros_like(self)\n    def abs(self): return self * 0\n\n")
+    target = hostile(pytester, header=header, result="(torch.stack(out) * 2).as_subclass(Agreeable), h")
+    _, statuses, data = run(run_suite, target, *isolate, features="forward")
+    assert statuses["forward"] == "fail"  # the values are wrong, whatever the subclass says about them
+
+
+def test_arrays_returned_for_tensors_are_read_as_tensors(pytester, run_suite):
+    _, statuses, data = run(run_suite, hostile(pytester, result="torch.stack(out).numpy(), h"), features="forward")
+    assert statuses["forward"] == "pass"
+
+
+def test_a_result_in_another_dtype_is_one_finding_of_the_dtype_row(pytester, run_suite):
+    target = hostile(pytester, result="torch.stack(out).float(), h")
+    _, statuses, data = run(run_suite, target, features="forward,dtype,float64,shape")
+    assert statuses["dtype"] == "fail"
+    assert "returned output as float32; the inputs were float64" in message(data, "dtype")
+    assert statuses["forward"] == statuses["float64"] == statuses["shape"] == "pass"  # judged at float32
 
 
 def test_nan_results_fail(pytester, run_suite):
@@ -142,12 +166,15 @@ def test_skips_and_escapes_from_inside_are_failures_never_skips(pytester, run_su
 
 
 # ----------------------------------------------------------------------------- hangs, crashes, memory
-def test_a_hang_is_an_error_and_the_run_goes_on(pytester, run_suite):
+def test_a_hang_is_an_error_and_costs_about_two_timeouts(pytester, run_suite):
     target = hostile(pytester, before="while x.shape[0] > 1:\n        pass")  # hangs only for time > 1
-    result, statuses, data = run(run_suite, target, "--rnn-timeout", "1", features="forward or edge_cases or shape")
-    assert statuses["edge_cases"] == "error" and "timed out" in message(data, "edge_cases")
-    assert result.ret == 1
+    result, statuses, data = run(run_suite, target, "--rnn-timeout", "1", features="forward,edge_cases,shape")
+    assert statuses["forward"] == "error" and "timed out" in message(data, "forward")
     assert "layout probe stopped at" in data["binding"]  # one timeout, not one per layout tried
+    for later in ("edge_cases", "shape"):  # two hangs (the probe, forward): the rest are not run
+        assert statuses[later] == "error" and "not run: the implementation hung in" in message(data, later)
+    assert result.ret == 1
+    assert result.duration < 30  # two timeouts of 1 s, not one per row and example
 
 
 @pytest.mark.parametrize("statement, shown", [
@@ -162,7 +189,7 @@ def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, run
         monkeypatch.setenv(NO_FORK_ENV, "1")
     target = hostile(pytester, before=f"if x.shape[0] > 1:\n        {statement}")
     result, statuses, data = run(run_suite, target, "--rnn-isolate", "--rnn-timeout", "2",
-                                 features="forward or shape or purity")
+                                 features="forward,shape,purity")
     assert "error" in statuses.values(), statuses
     failing = next(f for f, s in statuses.items() if s == "error")
     assert shown in message(data, failing)
@@ -171,7 +198,7 @@ def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, run
 
 # ----------------------------------------------------------------------------- tampering
 TAMPERING = """
-import torch, numpy, pytest_rnnconformance.compare as compare
+import torch, numpy, pytest_rnnconformance.judge.compare as compare
 
 torch.allclose = lambda *a, **k: True
 numpy.allclose = lambda *a, **k: True
@@ -185,7 +212,7 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 
 def test_tampering_in_process_is_detected_and_cannot_pass(pytester, run_suite):
     pytester.makepyfile(impl=TAMPERING)
-    _, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward or purity")
+    _, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward,purity")
     assert statuses["forward"] == "error"
     assert "tampering" in message(data, "forward") and "compare.measure" in message(data, "forward")
     assert statuses["purity"] == "error" and "at import" in message(data, "purity")

@@ -17,7 +17,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
-from pytest_rnnconformance.inputs import InputRecipe, make_inputs
+from pytest_rnnconformance.draw.inputs import InputRecipe, make_inputs
 from pytest_rnnconformance.spec import RNNSpec
 from pytest_rnnconformance.strategies import inputs, recipes, specs
 

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from pytest_rnnconformance import implements
-from pytest_rnnconformance.tolerance import Tolerance, tolerance_for
+from pytest_rnnconformance.judge.tolerance import Tolerance, tolerance_for
 
 
 def pytest_rnnconformance_adapt(obj, name, mode):

@@ -36,9 +36,9 @@ def split_target(target: str) -> tuple[str, str]:
 def load_target(target: str, rootdir: str | os.PathLike = ".") -> Any:
     """Import what `target` names and return the object (function, class or factory)."""
     if target == REFERENCE:
-        from .reference import forward
+        from ..modes import reference
 
-        return forward
+        return reference
     location, attr = split_target(target)
     if location.endswith(".py") or os.sep in location or "/" in location:
         path = Path(location)

@@ -1,17 +1,16 @@
 """What an implementation supports, and the `@implements` declaration that states it.
 
 The binder derives a `Support` from the signature (a function that takes only layer-0 weights
-supports one layer); `@implements(...)` overrides any part of it. Features whose configurations
-fall outside the support are reported *unsupported*, never passed.
+supports one layer), the probe narrows it (the layout it answers in, whether it takes arrays), and
+``NotImplementedError`` during the run narrows it again; ``@implements(...)`` overrides any part of
+it. Rows whose dimension falls outside the support are reported *unsupported*, never passed; the
+base configuration every row varies from lies inside it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
-from .spec import MODES
-
-ALL_MODES = frozenset(MODES)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -19,16 +18,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Support:
     """The configuration space an implementation claims. `reasons` says why a part is missing."""
 
-    modes: frozenset = ALL_MODES
+    modes: frozenset = frozenset()
     nonlinearities: frozenset = frozenset({"tanh", "relu"})
     max_layers: Optional[int] = None  # None: any number
     directions: frozenset = frozenset({1, 2})
     layouts: frozenset = frozenset({False, True})  # the batch_first values it accepts
-    unbatched: bool = True
-    default_state: bool = True
+    batched: bool = True  # takes (time, batch, features) input
+    unbatched: bool = True  # takes (time, features) input
+    state_given: bool = True  # hx can be passed
+    cell_state_given: bool = True  # an LSTM's c0 can be passed (else it starts from zeros)
+    default_state: bool = True  # hx can be omitted
     bias: frozenset = frozenset({True, False})
     proj: frozenset = frozenset({False, True})  # proj_size == 0 / > 0 (LSTM)
     packed: bool = True
+    dropout: bool = True  # takes a dropout probability
+    training: bool = True  # can be asked for training mode (train=True)
     differentiable: bool = True
     dtypes: Optional[frozenset] = None  # None: any
     devices: Optional[frozenset] = None  # None: any
@@ -41,6 +45,9 @@ class Support:
 
     def layer_limit(self) -> int:
         return self.max_layers if self.max_layers is not None else 3
+
+    def reason(self, key: str, default: str) -> str:
+        return self.reasons.get(key, default)
 
 
 IMPLEMENTS_ATTRIBUTE = "__rnn_implements__"
@@ -59,6 +66,7 @@ def implements(
     proj: Optional[bool] = None,
     relu: Optional[bool] = None,
     packed: Optional[bool] = None,
+    dropout: Optional[bool] = None,
     differentiable: Optional[bool] = None,
     dtypes: Optional[Iterable[str]] = None,
     devices: Optional[Iterable[str]] = None,
@@ -72,7 +80,7 @@ def implements(
     declared = {key: value for key, value in dict(
         modes=modes, layers=layers, bidirectional=bidirectional, unidirectional=unidirectional,
         batch_first=batch_first, unbatched=unbatched, default_state=default_state, bias=bias,
-        proj=proj, relu=relu, packed=packed, differentiable=differentiable, dtypes=dtypes,
+        proj=proj, relu=relu, packed=packed, dropout=dropout, differentiable=differentiable, dtypes=dtypes,
         devices=devices).items() if value is not None}
     declared["unsupported"] = tuple(unsupported)
 
@@ -86,7 +94,6 @@ def implements(
 def apply_declaration(support: Support, declared: dict) -> Support:
     """Override a derived support with an `@implements` declaration."""
     changes: dict[str, Any] = {}
-    why = "declared by @implements"
     if "modes" in declared:
         changes["modes"] = frozenset(declared["modes"])
     if "layers" in declared:
@@ -105,12 +112,13 @@ def apply_declaration(support: Support, declared: dict) -> Support:
         changes["proj"] = frozenset({False, True}) if declared["proj"] else frozenset({False})
     if "relu" in declared:
         changes["nonlinearities"] = frozenset({"tanh", "relu"}) if declared["relu"] else frozenset({"tanh"})
-    for name in ("unbatched", "default_state", "packed", "differentiable"):
+    for name in ("unbatched", "default_state", "packed", "dropout", "differentiable"):
         if name in declared:
             changes[name] = bool(declared[name])
     for name in ("dtypes", "devices"):
         if name in declared:
             changes[name] = frozenset(declared[name])
     changes["unsupported_features"] = support.unsupported_features | frozenset(declared.get("unsupported", ()))
+    why = "declared by @implements"
     reasons = {**support.reasons, **{key: why for key in declared}}
     return replace(support, reasons=reasons, **changes)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from .spec import RNNSpec
+from ..spec import RNNSpec
 
 DTYPES = {
     "float16": torch.float16,
@@ -45,13 +45,19 @@ class InputRecipe:
     hx_none: bool = False
     lengths: Optional[tuple[int, ...]] = None  # packed input with these lengths (batch order)
     enforce_sorted: bool = True
+    train: bool = False  # training mode (dropout between layers is then drawn)
+    c0_zero: bool = False  # an LSTM's c0 is zeros (for code that takes h0 alone)
 
     def describe(self) -> str:
         parts = [f"time={self.time}", "unbatched" if self.batch is None else f"batch={self.batch}"]
+        if self.train:
+            parts.append("train=True")
         if self.lengths is not None:
             parts.append(f"packed lengths={list(self.lengths)}" + ("" if self.enforce_sorted else " (unsorted)"))
         if self.hx_none:
             parts.append("hx=None")
+        elif self.c0_zero:
+            parts.append("c0=0")
         if self.scale != 1.0:
             parts.append(f"scale={self.scale}")
         parts.append(f"seed={self.seed}")
@@ -101,8 +107,9 @@ class RNNInputs:
 
     def batch_row(self, row: int) -> RNNInputs:
         """The same check for one batch row alone, as a batch of one."""
-        dim = 0 if self.spec.batch_first else 1
-        hx = map_hidden(lambda t: t.narrow(1, row, 1), self.hx)
+        dim = 0 if self.spec.batch_first or self.spec.single_step else 1
+        state_dim = 0 if self.spec.single_step else 1
+        hx = map_hidden(lambda t: t.narrow(state_dim, row, 1), self.hx)
         return replace(self, input=self.input.narrow(dim, row, 1), hx=hx, recipe=replace(self.recipe, batch=1))
 
     def clone(self) -> RNNInputs:
@@ -111,6 +118,14 @@ class RNNInputs:
         A tensor that requires grad is copied into a new leaf that requires grad too.
         """
         return self.to_fn(lambda t: t.detach().clone().requires_grad_(t.requires_grad))
+
+    def replace_tensors(self, **changes: Any) -> RNNInputs:
+        """A copy with `input`, `hx` or `params` replaced."""
+        return replace(self, **changes)
+
+    def as_leaves(self) -> RNNInputs:
+        """A copy whose every floating tensor is a new leaf that requires grad."""
+        return self.to_fn(lambda t: t.detach().clone().requires_grad_(True))
 
     def to_fn(self, fn) -> RNNInputs:
         if isinstance(self.input, PackedSequence):
@@ -169,6 +184,8 @@ def make_inputs(
     hx: Any = None
     if not recipe.hx_none:
         states = [normal(shape, 0.5) for shape in spec.state_shapes(batch)]
+        if recipe.c0_zero and len(states) == 2:
+            states[1] = states[1] * 0
         hx = tuple(states) if spec.num_states == 2 else states[0]
     inputs = RNNInputs(spec=spec, recipe=recipe, input=input_, hx=hx, params=params)
     return inputs.to(dtype=dtype, device=device)

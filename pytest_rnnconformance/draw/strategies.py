@@ -23,7 +23,8 @@ import torch
 from hypothesis import strategies as st
 
 from .inputs import InputRecipe, RNNInputs, make_inputs
-from .spec import MODES, RNNSpec
+from ..modes import SEQUENCE_MODES as MODES
+from ..spec import RNNSpec
 
 #: Weight scales drawn by `inputs`: 1 is torch.nn's typical magnitude; 4 saturates sigmoid and tanh.
 SCALES = (1.0, 0.25, 4.0)

@@ -17,7 +17,7 @@ from .outputs import OutputError, OutputFolder
 from .progress import Progress
 from .record import Grade
 from .rubric import Rubric
-from ..forking import can_fork
+from ..run.forking import can_fork
 from .runner import Run, check_plugin_installed, preload
 from .submissions import discover
 from .summary import write_summary

@@ -16,7 +16,7 @@ from .rubric import Rubric
 from .runner import hide_paths
 
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "unsupported": "not supported", "error": "error",
-                "not_checked": "not checked"}
+                "blocked": "not judged on its own (another check's mistake)", "not_checked": "not checked"}
 OUTCOME_WORDS = {"timeout": "The run did not finish", "crashed": "The run did not finish",
                  "unloadable": "Your submission could not be loaded", "no_entry": "Your entry point was not found"}
 #: The outcomes in the teacher's words (summary).

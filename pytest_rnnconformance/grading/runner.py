@@ -38,7 +38,7 @@ from typing import Optional
 
 import pytest
 
-from ..forking import ForkedChild, can_fork, fork_child
+from ..run.forking import ForkedChild, can_fork, fork_child
 from .rubric import Rubric
 from .sentinel import ENV as SENTINEL_ENV
 from .submissions import Submission

@@ -131,9 +131,8 @@ def delegated(feature: dict) -> bool:
 def shape_only(feature: dict) -> bool:
     """Every failing cell of the feature failed on shape alone."""
     failing = [c for c in feature.get("cells", {}).values() if c.get("status") in ("fail", "error")]
-    if not failing:
-        return bool(feature.get("shape_only"))
-    return all(c.get("status") == "fail" and c.get("shape_only") for c in failing)
+    return bool(failing) and all(c.get("status") == "fail" and (c.get("failure") or {}).get("kind") == "shape"
+                                 for c in failing)
 
 
 def _apply(total: float, penalty: Penalty, why: str, penalties: list) -> float:

@@ -17,7 +17,7 @@ from torch import Tensor
 from .tolerance import Tolerance
 
 
-@dataclass
+@dataclass(frozen=True)
 class TensorError:
     name: str
     error: float  # max |candidate - reference64|
@@ -32,6 +32,10 @@ class TensorError:
     def ok(self) -> bool:
         return self.error <= self.allowed
 
+    def as_dict(self) -> dict:
+        return {"error": self.error, "relative": self.relative, "torch_error": self.torch_error,
+                "sensitivity": self.sensitivity, "vs_torch": self.vs_torch, "allowed": self.allowed, "ok": self.ok}
+
 
 def _abs_diff(a: Tensor, b: Tensor) -> Tensor:
     """|a - b| in float64 on the CPU, NaN or Inf where they are not both equal counted as infinite."""
@@ -45,7 +49,7 @@ def _max(t: Tensor) -> float:
     return float(t.max()) if t.numel() else 0.0
 
 
-def _max_abs_diff(a: Tensor, b: Tensor) -> float:
+def max_abs_diff(a: Tensor, b: Tensor) -> float:
     """max |a - b| as `_abs_diff` counts it, in a few operations when every value is finite."""
     if not a.numel():
         return 0.0
@@ -58,24 +62,26 @@ def measure(candidate: dict, oracles, tolerance: Tolerance) -> list[TensorError]
     errors = []
     torch_nn = oracles.torch_nn
     for name, expected in oracles.reference.items():
+        if name not in candidate:  # a result the implementation declares it does not return
+            continue
         magnitude = _max(expected.abs())
-        torch_error = _max_abs_diff(torch_nn[name], expected)
-        sensitivity = _max_abs_diff(oracles.perturbed[name], expected)
-        error = _max_abs_diff(candidate[name], expected)
+        torch_error = max_abs_diff(torch_nn[name], expected)
+        sensitivity = max_abs_diff(oracles.perturbed[name], expected)
+        error = max_abs_diff(candidate[name], expected)
         errors.append(TensorError(
             name=name,
             error=error,
             relative=error / magnitude if magnitude else error,
             torch_error=torch_error,
             sensitivity=sensitivity,
-            vs_torch=_max_abs_diff(candidate[name], torch_nn[name]),
+            vs_torch=max_abs_diff(candidate[name], torch_nn[name]),
             allowed=tolerance.allowed(max(torch_error, sensitivity), magnitude),
             magnitude=magnitude,
         ))
     return errors
 
 
-@dataclass
+@dataclass(frozen=True)
 class Divergence:
     """Where a tensor first departs from the reference."""
 
@@ -123,6 +129,8 @@ def locate(name: str, candidate: Tensor, reference: Tensor, spec, allowed: float
     diff = _abs_diff(candidate, reference)
     if name == "output":
         return _locate_output(diff, candidate, reference, spec, allowed, batched, batch_first)
+    if spec.single_step:  # a cell's state has no layer dimension: it is layer 0's
+        diff, candidate, reference = diff.unsqueeze(0), candidate.unsqueeze(0), reference.unsqueeze(0)
     return _locate_state(name, diff, candidate, reference, spec, allowed, batched)
 
 

@@ -1,38 +1,96 @@
-"""The exceptions a check ends with, one per verdict that is not a pass.
+"""`Failure`: one structured verdict that is not a pass, made once and never edited.
 
-They are what the report reads a verdict from: `ConformanceFailure` is a ``fail`` (wrong values
-or shapes), `CandidateError` an ``error`` (the implementation crashed, hung, or returned something
-unusable). `NotImplementedError` from the implementation is the only way to say *unsupported*.
+Every check of every row ends in nothing (a pass) or in one `Failure`, built by the judge (wrong
+values, wrong shapes), by a row's own check (purity, delegation, a metamorphic relation, missing
+gradients) or from a `Problem` of the call (a crash, a hang, an unusable result). It holds what was
+found as data: the tensors that differ with their errors and allowances, where they first depart,
+the named mistakes or the localisation, the counterexample and the snippet that rebuilds it. The
+terminal, the JSON report, junitxml and grading feedback each render it in one place
+(``report.render``); nothing splices its text.
 """
 from __future__ import annotations
 
-from typing import Optional
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Optional
+
+STATUSES = ("fail", "error", "blocked")
 
 
-class ConformanceFailure(AssertionError):
-    """The implementation ran and returned tensors, but not torch.nn's."""
+@dataclass(frozen=True)
+class Explanation:
+    """A catalogue mistake that reproduces the failure (on the tensors it names)."""
 
-    def __init__(self, message: str, *, diagnosis: Optional[list] = None, details: Optional[dict] = None,
-                 counterexample: Optional[dict] = None, shape_only: bool = False) -> None:
-        super().__init__(message)
-        self.diagnosis = list(diagnosis or [])
-        self.details = dict(details or {})
-        self.counterexample = counterexample
-        self.shape_only = shape_only
+    id: str
+    sentence: str
+    tensors: tuple
+    full: bool  # it reproduces every tensor that differs
 
 
-class CandidateError(Exception):
-    """The implementation raised, hung, crashed or returned something that is not a result."""
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong in one check (see the module docstring)."""
 
-    def __init__(self, message: str, *, counterexample: Optional[dict] = None, fatal: bool = False) -> None:
-        super().__init__(message)
-        self.counterexample = counterexample
-        #: A hang or a dead worker: retrying smaller inputs (shrinking) would cost a timeout each.
-        self.fatal = fatal
+    status: str  # "fail" (wrong), "error" (crashed, hung, unusable), "blocked" (another row's defect)
+    kind: str  # values, shape, dtype, gradients, purity, delegation, relation, refused, crash, oracles
+    summary: str  # one line: "output, h_n differ from torch.nn"
+    row: str = ""
+    column: str = ""  # mode-device-dtype
+    configuration: str = ""  # "LSTM 2->3, 1 layer, ...; time=3, batch=2, seed=7"
+    context: str = ""  # how the check was made, when it is not one plain call
+    details: tuple = ()  # lines of their own (violations, kernels, shapes, gradient errors)
+    tensors: tuple = ()  # compare.TensorError, one per result compared
+    divergences: tuple = ()  # compare.Divergence, where each failing tensor first departs
+    explanations: tuple = ()  # Explanation, best first
+    localisation: tuple = ()  # lines, when no known mistake reproduces it
+    counterexample: Optional[dict] = None
+    reproduce: str = ""
+    notes: tuple = ()
+    blocked_by: str = ""  # the row whose defect this is
+    compared_with: str = "torch.nn"
+    cause: str = ""  # a catalogue id known without the catalogue (a crash mixing dtypes)
+
+    @property
+    def diagnosis(self) -> list:
+        ids = [e.id for e in self.explanations]
+        if self.cause and self.cause not in ids:
+            ids.insert(0, self.cause)
+        return ids
+
+    def replace(self, **changes: Any) -> Failure:
+        return dataclasses.replace(self, **changes)
+
+    def defect(self) -> tuple:
+        """What makes two failures the same defect: the kind, the diagnosis (or, unnamed, where and
+        in what the results first depart), and the summary line."""
+        where = tuple(sorted({(d.tensor, d.step if d.step is None else min(d.step, 1)) for d in self.divergences}))
+        return (self.kind, tuple(self.diagnosis) or where, self.summary if not self.diagnosis else "")
+
+    def as_dict(self) -> dict:
+        """The JSON report's view (report_schema.json)."""
+        data = {"status": self.status, "kind": self.kind, "summary": self.summary, "row": self.row,
+                "column": self.column, "configuration": self.configuration, "diagnosis": self.diagnosis,
+                "explanations": [dataclasses.asdict(e) for e in self.explanations],
+                "tensors": {e.name: e.as_dict() for e in self.tensors},
+                "divergence": [d.as_dict() for d in self.divergences],
+                "localisation": list(self.localisation), "details": list(self.details), "notes": list(self.notes)}
+        if self.context:
+            data["context"] = self.context
+        if self.counterexample:
+            data["counterexample"] = self.counterexample
+        if self.reproduce:
+            data["reproduce"] = self.reproduce
+        if self.blocked_by:
+            data["blocked_by"] = self.blocked_by
+        return data
 
 
-class OracleDisagreement(Exception):
-    """torch.nn and the float64 reference disagree beyond rounding: nothing can be judged."""
+class FailureRaised(AssertionError):
+    """Carries a `Failure` out of a check (and out of hypothesis, which shrinks on it)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.summary)
+        self.failure = failure
 
 
 class OutOfRange(Exception):

@@ -1,23 +1,24 @@
 """The two oracles: torch.nn on the candidate's device and dtype, and the reference in float64.
 
 (For a registered cell, which torch.nn lacks, the reference in the candidate's dtype stands in for
-torch.nn: see `celltypes`.)
+torch.nn: see `modes`.)
 
 torch.nn says what users will compare against; the float64 reference (on the CPU) is the ground
-truth both are measured against, since torch.nn in low precision or with TF32 is itself off.
+truth both are measured against, since torch.nn in low precision or with TF32 is itself off. Both
+are computed *after* the candidate has returned, from the check's own pristine inputs: no expected
+result exists in the process while the candidate runs.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import functools
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 
-from .inputs import RNNInputs
-from .reference import forward as reference_forward
-from .results import named_tensors
+from ..modes import reference
+from ..run.results import named
 
 
 @dataclass
@@ -27,13 +28,19 @@ class Expected:
     perturbed: dict  # name -> float64 CPU tensor: the reference on inputs nudged by one rounding
 
 
+def run_reference(inputs, **hooks: Any) -> Any:
+    """The reference on `inputs` as given (dtype, device); `hooks` are ``reference.forward``'s (the
+    catalogue of mistakes passes its own)."""
+    return reference(inputs.input, inputs.hx, inputs.params, inputs.spec, training=inputs.recipe.train, **hooks)
+
+
 @functools.lru_cache(maxsize=64)
 def _module(spec, dtype: torch.dtype, device: str) -> torch.nn.Module:
     return spec.build_module(dtype=dtype, device=device).eval()
 
 
-def torch_nn_result(inputs: RNNInputs):
-    """What torch.nn returns for these inputs (eval mode, on the inputs' device and dtype).
+def torch_nn_result(inputs) -> Any:
+    """What torch.nn returns for these inputs (eval mode unless the recipe trains, same device and dtype).
 
     On the CPU the oneDNN path is switched off: it builds a new primitive for every new shape,
     which made each call of a property ~20 ms; torch.nn's native CPU kernels are as much torch.nn.
@@ -41,42 +48,39 @@ def torch_nn_result(inputs: RNNInputs):
     if not inputs.spec.has_torch_module:
         return same_dtype_reference_result(inputs)
     module = _module(inputs.spec, inputs.dtype, str(inputs.device))
+    module.train(bool(inputs.recipe.train))
     args = (inputs.input,) if inputs.hx is None else (inputs.input, inputs.hx)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="LSTM with projections is not supported with oneDNN")
         warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
         with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False):
-            return _call(module, inputs, args)
+            for name, parameter in module.named_parameters():
+                parameter.copy_(inputs.params[name])
+            return module(*args)
 
 
-def _call(module: torch.nn.Module, inputs: RNNInputs, args: tuple):
-    for name, parameter in module.named_parameters():
-        parameter.copy_(inputs.params[name])
-    return module(*args)
-
-
-def reference_result(inputs: RNNInputs):
+def reference_result(inputs) -> Any:
     """The reference's result in float64 on the CPU, from the inputs exactly as the candidate got them."""
     exact = inputs.to(dtype=torch.float64, device="cpu")
     with torch.no_grad():
-        return reference_forward(exact.input, exact.hx, exact.params, exact.spec)
+        return run_reference(exact)
 
 
-def same_dtype_reference_result(inputs: RNNInputs):
+def same_dtype_reference_result(inputs) -> Any:
     """The reference in the candidate's own dtype and device: torch.nn's stand-in for a registered
     cell, which torch.nn does not have (what it measures is the rounding error of that dtype)."""
     with torch.no_grad():
-        return reference_forward(inputs.input, inputs.hx, inputs.params, inputs.spec)
+        return run_reference(inputs)
 
 
-def nudged_by_rounding(exact: RNNInputs, eps: float, seed: int) -> RNNInputs:
+def nudged_by_rounding(exact, eps: float, seed: int):
     """Every value times (1 ± eps), the sign and size drawn from a generator seeded with `seed`
     (differentiable in the values, so gradients can be taken through it)."""
     generator = torch.Generator().manual_seed(seed)
     return exact.to_fn(lambda t: t * (1 + eps * (2 * torch.rand(t.shape, generator=generator, dtype=torch.float64) - 1)))
 
 
-def perturbed_reference_result(inputs: RNNInputs):
+def perturbed_reference_result(inputs) -> Any:
     """The reference on inputs and weights each nudged by one rounding of the candidate's dtype.
 
     How far this moves the result measures how sensitive this very input is to rounding: a long,
@@ -87,12 +91,13 @@ def perturbed_reference_result(inputs: RNNInputs):
     nudged = nudged_by_rounding(inputs.to(dtype=torch.float64, device="cpu"), torch.finfo(inputs.dtype).eps,
                                 seed=inputs.recipe.seed + 1)
     with torch.no_grad():
-        return reference_forward(nudged.input, nudged.hx, nudged.params, nudged.spec)
+        return run_reference(nudged)
 
 
-def expected(inputs: RNNInputs) -> Expected:
+def expected(inputs) -> Expected:
+    spec = inputs.spec
     return Expected(
-        torch_nn=named_tensors(torch_nn_result(inputs), inputs.spec),
-        reference=named_tensors(reference_result(inputs), inputs.spec),
-        perturbed=named_tensors(perturbed_reference_result(inputs), inputs.spec),
+        torch_nn=named(torch_nn_result(inputs), spec),
+        reference=named(reference_result(inputs), spec),
+        perturbed=named(perturbed_reference_result(inputs), spec),
     )

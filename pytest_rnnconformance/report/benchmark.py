@@ -3,33 +3,28 @@
 What is measured: one forward call of the candidate and of the matching torch.nn module (cuDNN on
 CUDA, torch's CPU kernels with their defaults otherwise) on the same inputs and weights, in eval
 mode under ``torch.no_grad()``, for each size of `SIZES` in each device and dtype of the run. The
-ratio ``impl_s / torch_s`` is what matters: absolute times depend on the machine, the ratio much
-less, so it is what `compare` guards in CI.
+ratio ``impl / torch.nn`` is what matters: absolute times depend on the machine, the ratio much
+less, so it is what `compare` guards in CI. For it to be something CI can gate on:
 
-How, and why:
+* **One thread, warm-up first.** The plugin runs torch on one thread, so two runs of the same
+  job measure the same thing; the first calls (cuDNN choosing its algorithm, Triton compiling,
+  the allocator growing, oneDNN building its primitives) are made and thrown away.
+* **Paired, interleaved rounds.** A round times the candidate and torch.nn back to back, in
+  alternating order, and keeps their ratio: a drift in the machine's speed (another process, clock
+  scaling) hits both halves of a pair alike, so each pair's ratio is fair even when the times are not.
+* **Median and spread, until settled.** The entry's ratio is the median of the paired ratios,
+  and its spread the interquartile range over that median. Rounds are added until the spread is
+  under `SETTLED_SPREAD` (10 %), or the size's time budget is spent; then the entry says it did
+  not settle (``"settled": false``), rather than pass off noise as a measurement.
+* **CUDA events.** Kernel launches return before the GPU has done the work, so each call is timed
+  with ``torch.cuda.Event`` pairs after a ``torch.cuda.synchronize()``; an implementation that
+  computes on its own streams must join them to the current one.
 
-* **Warm-up first.** The first calls pay for things a steady state does not: cuDNN choosing its
-  algorithm, Triton or ``torch.compile`` compiling, the caching allocator growing, oneDNN building
-  its primitives, lazy CUDA initialisation. `warmup` calls of each side are made and thrown away.
-* **Interleaved repeats.** The candidate and torch.nn alternate (candidate first on even repeats,
-  torch.nn first on odd ones), so a drift in the machine's speed (another process, clock scaling,
-  thermal throttling) hits both alike instead of biasing the ratio.
-* **Medians.** A timing's noise is one-sided: a preemption or a page fault only ever adds time,
-  and a single outlier moves a mean as far as it likes. The median of a handful of repeats ignores
-  a few such outliers without a model of the noise.
-* **CUDA events.** Kernel launches return before the GPU has done the work, so a wall clock around
-  a call measures the launch, not the computation. Each call is timed with a pair of
-  ``torch.cuda.Event(enable_timing=True)`` recorded around it on the current stream, after a
-  ``torch.cuda.synchronize()`` (so earlier work is not counted) and read after another (which
-  also waits for any other streams and makes an asynchronous CUDA error surface in this size's
-  entry). An implementation that computes on its own streams must join them to the current one,
-  as anything returning tensors to torch has to.
-
-The inputs of a size are made once and passed to every call (not cloned per call: a clone would be
-timed too). A module implementation is constructed and loaded with the weights once, outside the
-timing, as torch.nn's module is. Sizes the implementation answers with ``NotImplementedError`` are
-left out; any other exception becomes an entry with an ``"error"`` instead of times. A registered
-cell (`celltypes`) has no torch.nn module: its reference, run the same way, is the baseline.
+The inputs of a size are made once and passed to every call. A module implementation is built and
+given its weights once, outside the timing, as torch.nn's module is (`Binding.prepare`). Sizes the
+implementation answers with ``NotImplementedError`` are left out; any other exception becomes an
+entry with an ``"error"`` instead of times. A registered cell has no torch.nn module: its
+reference, run the same way, is the baseline.
 """
 from __future__ import annotations
 
@@ -42,26 +37,24 @@ from typing import Any, Callable, Iterable, Optional, Union
 import torch
 from _pytest.outcomes import OutcomeException
 
-from .binding import Binding
-from .calling import describe_exception
-from .inputs import DTYPES, RNNInputs, make_inputs
-from .reference import forward as reference_forward
-from .spec import MODES, RNNSpec
-from .support import Support
+from ..draw.inputs import DTYPES, make_inputs
+from ..modes import SEQUENCE_MODES, reference
+from ..run.call import problem_of
+from ..spec import RNNSpec
 
 Size = tuple[int, int, int, int]  # (batch, time, input, hidden)
 
-#: (batch, time, input, hidden) per mode: a small size where per-call overhead dominates, a medium
-#: one, and a large one where the arithmetic does. Modest on purpose: with the default repeats a
-#: mode and dtype take 10-25 s on a 2-core CPU (the large size dominates), well under that on a GPU.
-#: One layer, one direction where the implementation allows (see `spec_for`). The same sizes for
-#: every mode, so ratios compare across modes; a mode can be given its own list here.
+#: (batch, time, input, hidden): a small size where per-call overhead dominates, a medium one, and a
+#: large one where the arithmetic does. One layer, one direction where the implementation allows.
 STANDARD_SIZES = [(8, 32, 32, 64), (32, 128, 128, 256), (64, 64, 256, 512)]
-SIZES: dict[str, list[Size]] = {mode: list(STANDARD_SIZES) for mode in MODES}
 #: Tiny sizes for tests and smoke runs (`quick=True`): they measure overhead, not kernels.
-QUICK_SIZES: dict[str, list[Size]] = {mode: [(2, 4, 4, 8), (4, 8, 8, 16)] for mode in MODES}
-
+QUICK_SIZES = [(2, 4, 4, 8), (4, 8, 8, 16)]
 KEY_FIELDS = ("batch", "time", "input", "hidden", "device", "dtype")
+WARMUP = 3
+MIN_ROUNDS = 7
+MAX_ROUNDS = 61
+SETTLED_SPREAD = 0.10
+BUDGET_S = 20.0  # per size: beyond it, the entry is reported unsettled
 
 
 class BenchmarkError(Exception):
@@ -69,11 +62,12 @@ class BenchmarkError(Exception):
 
 
 # --------------------------------------------------------------------------- measuring
-def spec_for(support: Support, mode: str, size: Size) -> RNNSpec:
+def spec_for(support, mode: str, size: Size) -> RNNSpec:
     """The configuration timed at `size`: one layer, and otherwise the plainest the implementation
-    supports (seq-first, one direction, biases, tanh, no projection), each choice falling back to
-    the other value only where the implementation does not support the plain one."""
+    supports (seq-first, one direction, biases, tanh, no projection)."""
     batch, steps, input_size, hidden = size
+    if mode.endswith("_cell"):
+        return RNNSpec(mode, input_size, hidden, bias=True in support.bias)
     return RNNSpec(
         mode, input_size, hidden,
         batch_first=False not in support.layouts,
@@ -84,35 +78,27 @@ def spec_for(support: Support, mode: str, size: Size) -> RNNSpec:
     )
 
 
-def run_benchmark(binding: Binding, devices: Iterable[str], dtypes: Iterable[str], *, repeats: int = 5,
-                  warmup: int = 2, quick: bool = False) -> dict[str, list[dict]]:
-    """Time `binding` against torch.nn on `SIZES` (`QUICK_SIZES` if `quick`) in every device and
-    dtype (names: ``"cuda"``, ``"float16"``) the implementation supports.
+def run_benchmark(prepare: Callable, summary, devices: Iterable[str], dtypes: Iterable[str], *,
+                  quick: bool = False, budget_s: float = BUDGET_S) -> dict[str, list[dict]]:
+    """Time the implementation against torch.nn on every size in every device and dtype it supports.
 
-    Returns DESIGN.md's ``benchmark`` section: ``{mode: [{"batch", "time", "input", "hidden",
-    "device", "dtype", "impl_s", "torch_s", "ratio"}, ...]}``, times in seconds (medians), ``ratio =
-    impl_s / torch_s``; an entry whose calls raised has ``"error"`` instead of the three numbers.
+    `prepare(inputs)` returns a no-argument call of the implementation on `inputs` (its module
+    already built). Returns DESIGN.md's ``benchmark`` section: ``{mode: [{"batch", "time", "input",
+    "hidden", "device", "dtype", "impl_s", "torch_s", "ratio", "spread", "rounds", "settled"}, ...]}``;
+    an entry whose calls raised has ``"error"`` instead of the numbers.
     """
-    if repeats < 1 or warmup < 0:
-        raise ValueError(f"repeats must be at least 1 and warmup at least 0, got {repeats} and {warmup}")
-    devices, dtypes = list(devices), list(dtypes)
-    if "cuda" in devices and not torch.cuda.is_available():
-        raise ValueError("cannot benchmark on cuda: CUDA is not available on this machine")
-    support = binding.support
-    sizes = QUICK_SIZES if quick else SIZES
+    support = summary.support
     results: dict[str, list[dict]] = {}
     with torch.no_grad():
-        for mode in (m for m in binding.modes if m in support.modes):
+        for mode in summary.modes:
             entries = []
             for device in devices:
-                if support.devices is not None and device not in support.devices:
-                    continue
                 for dtype in dtypes:
-                    if support.dtypes is not None and dtype not in support.dtypes:
+                    if (support.devices is not None and device not in support.devices) or (
+                            support.dtypes is not None and dtype not in support.dtypes):
                         continue
-                    for size in sizes.get(mode, sizes["lstm"]):  # a registered cell: LSTM's sizes
-                        entry = _measure(binding, spec_for(support, mode, size), size, device, dtype,
-                                         repeats, warmup)
+                    for size in QUICK_SIZES if quick else STANDARD_SIZES:
+                        entry = measure(prepare, spec_for(support, mode, size), size, device, dtype, budget_s)
                         if entry is not None:
                             entries.append(entry)
             if entries:
@@ -120,55 +106,55 @@ def run_benchmark(binding: Binding, devices: Iterable[str], dtypes: Iterable[str
     return results
 
 
-def _measure(binding: Binding, spec: RNNSpec, size: Size, device: str, dtype: str, repeats: int,
-             warmup: int) -> Optional[dict]:
-    """One entry: medians of interleaved timings; None where the implementation says unsupported."""
+def measure(prepare: Callable, spec: RNNSpec, size: Size, device: str, dtype: str,
+            budget_s: float = BUDGET_S) -> Optional[dict]:
+    """One entry: paired, interleaved rounds until the ratio settles (see the module docstring)."""
     batch, steps, input_size, hidden = size
-    entry: dict[str, Any] = dict(batch=batch, time=steps, input=input_size, hidden=hidden, device=device,
-                                 dtype=dtype)
-    inputs = make_inputs(spec, time=steps, batch=batch, seed=0, dtype=DTYPES[dtype], device=device)
-    impl_times: list[float] = []
-    torch_times: list[float] = []
+    entry: dict[str, Any] = dict(batch=batch, time=steps, input=input_size, hidden=hidden, device=device, dtype=dtype)
+    inputs = make_inputs(spec, time=1 if spec.single_step else steps, batch=batch, seed=0, dtype=DTYPES[dtype],
+                         device=device)
     try:
-        candidate = _candidate(binding, inputs)
-        if spec.has_torch_module:
-            module = spec.build_module(inputs.params, dtype=DTYPES[dtype], device=device).eval()
-
-            def run_torch() -> Any:
-                return module(inputs.input, inputs.hx)
-        else:  # a registered cell: torch.nn has none, its reference is the baseline
-
-            def run_torch() -> Any:
-                return reference_forward(inputs.input, inputs.hx, inputs.params, spec)
-
-        for _ in range(warmup):
+        candidate = prepare(inputs)
+        baseline = _baseline(spec, inputs)
+        for _ in range(WARMUP):
             _timed(candidate, device)
-            _timed(run_torch, device)
-        for repeat in range(repeats):
-            pair = [(candidate, impl_times), (run_torch, torch_times)]
-            for fn, times in pair if repeat % 2 == 0 else pair[::-1]:
+            _timed(baseline, device)
+        impl_times, torch_times, ratios = [], [], []
+        started = time.perf_counter()
+        while True:
+            pair = ((candidate, impl_times), (baseline, torch_times))
+            for fn, times in pair if len(ratios) % 2 == 0 else pair[::-1]:
                 times.append(_timed(fn, device))
+            ratios.append(impl_times[-1] / torch_times[-1])
+            done = len(ratios) >= MIN_ROUNDS and spread(ratios) < SETTLED_SPREAD
+            if done or len(ratios) >= MAX_ROUNDS or time.perf_counter() - started > budget_s:
+                break
     except (Exception, OutcomeException) as error:  # noqa: BLE001 - whatever a call raises is this size's verdict
-        kind, message = describe_exception(error)
-        return None if kind == "unsupported" else {**entry, "error": message}
-    impl_s, torch_s = statistics.median(impl_times), statistics.median(torch_times)
-    return {**entry, "impl_s": impl_s, "torch_s": torch_s, "ratio": impl_s / torch_s}
+        problem = problem_of(error)
+        return None if problem.kind == "unsupported" else {**entry, "error": problem.message}
+    return {**entry, "impl_s": statistics.median(impl_times), "torch_s": statistics.median(torch_times),
+            "ratio": statistics.median(ratios), "spread": spread(ratios), "rounds": len(ratios),
+            "settled": spread(ratios) < SETTLED_SPREAD}
 
 
-def _candidate(binding: Binding, inputs: RNNInputs) -> Callable[[], Any]:
-    """A no-argument call of the implementation on `inputs`. A module is built (and given the
-    weights) here, once, so that only its forward is timed, as torch.nn's is. The call is bare:
-    the suite's guarded call (a private copy of the inputs, checks for mutation and tampering)
-    would be timed with it."""
-    if binding.convention == "module":
-        module = binding.instantiate(inputs.spec, inputs.params, inputs.dtype, inputs.device)
+def spread(ratios: list) -> float:
+    """The interquartile range of `ratios` over their median."""
+    if len(ratios) < 4:
+        return float("inf")
+    quartiles = statistics.quantiles(ratios, n=4)
+    return (quartiles[2] - quartiles[0]) / statistics.median(ratios)
+
+
+def _baseline(spec: RNNSpec, inputs) -> Callable[[], Any]:
+    if spec.has_torch_module:
+        module = spec.build_module(inputs.params, dtype=inputs.dtype, device=inputs.device).eval()
         args = (inputs.input,) if inputs.hx is None else (inputs.input, inputs.hx)
         return lambda: module(*args)
-    return lambda: binding.call(inputs)
+    return lambda: reference(inputs.input, inputs.hx, inputs.params, spec)
 
 
 def _timed(fn: Callable[[], Any], device: str) -> float:
-    """Seconds one call of `fn` takes on `device` (CUDA events on the GPU, see the module's docstring)."""
+    """Seconds one call of `fn` takes on `device` (CUDA events on the GPU, see the module docstring)."""
     if device == "cuda":
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         torch.cuda.synchronize()
@@ -195,9 +181,13 @@ def format_table(results: dict[str, list[dict]]) -> list[str]:
             if "error" in e:
                 lines.append(row + f"error: {e['error']}")
             else:
-                lines.append(row + f"{e['impl_s'] * 1e3:>10.3f} {e['torch_s'] * 1e3:>10.3f} {e['ratio']:>6.2f}x")
-    baseline = "torch.nn time" if all(m in MODES for m in results) else "torch.nn time (for a registered cell: its reference's)"
-    lines.append(f"ratio = implementation time / {baseline} (medians; lower is faster)")
+                settled = "" if e.get("settled", True) else " (not settled)"
+                lines.append(row + f"{e['impl_s'] * 1e3:>10.3f} {e['torch_s'] * 1e3:>10.3f} {e['ratio']:>6.2f}x "
+                             f"±{e.get('spread', 0) * 100:.0f}%{settled}")
+    baseline = "torch.nn time" if all(m.split("_")[0] in SEQUENCE_MODES for m in results) else \
+        "torch.nn time (for a registered cell: its reference's)"
+    lines.append(f"ratio = implementation time / {baseline} (median of paired rounds, ± interquartile spread; "
+                 "lower is faster)")
     return lines
 
 

@@ -47,10 +47,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - the dependency pyproject.toml declares for older Pythons
     import tomli as tomllib
 
-from .inputs import DTYPES
-from .spec import MODES
+from ..modes import all_modes
+from ..options import DTYPE_NAMES as DTYPES
 
-STATUSES = ("fail", "error", "unsupported")
+STATUSES = ("fail", "error", "unsupported", "blocked")
 DEVICES = ("cpu", "cuda")
 _ENTRY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([^\[\]]*)\])?\s*$")
 
@@ -153,7 +153,7 @@ class Expectations:
 
 
 def load_expectations(path: Union[str, Path], known_features: Iterable[str], *,
-                      modes: Iterable[str] = MODES) -> Expectations:
+                      modes: Iterable[str] = ()) -> Expectations:
     """Read and check an expectations file; `ExpectationError` (one line, naming the file) if unusable.
 
     `known_features` are the feature names an entry may use (the built-in ones and any a plugin
@@ -170,10 +170,10 @@ def load_expectations(path: Union[str, Path], known_features: Iterable[str], *,
     return parse_expectations(data, known_features, modes=modes, source=str(path))
 
 
-def parse_expectations(data: Mapping, known_features: Iterable[str], *, modes: Iterable[str] = MODES,
+def parse_expectations(data: Mapping, known_features: Iterable[str], *, modes: Iterable[str] = (),
                        source: str = "expectations") -> Expectations:
     """The same checks as `load_expectations`, on the already-parsed TOML (a dict of lists)."""
-    known, modes = sorted(set(known_features)), tuple(modes)
+    known, modes = sorted(set(known_features)), tuple(modes) or all_modes()
     unknown_keys = sorted(set(data) - set(STATUSES))
     if unknown_keys:
         raise ExpectationError(f"{source}: unknown key {unknown_keys[0]!r}; expected lists named {', '.join(STATUSES)}")

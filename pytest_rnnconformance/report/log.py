@@ -1,13 +1,15 @@
 """The run's verdicts: per feature and cell, the terminal matrix, and the JSON report.
 
 A cell is one (mode, device, dtype) of one feature; a feature's status sums its cells up: error if
-any cell errored, else fail if any failed, else pass if any passed, else unsupported. A verdict
+any cell errored, else fail if any failed, else blocked if any was blocked (by the row named in
+``blocked_by``: the same defect, not another), else pass if any passed, else unsupported. A verdict
 exists only once a test has reported one: nothing is ever "pass" by default. The JSON report is
 rewritten (atomically) after every verdict, so a run killed from outside still leaves every
 verdict reached so far.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -15,14 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .features import FEATURES
-
-STATUSES = ("pass", "fail", "unsupported", "error")
+STATUSES = ("pass", "fail", "unsupported", "error", "blocked")
 SCHEMA_VERSION = 1
 
 
 def summarise(statuses: list) -> str:
-    for status in ("error", "fail", "pass"):
+    for status in ("error", "fail", "blocked", "pass"):
         if status in statuses:
             return status
     return "unsupported"
@@ -35,8 +35,10 @@ class ResultLog:
     convention: str
     binding: str
     path: Optional[Path] = None
+    order: tuple = ()  # the features in matrix order
     cells: dict = field(default_factory=dict)  # feature -> cell -> verdict dict
     extra: dict = field(default_factory=dict)
+    written: str = ""  # the digest of what was last written (a report changed by someone else is flagged)
 
     def record(self, feature: str, cell: str, verdict: dict) -> None:
         self.cells.setdefault(feature, {})[cell] = verdict
@@ -53,17 +55,20 @@ class ResultLog:
         }
         if worst.get("counterexample"):
             summary["counterexample"] = worst["counterexample"]
+        if worst.get("blocked_by"):
+            summary["blocked_by"] = worst["blocked_by"]
         summary["cells"] = cells
         return summary
 
     def ordered_features(self) -> list:
-        known = [f for f in FEATURES if f in self.cells]
-        return known + sorted(f for f in self.cells if f not in FEATURES)
+        known = [f for f in self.order if f in self.cells]
+        return known + sorted(f for f in self.cells if f not in self.order)
 
     def to_json(self) -> dict:
         features = {f: self.feature_summary(f) for f in self.ordered_features()}
-        score = {"passed": 0, "failed": 0, "unsupported": 0, "error": 0}
-        key = {"pass": "passed", "fail": "failed", "unsupported": "unsupported", "error": "error"}
+        score = {"passed": 0, "failed": 0, "unsupported": 0, "error": 0, "blocked": 0}
+        key = {"pass": "passed", "fail": "failed", "unsupported": "unsupported", "error": "error",
+               "blocked": "blocked"}
         for summary in features.values():
             score[key[summary["status"]]] += 1
         report = {
@@ -83,10 +88,22 @@ class ResultLog:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_json(), indent=1, default=str)
         descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".rnnreport-", suffix=".json")
         with os.fdopen(descriptor, "w") as handle:
-            json.dump(self.to_json(), handle, indent=1, default=str)
+            handle.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, self.path)
+        self.written = hashlib.sha256(text.encode()).hexdigest()
+
+    def changed_by_others(self) -> bool:
+        """Whether the report on disk is no longer what this log last wrote."""
+        if self.path is None or not self.written:
+            return False
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest() != self.written
+        except OSError:
+            return True
 
     # ------------------------------------------------------------------ terminal
     def matrix(self) -> list:
@@ -95,7 +112,7 @@ class ResultLog:
                          key=lambda c: (c.split("-")[0], c.split("-")[1], c))
         if not columns:
             return []
-        mark = {"pass": "pass", "fail": "FAIL", "unsupported": "-", "error": "ERROR"}
+        mark = {"pass": "pass", "fail": "FAIL", "unsupported": "-", "error": "ERROR", "blocked": "blocked"}
         width = max(14, *(len(c) for c in columns))
         lines = ["feature".ljust(14) + "".join(c.rjust(width + 1) for c in columns) + "   status"]
         for feature in self.ordered_features():
@@ -106,12 +123,21 @@ class ResultLog:
                 row += (mark[verdict["status"]] if verdict else "").rjust(width + 1)
             summary = self.feature_summary(feature)
             row += "   " + mark[summary["status"]]
-            if summary["diagnosis"]:
+            if summary.get("blocked_by"):
+                row += f" by {summary['blocked_by']}"
+            elif summary["diagnosis"]:
                 row += f" ({', '.join(summary['diagnosis'][:2])})"
             lines.append(row)
         score = self.to_json()["score"]
         lines.append(
-            f"score: {score['passed']} passed, {score['failed']} failed, {score['unsupported']} unsupported, "
-            f"{score['error']} error  ('-' marks an unsupported cell)"
+            f"score: {score['passed']} passed, {score['failed']} failed, {score['blocked']} blocked, "
+            f"{score['unsupported']} unsupported, {score['error']} error  ('-' marks an unsupported cell)"
         )
         return lines
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, then putting it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

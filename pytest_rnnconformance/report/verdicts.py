@@ -1,56 +1,52 @@
-"""From a pytest report to a verdict: pass, fail, unsupported or error, with its explanation."""
+"""A row's verdict in one column, as the plain dict the JSON report, junitxml and grading read.
+
+Made where the row ran (the test item), from the plugin's own outcome (a pass, a skip for
+*unsupported*, or a `Failure`), never read back from pytest's report: what a hostile hook does to
+the report cannot change it. It travels to the process that writes the report as a user property
+of the test report, which pytest-xdist carries back from its workers, and junitxml writes
+``rnn_status``, ``rnn_diagnosis`` and ``rnn_counterexample`` as properties of the test case.
+"""
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Optional
 
-import pytest
+from ..judge.failure import Failure
+from .render import render
 
-from .outcomes import CandidateError, ConformanceFailure, OracleDisagreement
-
+PROPERTY = "rnnconformance"
 MESSAGE_LIMIT = 4000
 
 
-def verdict_of(report: pytest.TestReport, call: pytest.CallInfo) -> dict:
-    if report.passed:
-        return {"status": "pass", "diagnosis": [], "message": ""}
-    if report.skipped:
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        reason = reason.removeprefix("Skipped: ")
-        return {"status": "unsupported", "diagnosis": [], "message": reason}
-    error: Any = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(error, ConformanceFailure):
-        verdict = {"status": "fail", "diagnosis": error.diagnosis, "message": _clip(str(error)),
-                   "details": error.details}
-        if error.shape_only:
-            verdict["shape_only"] = True
-    elif isinstance(error, CandidateError):
-        verdict = {"status": "error", "diagnosis": [], "message": _clip(str(error))}
-    elif isinstance(error, OracleDisagreement):
-        verdict = {"status": "error", "diagnosis": ["oracle_disagreement"], "message": _clip(str(error))}
-    elif isinstance(error, pytest.fail.Exception):
-        verdict = {"status": "fail", "diagnosis": [], "message": _clip(str(error.msg))}
-    else:
-        text = f"{type(error).__name__}: {error}" if error is not None else str(report.longrepr)
-        verdict = {"status": "error", "diagnosis": [], "message": _clip(text)}
-    counterexample = getattr(error, "counterexample", None)
-    if counterexample:
-        verdict["counterexample"] = counterexample
-    return verdict
+def verdict(status: str, failure: Optional[Failure] = None, message: str = "") -> dict:
+    """``{"status", "diagnosis", "message", ...}`` for one row in one column."""
+    data: dict = {"status": status, "diagnosis": [], "message": message}
+    if failure is not None:
+        text = render(failure)
+        data.update(diagnosis=failure.diagnosis, message=text if len(text) <= MESSAGE_LIMIT else
+                    text[:MESSAGE_LIMIT] + " [...]", failure=failure.as_dict(), defect=list(map(str, failure.defect())))
+        if failure.counterexample:
+            data["counterexample"] = failure.counterexample
+        if failure.blocked_by:
+            data["blocked_by"] = failure.blocked_by
+    return data
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " [...]"
+def properties(row: str, column: str, data: dict) -> list:
+    """The test report's user properties: the whole verdict, and junitxml's readable ones."""
+    found = [(PROPERTY, json.dumps({**data, "feature": row, "cell": column}, default=str)),
+             ("rnn_status", data["status"])]
+    if data["diagnosis"]:
+        found.append(("rnn_diagnosis", ",".join(data["diagnosis"])))
+    if data.get("blocked_by"):
+        found.append(("rnn_blocked_by", data["blocked_by"]))
+    if data.get("counterexample"):
+        found.append(("rnn_counterexample", json.dumps(data["counterexample"], default=str)))
+    return found
 
 
-def failure_text(error: BaseException) -> str:
-    """What pytest shows for a failed cell: our message and hypothesis's notes, no traceback wall."""
-    if isinstance(error, (ConformanceFailure, CandidateError, OracleDisagreement)):
-        text = str(error)
-    elif isinstance(error, pytest.fail.Exception):
-        text = str(error.msg)
-    else:
-        import traceback
-
-        return "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    notes = [n for n in getattr(error, "__notes__", []) if "Falsifying" in n or "reproduce" in n.lower() or "seed" in n]
-    return "\n".join([text, *notes])
+def from_properties(user_properties) -> Optional[dict]:
+    for name, value in user_properties or ():
+        if name == PROPERTY:
+            return json.loads(value)
+    return None

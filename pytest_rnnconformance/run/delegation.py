@@ -1,11 +1,15 @@
 """Catching delegation: does the implementation reach torch's own recurrent kernels?
 
 An assignment to *write* an LSTM is not met by calling ``nn.LSTM``. Rather than grep the source
-(easily fooled by ``getattr(torch, "l" + "stm")``), the call runs under torch's own interception:
-a `TorchFunctionMode` sees every torch function and Tensor method at the Python API, and a
-`TorchDispatchMode` sees every ATen operator that reaches the dispatcher, whatever route led there.
-Only an operator's own name is judged (``aten.lstm.input`` -> ``lstm``), so utilities that merely
-live in a module called ``rnn`` (packing sequences) are not flagged.
+(easily fooled by ``getattr(torch, "l" + "stm")``), the call runs under a `TorchFunctionMode`, which
+sees every torch function and Tensor method called from Python, whatever route led there:
+``nn.LSTM``, ``torch._VF.lstm``, ``torch.lstm_cell``, ``torch.ops.aten.lstm``. Only an operator's own
+name is judged (``aten.lstm.input`` -> ``lstm``), so utilities that merely live in a module called
+``rnn`` (packing sequences) are not flagged.
+
+A dispatcher-level mode would also see kernels reached from C++ (a TorchScript function calling
+``aten::lstm``), but entering one imports ``torch._dynamo``, about two seconds, for every run; code
+that hides its delegation in TorchScript is out of this check's reach.
 """
 from __future__ import annotations
 
@@ -13,11 +17,11 @@ import re
 from typing import Any, Callable
 
 from torch.overrides import TorchFunctionMode, resolve_name
-from torch.utils._python_dispatch import TorchDispatchMode
 
 RECURRENT_KERNEL = re.compile(
     r"^(lstm|gru|rnn_tanh|rnn_relu|lstm_cell|gru_cell|rnn_tanh_cell|rnn_relu_cell|_thnn_fused_lstm_cell"
-    r"|_thnn_fused_gru_cell|_cudnn_rnn|_cudnn_rnn_flatten_weight|miopen_rnn|mkldnn_rnn_layer)$"
+    r"|_thnn_fused_gru_cell|_cudnn_rnn|_cudnn_rnn_flatten_weight|miopen_rnn|mkldnn_rnn_layer|quantized_lstm"
+    r"|quantized_gru|quantized_lstm_cell|quantized_gru_cell)$"
 )
 
 
@@ -30,7 +34,7 @@ def own_name(name: str) -> str:
 
 def _function_name(func) -> str:
     """torch's public name for `func` where it has one (``torch.rnn_tanh``), else its own."""
-    return resolve_name(func) or getattr(func, "__qualname__", repr(func))
+    return resolve_name(func) or str(getattr(func, "__qualname__", None) or func)
 
 
 class _RecordFunctions(TorchFunctionMode):
@@ -48,26 +52,12 @@ class _RecordFunctions(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-class _RecordOps(TorchDispatchMode):
-    """Keeps every ATen operator that reached the dispatcher."""
-
-    def __init__(self, seen: set) -> None:
-        super().__init__()
-        self.seen = seen
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.seen.add(func)
-        return func(*args, **(kwargs or {}))
-
-
 def recorded_calls(fn: Callable[[], Any]) -> tuple[Any, set]:
-    """Run `fn` under both recorders; return its result and the name of everything seen."""
+    """Run `fn` under the recorder; return its result and the name of everything seen."""
     functions: set = set()
-    operators: set = set()
-    with _RecordFunctions(functions), _RecordOps(operators):
+    with _RecordFunctions(functions):
         result = fn()
-    names = {func if isinstance(func, str) else _function_name(func) for func in functions}
-    return result, names | {str(op) for op in operators}
+    return result, {func if isinstance(func, str) else _function_name(func) for func in functions}
 
 
 def recurrent_kernels(names: set) -> list:

@@ -3,11 +3,7 @@
 * **Global torch state** (default dtype, grad mode, deterministic algorithms, threads, cuDNN flags,
   the global RNG) is snapshotted before the call and restored after it, so one implementation's
   side effects never leak into later checks; what changed is reported (the ``purity`` feature).
-* **Tampering**: the plugin keeps its own references, taken before the implementation is imported,
-  to the functions verdicts depend on (torch's comparison and arithmetic, numpy's allclose, pytest's
-  outcome machinery, this plugin's own judging functions). After every call they are compared by
-  identity; anything replaced is put back and the call is an error. This detects a tamperer in
-  process; only ``--rnn-isolate`` makes tampering impossible (the judging happens elsewhere).
+* **Tampering**: see `tamper`; checked after every call.
 * **Time**: a per-call limit enforced with SIGALRM, which interrupts Python code; native code that
   never returns needs ``--rnn-isolate``, where the worker process is killed instead.
 * **Noise**: what the implementation prints or warns is captured, kept short, and only shown when
@@ -16,67 +12,14 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import signal
 import threading
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 import torch
-
-#: (module, attribute path) pairs whose identity is checked after every call.
-WATCHED = (
-    ("torch", "allclose"), ("torch", "isclose"), ("torch", "equal"), ("torch", "abs"), ("torch", "sub"),
-    ("torch", "max"), ("torch", "amax"), ("torch", "where"), ("torch", "nan_to_num"), ("torch", "zeros_like"),
-    ("torch", "Tensor.__sub__"), ("torch", "Tensor.__eq__"), ("torch", "Tensor.__le__"), ("torch", "Tensor.__gt__"),
-    ("torch", "Tensor.abs"), ("torch", "Tensor.max"), ("torch", "Tensor.amax"), ("torch", "Tensor.to"),
-    ("torch", "Tensor.detach"), ("torch", "Tensor.clone"), ("torch", "Tensor.__float__"),
-    ("torch.testing", "assert_close"),
-    ("numpy", "allclose"), ("numpy", "isclose"), ("numpy.testing", "assert_allclose"),
-    ("pytest", "skip"), ("pytest", "fail"), ("pytest", "xfail"), ("_pytest.runner", "call_and_report"),
-    ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
-    ("pytest_rnnconformance.compare", "measure"), ("pytest_rnnconformance.compare", "_abs_diff"),
-    ("pytest_rnnconformance.compare", "_max_abs_diff"),
-    ("pytest_rnnconformance.check", "Checker.judge"), ("pytest_rnnconformance.check", "Checker.check"),
-    ("pytest_rnnconformance.tolerance", "tolerance_for"), ("pytest_rnnconformance.tolerance", "Tolerance.allowed"),
-    ("pytest_rnnconformance.oracle", "expected"), ("pytest_rnnconformance.oracle", "reference_forward"),
-    ("pytest_rnnconformance.verdicts", "verdict_of"), ("pytest_rnnconformance.report", "ResultLog.record"),
-    ("pytest_rnnconformance.results", "interpret_candidate"),
-)
-
-
-def _resolve(module_name: str, path: str) -> tuple[Any, str, Any]:
-    owner: Any = importlib.import_module(module_name)
-    parts = path.split(".")
-    for part in parts[:-1]:
-        owner = getattr(owner, part)
-    return owner, parts[-1], owner.__dict__.get(parts[-1], getattr(owner, parts[-1]))
-
-
-class TamperWatch:
-    """Identities of the watched functions, taken once; `check_and_restore` after each call."""
-
-    def __init__(self) -> None:
-        self.originals: list = []
-        for module_name, path in WATCHED:
-            try:
-                owner, name, value = _resolve(module_name, path)
-            except (ImportError, AttributeError):
-                continue  # numpy is optional
-            self.originals.append((f"{module_name}.{path}", owner, name, value))
-
-    def check_and_restore(self) -> list:
-        """Names of the watched functions that were replaced (and are now put back)."""
-        replaced = []
-        for label, owner, name, value in self.originals:
-            current = owner.__dict__.get(name, getattr(owner, name, None))
-            if current is not value:
-                replaced.append(label)
-                setattr(owner, name, value)
-        return replaced
-
 
 @dataclass(frozen=True)
 class GlobalState:
@@ -165,19 +108,18 @@ class BoundedText(io.TextIOBase):
 
 @dataclass
 class CallRecord:
-    """What happened around one call, besides its result."""
+    """What happened around one call, besides its result (plain data: it crosses the wire)."""
 
     state_changes: list = field(default_factory=list)
     tampered: list = field(default_factory=list)
     mutated: list = field(default_factory=list)
     kernels: list = field(default_factory=list)  # torch's recurrent kernels reached (when recorded)
-    inputs: Any = None  # the copy of the inputs the implementation was given
     output: str = ""
     warnings: int = 0
 
 
 @contextlib.contextmanager
-def guarded(watch: Optional[TamperWatch], timeout: Optional[float]) -> Iterator[CallRecord]:
+def guarded(watch, timeout: Optional[float]) -> Iterator[CallRecord]:
     """Run the body with captured output, a time limit, and global state restored afterwards."""
     record = CallRecord()
     before = GlobalState.capture()
@@ -189,8 +131,9 @@ def guarded(watch: Optional[TamperWatch], timeout: Optional[float]) -> Iterator[
             yield record
     finally:
         after = GlobalState.capture()
-        record.state_changes = before.differences(after)
-        if record.state_changes:
+        changes = before.differences(after)
+        record.state_changes += changes
+        if changes:
             before.restore()
         if watch is not None:
             record.tampered = watch.check_and_restore()

@@ -1,31 +1,29 @@
-"""The one place an implementation is called, and how what it does is turned into outcomes.
+"""Calling the implementation in this process, guarded.
 
 `NotImplementedError` means *unsupported*; every other exception, every pytest outcome raised from
 inside the implementation (``pytest.skip``, ``pytest.xfail``, ``unittest.SkipTest``), an exit or an
-interrupt, a timeout, and any tampering with the functions verdicts depend on are an *error* of the
-check: never a skip, never a pass. The implementation always gets a private copy of the inputs, and
-what it changed in that copy is recorded for the ``purity`` feature.
+interrupt, a timeout, and any tampering with what judges it are an *error* of the check: never a
+skip, never a pass. The implementation always gets a private copy of the inputs, and what it
+changed in that copy is recorded for the ``purity`` row. Nothing the judge computes exists yet
+while it runs: the oracles are computed after it returns.
 """
 from __future__ import annotations
 
-import traceback
-import unittest
-from pathlib import Path
 from typing import Any, Optional
 
 import torch
+from torch.nn.utils.rnn import PackedSequence
 
+from ..bind.binding import Binding, Unsupported
+from .call import Call, Problem, problem_of
 from .delegation import recorded_calls, recurrent_kernels
-from .guard import CallRecord, CallTimeout, TamperWatch, guarded
-from .inputs import RNNInputs
-from .outcomes import CandidateError
+from .gradients import gradients_of
+from .guard import CallRecord, guarded
+from .results import Unreadable, plain, read
+from .tamper import TamperWatch, watching
 
 #: Installed by the plugin before the implementation is imported (see `install_tamper_watch`).
 TAMPER_WATCH: Optional[TamperWatch] = None
-
-
-class Unsupported(Exception):
-    """The implementation raised NotImplementedError for this configuration."""
 
 
 def install_tamper_watch() -> TamperWatch:
@@ -36,49 +34,8 @@ def install_tamper_watch() -> TamperWatch:
     return TAMPER_WATCH
 
 
-def _outcome_exceptions() -> tuple:
-    import _pytest.outcomes as outcomes
-
-    return (outcomes.OutcomeException, unittest.SkipTest, KeyboardInterrupt, SystemExit, GeneratorExit)
-
-
-#: How pytest's outcome exceptions are raised, by their class name.
-PYTEST_OUTCOME_NAMES = {"Skipped": "pytest.skip", "XFailed": "pytest.xfail", "Failed": "pytest.fail",
-                        "Exit": "pytest.exit", "SkipTest": "unittest.SkipTest"}
-
-
-def where(error: BaseException) -> str:
-    """' (at my_lstm.py:12)': the deepest frame in the implementation's own code."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if "pytest_rnnconformance" not in f.filename and "_pytest" not in f.filename]
-    if not frames:
-        return ""
-    return f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
-
-
-def describe_exception(error: BaseException) -> tuple[str, str]:
-    """(kind, one-line message) of what the implementation raised: 'unsupported' or 'error'."""
-    if isinstance(error, NotImplementedError):
-        return "unsupported", str(error) or "NotImplementedError"
-    if isinstance(error, CallTimeout):
-        return "error", f"timed out: {error}"
-    if isinstance(error, _outcome_exceptions()):
-        kind = PYTEST_OUTCOME_NAMES.get(type(error).__name__, type(error).__name__)
-        message = str(getattr(error, "msg", "") or error)
-        return "error", (f"raised {kind}({message!r}) from inside the implementation{where(error)}: "
-                         "that is a failure of this check, not a skip or a pass")
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return "error", f"raised {type(error).__name__}{': ' + text if text else ''}{where(error)}"
-
-
-def tensor_versions(inputs: RNNInputs) -> dict:
-    return {name: tensor._version for name, tensor in named_input_tensors(inputs).items()}
-
-
-def named_input_tensors(inputs: RNNInputs) -> dict:
+def named_input_tensors(inputs) -> dict:
     """Every tensor handed to the implementation, by the name a learner knows it by."""
-    from torch.nn.utils.rnn import PackedSequence
-
     named = {"the input": inputs.input.data if isinstance(inputs.input, PackedSequence) else inputs.input}
     if isinstance(inputs.hx, tuple):
         named["hx (h0)"], named["hx (c0)"] = inputs.hx
@@ -88,7 +45,7 @@ def named_input_tensors(inputs: RNNInputs) -> dict:
     return named
 
 
-def mutations(original: RNNInputs, given: RNNInputs, versions: dict) -> list:
+def mutations(original, given, versions: dict) -> list:
     """What the implementation changed in its copy: 'modified `bias_hh_l0` in place'."""
     before, after = named_input_tensors(original), named_input_tensors(given)
     changed = []
@@ -104,59 +61,76 @@ def mutations(original: RNNInputs, given: RNNInputs, versions: dict) -> list:
     return changed
 
 
-def call_candidate(binding, inputs: RNNInputs, *, timeout: Optional[float] = None,
-                   record_calls: bool = False) -> tuple[Any, CallRecord]:
-    """Call the implementation on a copy of `inputs`; return (raw result, what happened around it).
+class InProcessRunner:
+    """Calls a `Binding` in this process (see the module docstring)."""
 
-    With `record_calls`, every torch call it makes is recorded and the recurrent kernels among
-    them are listed in the record (the ``no_delegation`` feature).
-    """
-    remote = getattr(binding, "remote", False)
-    given = inputs if remote else inputs.clone()
-    versions = {} if remote else tensor_versions(given)
-    names: set = set()
-    record = CallRecord()
-    on_cuda = inputs.device.type == "cuda"
-    try:
-        with guarded(TAMPER_WATCH, None if remote else timeout) as record:
-            if on_cuda and not remote:
-                torch.cuda.synchronize()  # an earlier asynchronous error surfaces here, not in this call
-            if remote:
-                binding.record_calls = record_calls
-                raw = binding.call(given)
-            elif record_calls:
-                raw, names = recorded_calls(lambda: binding.call(given))
-            else:
-                raw = binding.call(given)
-            if on_cuda and not remote:
-                torch.cuda.synchronize()  # this call's asynchronous errors surface in this check
-    except Unsupported:
-        raise
-    except CandidateError:
-        raise
-    except BaseException as error:  # noqa: BLE001 - whatever the implementation does, it is judged
-        kind, message = describe_exception(error)
-        if kind == "unsupported":
-            raise Unsupported(message) from None
-        raise CandidateError(_with_output(message, record), fatal=isinstance(error, CallTimeout)) from None
-    finally:
+    def __init__(self, binding: Binding, timeout: Optional[float] = None) -> None:
+        self.binding, self.timeout = binding, timeout
+        self.summary = binding.summary()
+
+    def call(self, inputs, *, record_kernels: bool = False, upstream: Optional[dict] = None,
+             grad: bool = False) -> Call:
+        given = inputs.clone() if upstream is None else inputs.as_leaves()
+        versions = {name: t._version for name, t in named_input_tensors(given).items()}
+        record, problem, raw, names = CallRecord(), None, None, set()
+        try:
+            with guarded(TAMPER_WATCH, self.timeout) as record, watching(TAMPER_WATCH) as left_running:
+                if inputs.device.type == "cuda":
+                    torch.cuda.synchronize()  # an earlier asynchronous error surfaces here, not in this call
+                grad_mode = upstream is not None or grad
+                with torch.enable_grad() if grad_mode else torch.no_grad():
+                    if record_kernels:
+                        raw, names = recorded_calls(lambda: self.binding.call(given))
+                    else:
+                        raw = self.binding.call(given)
+                    if torch.is_grad_enabled() != grad_mode:  # leaving the context would hide the change
+                        record.state_changes.append(f"grad_enabled ({grad_mode} -> {not grad_mode})")
+                if inputs.device.type == "cuda":
+                    torch.cuda.synchronize()  # this call's asynchronous errors surface in this check
+        except Unsupported as error:
+            problem = Problem("unsupported", str(error))
+        except BaseException as error:  # noqa: BLE001 - whatever the implementation does, it is judged
+            problem = problem_of(error, inputs.dtype)
+        record.tampered += left_running if "left_running" in locals() else []
         if record.tampered:
-            raise CandidateError(
-                f"tampering: the implementation replaced {', '.join(record.tampered)} (restored now); "
-                "grade untrusted code with --rnn-isolate, where nothing it does can reach the judge") from None
-    if remote:
-        record = binding.last_record
-    else:
+            problem = Problem("error", f"tampering: the implementation replaced or left behind "
+                                       f"{', '.join(record.tampered)} (put back now); run untrusted code with "
+                                       "--rnn-isolate, where nothing it does can reach the judge")
         record.mutated = mutations(inputs, given, versions)
         record.kernels = recurrent_kernels(names)
-        record.inputs = given
-    return raw, record
+        if problem is not None:
+            return Call(None, _with_output(problem, record), record)
+        return self._read(raw, inputs, given, record, upstream)
+
+    def _read(self, raw: Any, inputs, given, record: CallRecord, upstream: Optional[dict]) -> Call:
+        try:
+            found = plain(raw, keep_graph=upstream is not None)
+            result = read(found.value, inputs, per_layer=self.summary.per_layer, returns=self.summary.returns,
+                          found=found)
+        except Unreadable as error:
+            return Call(None, Problem("error", str(error)), record)
+        if upstream is None:
+            return Call(result, None, record, plain=found)
+        try:
+            with guarded(TAMPER_WATCH, self.timeout):
+                gradients = gradients_of(result, given, upstream, self.summary, call=self._tensors)
+        except Unsupported as error:
+            return Call(result, Problem("unsupported", str(error)), record, plain=found)
+        except Exception as error:  # noqa: BLE001 - its backward raised
+            return Call(result, problem_of(error, inputs.dtype), record, plain=found)
+        return Call(result, None, record, gradients, plain=found)
 
 
-def _with_output(message: str, record: CallRecord) -> str:
-    extra = []
-    if record.output:
-        extra.append(record.output)
+    def _tensors(self, inputs) -> dict:
+        """The named result tensors of one more call (what ``gradcheck`` differentiates)."""
+        found = plain(self.binding.call(inputs), keep_graph=True)
+        return read(found.value, inputs, per_layer=self.summary.per_layer, returns=self.summary.returns).tensors
+
+
+def _with_output(problem: Problem, record: CallRecord) -> Problem:
+    extra = [record.output] if record.output else []
     if record.warnings:
         extra.append(f"{record.warnings} warning(s) raised")
-    return message + (f" [{'; '.join(extra)}]" if extra else "")
+    if not extra or problem.kind != "error":
+        return problem
+    return Problem(problem.kind, problem.message + f" [{'; '.join(extra)}]", problem.fatal, problem.cause)

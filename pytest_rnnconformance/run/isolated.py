@@ -1,15 +1,17 @@
 """``--rnn-isolate``: run the implementation in a worker process, judge it in this one.
 
-The worker (`worker.py`) imports the submission, the pytest process never does: expected results,
+The worker (`worker`) imports the submission, the pytest process never does: expected results,
 comparisons and verdicts stay here, so monkeypatching torch, numpy, pytest or this plugin inside
-the submission cannot make it pass. The worker is reused across calls and restarted after anything fatal: a crash or segfault, ``os._exit``,
-running past the per-call timeout (it is killed), or exceeding its memory cap (RLIMIT_AS). Each of
-those is an ``error`` of the check in progress; the run goes on. It is forked from this process
-where that is safe (`forking`), which costs milliseconds; otherwise it is a new interpreter, which
-costs seconds (importing torch).
+the submission cannot make it pass. `WorkerRunner` is the `Runner` that talks to it. The worker is
+reused across calls and restarted after anything fatal: a crash or segfault, ``os._exit``, running
+past the per-call timeout (it is killed), or exceeding its memory cap (RLIMIT_AS). Each of those is
+an ``error`` of the check in progress; the run goes on. It is forked from this process where that
+is safe (`forking`), which costs milliseconds; otherwise it is a new interpreter, which costs
+seconds (importing torch).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 import select
@@ -18,22 +20,27 @@ import socket
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
-from typing import Any, Optional
+from typing import Optional
 
+from .. import modes as mode_registry
+from ..bind.binding import Summary
+from ..bind.expressions import parse_returns
+from ..bind.support import Support
 from . import wire, worker
-from .binding import Binding
-from .celltypes import registered_modes
+from .call import Call, Problem
 from .forking import can_fork, fork_child
 from .guard import CallRecord
-from .outcomes import CandidateError
-from .support import Support
+from .results import Plain, Unreadable, read
 
 DEFAULT_MEMORY_MB = 6144
 
 
 class WorkerUnavailable(Exception):
     """The worker could not bind the implementation (the message is the usage error)."""
+
+
+class WorkerFailed(Exception):
+    """The worker hung or died during a request; the message says which and how."""
 
 
 def _limit_memory(megabytes: int):
@@ -47,17 +54,18 @@ def _limit_memory(megabytes: int):
 class WorkerClient:
     """One worker process for one implementation; restarted on demand."""
 
-    def __init__(self, target: str, mode: Optional[str], rootdir: str, memory_mb: int = DEFAULT_MEMORY_MB,
+    def __init__(self, request: dict, rootdir: str, memory_mb: int = DEFAULT_MEMORY_MB,
                  start_timeout: float = 120.0) -> None:
-        self.target, self.mode, self.rootdir = target, mode, rootdir
-        self.memory_mb, self.start_timeout = memory_mb, start_timeout
-        self.process: Optional[subprocess.Popen] = None
+        self.bind_request = {"op": "bind", "rootdir": rootdir, **request}
+        self.rootdir, self.memory_mb, self.start_timeout = rootdir, memory_mb, start_timeout
+        self.process = None
         self.sock: Optional[socket.socket] = None
         self.log = tempfile.TemporaryFile()
-        self.summary: Optional[dict] = None
+        self.summaries: Optional[list] = None
+        self.chosen: Optional[dict] = None  # the settled way, told again to a restarted worker
         self.restarts = 0
 
-    def start(self) -> dict:
+    def start(self) -> list:
         parent, child = socket.socketpair()
         if can_fork():  # milliseconds instead of seconds: torch and the plugin are already imported
             fd = child.fileno()
@@ -65,27 +73,36 @@ class WorkerClient:
                                       stderr_fd=self.log.fileno(), prepare=_limit_memory(self.memory_mb),
                                       keep_fds=(fd,))
         else:
-            if registered_modes():
+            if mode_registry.registered_modes():
                 child.close()
                 parent.close()
                 raise WorkerUnavailable(
-                    f"--rnn-isolate cannot test the registered cell(s) {', '.join(registered_modes())} here: a new "
-                    "worker interpreter does not know them (only a worker forked from pytest does, and forking is "
-                    "unsafe now: CUDA is initialised, other threads run, or RNNCONFORMANCE_NO_FORK=1)")
+                    f"--rnn-isolate cannot test the registered cell(s) {', '.join(mode_registry.registered_modes())} "
+                    "here: a new worker interpreter does not know them (only a worker forked from pytest does, and "
+                    "forking is unsafe now: CUDA is initialised, other threads run, or RNNCONFORMANCE_NO_FORK=1)")
             env = dict(os.environ, PYTHONUNBUFFERED="1")
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pytest_rnnconformance.worker", str(child.fileno())],
+                [sys.executable, "-m", "pytest_rnnconformance.run.worker", str(child.fileno())],
                 pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
                 start_new_session=True, preexec_fn=_limit_memory(self.memory_mb), env=env, cwd=self.rootdir)
         child.close()
         self.sock = parent
-        reply = self.request({"op": "bind", "target": self.target, "mode": self.mode, "rootdir": self.rootdir},
-                             self.start_timeout, what="loading the implementation")
+        try:
+            reply = self.request(self.bind_request, self.start_timeout, what="loading the implementation")
+        except WorkerFailed as failure:
+            raise WorkerUnavailable(f"--rnn-isolate: {failure}") from None
         if not reply["ok"]:
             self.stop()
             raise WorkerUnavailable(reply["message"])
-        self.summary = reply["binding"]
-        return self.summary
+        self.summaries = reply["summaries"]
+        if self.chosen is not None:
+            self.request(self.chosen, self.start_timeout, what="choosing how to call it")
+        return self.summaries
+
+    def choose(self, way) -> None:
+        """Tell the worker how to call the implementation from now on (and after every restart)."""
+        self.chosen = {"op": "choose", "way": dataclasses.asdict(way)}
+        self.request(self.chosen, self.start_timeout, what="choosing how to call it")
 
     def request(self, message: dict, timeout: Optional[float], what: str = "the call") -> dict:
         if self.process is None or self.process.poll() is not None:
@@ -97,14 +114,14 @@ class WorkerClient:
             ready, _, _ = select.select([self.sock], [], [], timeout)
             if not ready:
                 self.stop()
-                raise CandidateError(f"timed out: {what} took longer than {timeout:g} s (--rnn-timeout); "
-                                     "the worker was killed and will be restarted", fatal=True)
+                raise WorkerFailed(f"timed out: {what} took longer than {timeout:g} s (--rnn-timeout); the worker "
+                                   "was killed and will be restarted")
             return wire.decode(wire.receive(self.sock))
-        except (wire.WireError, OSError, BrokenPipeError):
+        except (wire.WireError, OSError):
             code = self.process.wait(timeout=10) if self.process else None
             self.stop()
-            raise CandidateError(f"the worker process died during {what} ({_exit_description(code)}); "
-                                 "it will be restarted", fatal=True) from None
+            raise WorkerFailed(f"the worker process died during {what} ({_exit_description(code)}); it will be "
+                               "restarted") from None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -129,34 +146,46 @@ def _exit_description(code: Optional[int]) -> str:
     return f"exit code {code}" + (" after a MemoryError?" if code == 1 else "")
 
 
-class RemoteBinding(Binding):
-    """A `Binding` whose calls run in the worker; built from the worker's own binding."""
+def summary_from(message: dict) -> Summary:
+    """The `Summary` a worker sent (see `worker.summary_message`)."""
+    fields = {name: (frozenset(value) if isinstance(value, list) else value)
+              for name, value in message["support"].items()}
+    support = dataclasses.replace(Support(), reasons=dict(message["reasons"]), **fields)
+    returns = parse_returns(message["returns"]) if message["returns"] else None
+    return Summary(message["name"], message["convention"], tuple(message["modes"]), support, message["per_layer"],
+                   returns, message["state_layer_dim"], message["arrays"], tuple(message["notes"]),
+                   message["description"], message["from_torch"])
 
-    remote = True
 
-    def __init__(self, client: WorkerClient, timeout: Optional[float]) -> None:
-        summary = client.summary or client.start()
-        fields = dict(summary["support"])
-        for name, value in list(fields.items()):
-            if isinstance(value, list):
-                fields[name] = frozenset(value)
-        support = replace(Support(), reasons=summary["reasons"], **fields)
-        super().__init__(target=None, name=summary["name"], convention=summary["convention"],
-                         modes=tuple(summary["modes"]), support=support, notes=list(summary["notes"]))
-        self.state_has_layer_dim = summary["state_has_layer_dim"]
-        self.notes.append("isolated in a worker process")
-        self.client, self.timeout = client, timeout
-        self.last_record = CallRecord()
-        self.record_calls = False
+class WorkerRunner:
+    """The `Runner` of ``--rnn-isolate``: every call runs in the worker; its result is read here."""
 
-    def call(self, inputs) -> Any:
-        reply = self.client.request({"op": "call", "inputs": inputs, "state_has_layer_dim": self.state_has_layer_dim,
-                                     "record_calls": self.record_calls}, self.timeout)
-        if not reply["ok"]:
-            if reply["kind"] == "unsupported":
-                raise NotImplementedError(reply["message"])
-            raise CandidateError(reply["message"])
-        record = reply["record"]
-        self.last_record = CallRecord(state_changes=record["state_changes"], mutated=record["mutated"],
-                                      output=record["output"], warnings=record["warnings"], kernels=record["kernels"])
-        return reply["result"]
+    def __init__(self, client: WorkerClient, timeout: Optional[float], summary: Summary) -> None:
+        self.client, self.timeout, self.summary = client, timeout, summary
+
+    def call(self, inputs, *, record_kernels: bool = False, upstream: Optional[dict] = None,
+             grad: bool = False) -> Call:
+        return self.request({"op": "call", "inputs": inputs, "record_kernels": record_kernels, "upstream": upstream,
+                             "grad": grad}, inputs, self.summary, upstream is not None)
+
+    def request(self, message: dict, inputs, summary: Summary, gradients: bool = False) -> Call:
+        """Send one call (or probe) and read its reply here, as `summary` says results read."""
+        try:
+            reply = self.client.request(message, self.timeout)
+        except WorkerFailed as failure:
+            return Call(None, Problem("error", str(failure), fatal=True), CallRecord())
+        record = CallRecord(**reply["record"])
+        if reply["problem"] is not None and reply.get("value") is None:
+            return Call(None, Problem(**reply["problem"]), record)
+        found = Plain(reply["value"], reply["arrays"], reply["subclass"])
+        try:
+            result = read(found.value, inputs, per_layer=summary.per_layer, returns=summary.returns, found=found)
+        except Unreadable as error:
+            return Call(None, Problem("error", str(error)), record)
+        problem = Problem(**reply["problem"]) if reply["problem"] is not None else None
+        taken = dict(reply.get("gradients") or {}) if gradients and problem is None else None
+        return Call(result, problem, record, taken, found)
+
+    def probe(self, way, inputs, summary: Summary) -> Call:
+        """A call in one way of calling, while the parent settles (see ``settle``)."""
+        return self.request({"op": "probe", "way": dataclasses.asdict(way), "inputs": inputs}, inputs, summary)

@@ -3,8 +3,8 @@
 Tensors travel as (dtype, shape, raw bytes), specs and recipes as dicts, and the message is a
 pickle of builtin containers read back by an unpickler that refuses every global. Whatever the
 untrusted worker sends, the pytest process can only get tensors, numbers, strings and containers
-out of it: no code runs on load, no custom class arrives, and a tensor subclass or a numpy array
-returned by the implementation arrives as a `Foreign` description of what it was.
+out of it: no code runs on load and no custom class arrives. The worker has already made the
+result plain (`results.plain`); anything else arrives as a `Foreign` description of what it was.
 """
 from __future__ import annotations
 
@@ -26,33 +26,25 @@ class WireError(Exception):
     """The other side sent something that is not a message (or hung up)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Foreign:
-    """Something the implementation returned that is not a plain tensor, tuple, list or None."""
-
-    description: str
-
-    def __repr__(self) -> str:
-        return self.description
-
-
 def encode(value: Any) -> Any:
-    """Plain data for `value`: tensors, packed sequences, specs and recipes included."""
-    from .inputs import InputRecipe, RNNInputs
-    from .spec import RNNSpec
+    """Plain data for `value`: tensors, packed sequences, inputs, specs and recipes included."""
+    from ..draw.inputs import InputRecipe, RNNInputs
+    from ..spec import RNNSpec
+    from .results import Foreign
 
     if isinstance(value, RNNInputs):
         return {"__RNNInputs__": {"spec": encode(value.spec), "recipe": encode(value.recipe),
                                   "input": encode(value.input), "hx": encode(value.hx), "params": encode(value.params)}}
     if type(value) is torch.Tensor or type(value) is torch.nn.Parameter:
-        tensor = value.detach()
+        tensor = value.detach().cpu().contiguous().clone()
         return {"__tensor__": str(tensor.dtype).replace("torch.", ""), "shape": list(tensor.shape),
-                "device": str(tensor.device),
-                "data": bytes(tensor.cpu().contiguous().reshape(-1).view(torch.uint8).tolist())}
+                "device": str(value.device), "data": bytes(tensor.untyped_storage()) if tensor.numel() else b""}
     if isinstance(value, PackedSequence):
         return {"__packed__": [encode(v) for v in value]}
     if isinstance(value, (RNNSpec, InputRecipe)):
         return {"__" + type(value).__name__ + "__": dataclasses.asdict(value)}
+    if isinstance(value, Foreign):
+        return {"__foreign__": value.description}
     if isinstance(value, tuple):
         return ("__tuple__", [encode(v) for v in value])
     if isinstance(value, list):
@@ -61,23 +53,23 @@ def encode(value: Any) -> Any:
         return {str(k): encode(v) for k, v in value.items()}
     if value is None or isinstance(value, (bool, int, float, str, bytes)):
         return value
-    if isinstance(value, torch.Tensor):
-        return {"__foreign__": f"a {type(value).__name__} (a Tensor subclass)"}
     module = type(value).__module__.split(".")[0]
     return {"__foreign__": f"a {'' if module == 'builtins' else module + '.'}{type(value).__name__}"}
 
 
 def decode(value: Any, device: Any = None) -> Any:
     """The inverse of `encode`; tensors go to `device` when given, else to the device they named."""
-    from .inputs import InputRecipe, RNNInputs
-    from .spec import RNNSpec
+    from ..draw.inputs import InputRecipe, RNNInputs
+    from ..spec import RNNSpec
+    from .results import Foreign
 
     if isinstance(value, dict):
         if "__RNNInputs__" in value:
             return RNNInputs(**{k: decode(v, device) for k, v in value["__RNNInputs__"].items()})
         if "__tensor__" in value:
             dtype = getattr(torch, value["__tensor__"])
-            flat = torch.frombuffer(bytearray(value["data"]), dtype=torch.uint8) if value["data"] else torch.empty(0, dtype=torch.uint8)
+            flat = torch.frombuffer(bytearray(value["data"]), dtype=torch.uint8) if value["data"] \
+                else torch.empty(0, dtype=torch.uint8)
             tensor = flat.view(dtype).reshape(value["shape"])
             return tensor.to(device if device is not None else value["device"])
         if "__packed__" in value:
@@ -90,7 +82,7 @@ def decode(value: Any, device: Any = None) -> Any:
             fields["lengths"] = tuple(fields["lengths"]) if fields["lengths"] is not None else None
             return InputRecipe(**fields)
         if "__foreign__" in value:
-            return Foreign(value["__foreign__"])
+            return Foreign(str(value["__foreign__"]))
         return {k: decode(v, device) for k, v in value.items()}
     if isinstance(value, tuple) and len(value) == 2 and value[0] == "__tuple__":
         return tuple(decode(v, device) for v in value[1])

@@ -1,0 +1,109 @@
+"""The conformance suite as pytest items: one per row of the matrix and column, named after the
+implementation (``lstm_forward::forward[lstm-cpu-float32]``), so ``-k``, ``--deselect``,
+pytest-xdist and junitxml see the rows as tests.
+
+Each item runs its row (`features.engine.run_row`) and records its own verdict as a user property
+of its report, from its own outcome, before pytest makes the report (`report.verdicts`). A failure
+is rendered by `report.render` in the style ``--tb`` asks for; a *blocked* row is a skip whose
+reason names the row that owns the defect; an *unsupported* one a skip that says why.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ..features.engine import run_row
+from ..judge.failure import Failure, FailureRaised
+from ..report.render import render
+from ..report.verdicts import properties, verdict
+
+
+class ConformanceFile(pytest.File):
+    """The suite's anchor file: it holds no tests of its own; the run's rows are collected here."""
+
+    def collect(self):
+        from ..plugin import run_config
+
+        run = run_config(self.config)
+        name = run.impl.rsplit("/", 1)[-1].split(":")[-1] or run.impl
+        yield ImplementationSuite.from_parent(self, name=name)
+
+
+class ImplementationSuite(pytest.Collector):
+    """Every row of the matrix for one implementation."""
+
+    def collect(self):
+        from ..features import registry
+        from ..plugin import run_config
+
+        run = run_config(self.config)
+        for feature in registry().values():
+            if run.settings.rows and feature.name not in run.settings.rows:
+                continue
+            for column in run.columns(feature):
+                yield RowItem.from_parent(self, name=f"{feature.name}[{column.id}]", feature=feature, column=column)
+
+
+class RowItem(pytest.Item):
+    """One row in one column."""
+
+    def __init__(self, *, feature, column, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.feature, self.column = feature, column
+        self.add_marker("rnnconformance")
+
+    def runtest(self) -> None:
+        from ..plugin import run_config
+
+        run = run_config(self.config)
+        try:
+            self._refuse_early(run)
+            run_row(run.context, self.feature, self.column)
+        except FailureRaised as raised:
+            failure = raised.failure
+            self._record(verdict(failure.status, failure))
+            if failure.status == "blocked":
+                pytest.skip(failure.summary)
+            raise
+        except pytest.skip.Exception as skip:
+            message = str(skip.msg)
+            if self.feature.name in run.settings.require and message.startswith("unsupported"):
+                failure = Failure("fail", "refused", f"{self.feature.name} is required (--rnn-require) but {message}",
+                                  row=self.feature.name, column=self.column.id)
+                self._record(verdict("fail", failure))
+                raise FailureRaised(failure) from None
+            self._record(verdict("unsupported", message=message))
+            raise
+        self._record(verdict("pass"))
+
+    def _refuse_early(self, run) -> None:
+        """What makes the row unsupported (or an error) before anything is called."""
+        support = run.summary.support
+        column, name = self.column, self.feature.name
+        if name in support.unsupported_features:
+            pytest.skip(f"unsupported: {support.reason('unsupported', 'declared unsupported')}")
+        if support.dtypes is not None and column.dtype not in support.dtypes:
+            pytest.skip(f"unsupported: {column.dtype} is not among the implementation's dtypes")
+        if support.devices is not None and column.device not in support.devices:
+            pytest.skip(f"unsupported: {column.device} is not among the implementation's devices")
+        if name == "no_delegation" and run.settings.allow_builtin:
+            pytest.skip("unsupported: not checked: --rnn-allow-builtin")
+        if name == "purity" and run.import_tampering:
+            raise FailureRaised(Failure("error", "crash", "tampering at import: replaced "
+                                        f"{', '.join(run.import_tampering)} (restored); run untrusted code with "
+                                        "--rnn-isolate", row=name, column=column.id))
+
+    def _record(self, data: dict) -> None:
+        self.user_properties.extend(properties(self.feature.name, self.column.id, data))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, FailureRaised):
+            tbstyle = self.config.getoption("tbstyle", "auto")
+            text = render(excinfo.value.failure, "long" if tbstyle == "auto" else tbstyle)
+            notes = getattr(excinfo.value, "__notes__", [])
+            if self.config.getoption("verbose", 0) > 0 and notes:
+                text += "\n" + "\n".join(notes)
+            return text
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.name}::{self.name}"

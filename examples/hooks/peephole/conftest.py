@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from pytest_rnnconformance.celltypes import CellType
+from pytest_rnnconformance import CellType
 from pytest_rnnconformance.reference.cells import Cell, project_with_both_biases
 
 

@@ -1,0 +1,120 @@
+"""Binding: from what ``--rnn-impl`` names to how each check calls it.
+
+`candidates` is the front door: a function, an ``nn.Module`` subclass or factory, a plain class, a
+``Class.method``, with ``--rnn-bind`` and ``--rnn-returns`` applied. It returns one `Binding`, or
+several where only a probe can tell (the storage conventions of a guessed map); `settle` (in the
+package's ``settle`` module) picks among them and settles the layout.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import Any, Optional
+
+from .binding import Binding, BindingError, Summary, Unsupported
+from .expressions import DeclarationError, parse_map, parse_returns
+from .functions import UnknownNames, bind_function
+from .support import Support, implements
+
+__all__ = ["Binding", "BindingError", "Summary", "Support", "Unsupported", "candidates", "implements"]
+
+
+def _split_auto(declared: Optional[str]) -> tuple[dict, bool]:
+    """``'auto,H_C=hx'`` -> ({'H_C': hx}, True): ``auto`` guesses whatever is not declared."""
+    if not declared or not declared.strip():
+        return {}, False
+    items = [part for part in _top_level(declared) if part.strip()]
+    auto = any(part.strip() == "auto" for part in items)
+    rest = ",".join(part for part in items if part.strip() != "auto")
+    return (parse_map(rest) if rest else {}), auto
+
+
+def _top_level(text: str) -> list:
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += 1 if char in "([" else -1 if char in ")]" else 0
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return parts + [current]
+
+
+def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: Optional[str] = None,
+               returns: Optional[str] = None) -> tuple:
+    """The bindings `target` could have (see the module docstring); `BindingError` if none."""
+    import torch
+
+    from .classes import bind_class
+    from .modules import bind_module
+
+    try:
+        mapping, auto = _split_auto(declared)
+        pattern = parse_returns(returns) if returns else None
+    except DeclarationError as error:
+        raise BindingError(f"--rnn-bind/--rnn-returns: {error}") from None
+    owner, method = _method_owner(target)
+    if owner is not None:
+        if issubclass(owner, torch.nn.Module) and method == "forward":
+            found: tuple = (bind_module(owner, name, mode, mapping),)
+        else:
+            found = (bind_class(owner, name, mode, mapping, method=method),)
+    elif inspect.isclass(target):
+        found = (bind_module(target, name, mode, mapping) if issubclass(target, torch.nn.Module)
+                 else bind_class(target, name, mode, mapping),)
+    elif _is_factory(target):
+        found = (bind_module(target, name, mode, mapping, factory=True),)
+    else:
+        found = _bind_guessing(target, name, mode, mapping, auto)
+    return tuple(binding.replace(returns=pattern) if pattern is not None else binding for binding in found)
+
+
+def _method_owner(target: Any) -> tuple:
+    """(class, method name) for ``Class.method`` (an unbound method whose first parameter is self)."""
+    qualname = getattr(target, "__qualname__", "")
+    if not inspect.isfunction(target) or qualname.count(".") != 1:
+        return None, None
+    parameters = list(inspect.signature(target).parameters)
+    if not parameters or parameters[0] != "self":
+        return None, None
+    owner = getattr(sys.modules.get(target.__module__), qualname.split(".")[0], None)
+    return (owner, target.__name__) if inspect.isclass(owner) else (None, None)
+
+
+def _is_factory(target: Any) -> bool:
+    """A function taking sizes and no input: it builds a module."""
+    from .binding import signature_parameters
+    from .vocabulary import role_of
+
+    parameters = signature_parameters(target) or []
+    roles = {role_of(p.name, constructor=True)[0] for p in parameters}
+    inputs = {role_of(p.name)[0] for p in parameters}
+    return {"input_size", "hidden_size"} <= roles and "input" not in inputs
+
+
+def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, auto: bool) -> tuple:
+    """A function; where names are unknown, the guess (used with ``auto``, printed without)."""
+    from .derive import infer_modes
+    from .guess import guess, names_gates, render_map
+
+    try:
+        return (bind_function(target, name, mode, mapping),)
+    except UnknownNames as unknown:
+        try:
+            family = infer_modes(target, name, unknown.known, mode, None)[0].split("_")[0]
+        except BindingError:
+            family = "rnn"
+        per_gate = names_gates(unknown.unknown, family)
+        guesses = {parameter: guess(parameter, family, per_gate) for parameter in unknown.unknown}
+        missing = [parameter for parameter, found in guesses.items() if found is None]
+        if missing:
+            raise BindingError(f"{unknown} (no guess for {', '.join(missing)})") from None
+        conventions = [(transposed, hidden_first) for transposed in (True, False) for hidden_first in (True, False)
+                       if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
+        mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
+        if not auto:
+            raise BindingError(f"{unknown}. A guess from the names: --rnn-bind \"{render_map(mappings[0])}\" (check "
+                               "it, or run with --rnn-bind auto to use it)") from None
+        return tuple(bind_function(target, name, mode, chosen).replace(
+            notes=(f"--rnn-bind auto guessed: {render_map(chosen)}",)) for chosen in mappings)

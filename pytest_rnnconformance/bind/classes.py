@@ -1,0 +1,91 @@
+"""Binding a plain class (not an ``nn.Module``): construct it, then call its ``forward``/``__call__``.
+
+``DiyModel(w_ih, w_hh, hidden_size)`` with ``forward(x)``, a numpy class, a ``Class.method`` entry:
+the constructor's parameters are bound with the same vocabulary as a function's (weights, sizes,
+settings), an object is built for each check, and its method is called with the rest. What the
+two signatures cannot take defines the support: no bias argument, no bias; no state argument, a
+zero initial state. A class whose constructor takes only sizes and keeps its weights as attributes
+gets torch.nn's weights assigned to those attributes, matched by name and shape (see `guess`).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .binding import Argument, Binding, BindingError, Construction, signature_parameters
+from .derive import derive_support, infer_modes
+from .expressions import names_in
+from .functions import arguments_by_name, convention_of, declared_modes
+from .guess import guess, names_gates
+from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
+
+SIZES = dict(input_size=5, hidden_size=4)
+
+
+def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, method: Optional[str] = None) -> Binding:
+    """The binding of a plain class, called through `method` (default ``forward``, else ``__call__``)."""
+    method = method or ("forward" if callable(getattr(target, "forward", None)) else "__call__")
+    constructor = signature_parameters(target) or []
+    called = [p for p in (signature_parameters(getattr(target, method, None)) or []) if p.name != "self"]
+    constructor_names, called_names = {p.name for p in constructor}, {p.name for p in called}
+    unused = set(declared) - constructor_names - called_names
+    if unused:
+        raise BindingError(f"--rnn-bind names {', '.join(sorted(unused))}, which neither {name}(...) nor its "
+                           f"{method} takes")
+    constructor_args = arguments_by_name(constructor, {k: v for k, v in declared.items() if k in constructor_names},
+                                         name, constructor=True)
+    call_args = arguments_by_name(called, {k: v for k, v in declared.items() if k in called_names}, name)
+    everything = constructor_args + call_args
+    reads = {n for a in everything for n in names_in(a.value)}
+    if "input" not in {n for a in call_args for n in names_in(a.value)}:
+        raise BindingError(f"{name}.{method} takes no input parameter (expected one named input, x or inputs)")
+    implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
+    modes = infer_modes(target, name, everything, mode, implements)
+    construction = Construction(arguments=constructor_args, method=method, is_module=False)
+    if not any(n.startswith(("weight_ih", "params", "flat_weights")) for n in reads):
+        construction = _attribute_weights(target, name, modes[0], construction)
+        everything += tuple(Argument(path, expr) for path, expr in construction.weights)
+    support = derive_support(everything, "class" if convention_of(everything, declared) != "canonical"
+                             else "canonical", modes)
+    if implements:
+        support = apply_declaration(support, implements)
+        modes = declared_modes(support, mode, name)
+    return Binding(name, target, "class", modes, support, call_args, construction)
+
+
+def _attribute_weights(target: Any, name: str, mode: str, construction: Construction) -> Construction:
+    """A class that makes its own weights: find them among a probe instance's attributes."""
+    from .. import modes as mode_registry
+    from ..spec import RNNSpec
+
+    family = mode_registry.get(mode).family
+    arguments = {}
+    for argument in construction.arguments:
+        value = str(argument.value)
+        if value not in SIZES and argument.required:
+            raise BindingError(f"{name}: its constructor takes no weights, and {argument.name} is not a size")
+        if value in SIZES:
+            arguments[argument.name] = SIZES[value]
+    try:
+        instance = target(**arguments)
+    except Exception as error:  # noqa: BLE001 - the implementation's own constructor failed
+        raise BindingError(f"{name}({', '.join(f'{k}={v}' for k, v in arguments.items())}) raised "
+                           f"{type(error).__name__}: {error}") from None
+    held = {key: tuple(getattr(value, "shape")) for key, value in vars(instance).items()
+            if hasattr(value, "shape") and hasattr(value, "dtype") and len(getattr(value, "shape")) in (1, 2)}
+    spec = RNNSpec(mode, **SIZES)
+    per_gate = names_gates(list(held), family)
+    mapping = {}
+    from .modules import _shape_of
+
+    for key, shape in held.items():
+        guessed = guess(key, family, per_gate)
+        for transposed in (False, True):
+            if guessed is not None and _shape_of(guessed.expression(transposed), spec) == shape:
+                mapping[key] = guessed.expression(transposed)
+                break
+    unmatched = sorted(set(held) - set(mapping))
+    if not mapping or unmatched:
+        raise BindingError(f"{name}: cannot tell which of torch.nn's weights its attributes "
+                           f"{', '.join(f'{k} {list(held[k])}' for k in unmatched) or '(none found)'} hold")
+    return Construction(arguments=construction.arguments, weights=tuple(mapping.items()), method=construction.method,
+                        is_module=False)

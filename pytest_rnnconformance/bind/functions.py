@@ -1,0 +1,122 @@
+"""Binding a function: each parameter by its name, or by a declared ``--rnn-bind`` map.
+
+Four conventions come out of the names:
+
+* ``canonical``  — ``forward(input, hx, params, spec)``: torch.nn's parameter dict and a spec.
+* ``functional`` — ``f(input, hx, flat_weights, has_biases, num_layers, dropout, train,
+  bidirectional, batch_first)``: torch's ``_VF.lstm`` layout.
+* ``by-name``    — one layer's weights as separate arguments (``w_ih``, ``weight_hh_reverse`` ...).
+* ``declared``   — a signature of its own, mapped with ``--rnn-bind`` (or guessed with ``auto``).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .binding import Argument, Binding, BindingError, signature_parameters
+from .derive import argument, derive_support, infer_modes
+from .expressions import Name
+from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
+from .vocabulary import SETTING_ROLES, known_names, role_of
+
+
+def role_expression(role: str, reverse: bool, separate_cell_state: bool) -> Name:
+    """The expression a known role receives: ``w_ih`` -> ``weight_ih``, ``h_prev`` -> ``hx``..."""
+    suffix = "_reverse" if reverse else ""
+    if role == "hx":
+        return Name(("h0" if separate_cell_state else "hx") + suffix)
+    if role == "cx":
+        return Name("c0" + suffix)
+    return Name(role + suffix if role not in SETTING_ROLES else role)
+
+
+def arguments_by_name(parameters: list, declared: dict, name: str, *, constructor: bool = False) -> tuple:
+    """Arguments for `parameters`: declared ones as declared, known names by their role.
+
+    Raises `BindingError` naming the parameters neither covers (optional ones are left to their
+    defaults).
+    """
+    roles = {p.name: role_of(p.name, constructor=constructor) for p in parameters}
+    separate_c = any(role == "cx" for role, _ in roles.values())
+    arguments, unknown = [], []
+    for p in parameters:
+        if p.name in declared:
+            arguments.append(argument(p, declared[p.name]))
+            continue
+        role, reverse = roles[p.name]
+        if role is None:
+            if p.default is p.empty:
+                unknown.append(p.name)
+            continue
+        if role == "mode" and constructor:
+            continue
+        arguments.append(argument(p, role_expression(role, reverse, separate_c)))
+    if unknown:
+        raise UnknownNames(name, unknown, tuple(arguments))
+    return tuple(arguments)
+
+
+class UnknownNames(BindingError):
+    """Parameters no known name or declaration covers (the guesser may take it from here)."""
+
+    def __init__(self, name: str, unknown: list, known: tuple) -> None:
+        plural = "s" if len(unknown) > 1 else ""
+        super().__init__(f"{name}: cannot bind parameter{plural} {', '.join(map(repr, unknown))}; known names: "
+                         f"{known_names()} (see the README); declare yours with --rnn-bind, e.g. "
+                         f"--rnn-bind \"{unknown[0]}=weight_ih\", or let it guess with --rnn-bind auto")
+        self.unknown, self.known = unknown, known
+
+
+def convention_of(arguments: tuple, declared: dict) -> str:
+    names = {n for a in arguments for n in _names(a)}
+    if "params" in names or "spec" in names:
+        return "canonical"
+    if "flat_weights" in names:
+        return "functional"
+    if declared:
+        return "declared"
+    return "by-name"
+
+
+def _names(argument_: Argument) -> set:
+    from .expressions import names_in
+
+    return names_in(argument_.value)
+
+
+def bind_function(target: Any, name: str, mode: Optional[str], declared: dict) -> Binding:
+    """The binding of a plain function (or any callable that is not a class)."""
+    parameters = signature_parameters(target)
+    if parameters is None:
+        raise BindingError(f"cannot read the signature of {name}")
+    unused = set(declared) - {p.name for p in parameters}
+    if unused:
+        raise BindingError(f"--rnn-bind names {', '.join(sorted(unused))}, which {name} does not take "
+                           f"(its parameters: {', '.join(p.name for p in parameters)})")
+    arguments = arguments_by_name(parameters, declared, name)
+    names = {n for a in arguments for n in _names(a)}
+    if "input" not in names:
+        raise BindingError(f"{name}: no input parameter (expected one named input, x or inputs, or declare it: "
+                           "--rnn-bind \"<name>=input\")")
+    if not names & {"params", "flat_weights", "spec"} and not any(n.startswith("weight_ih") for n in names):
+        raise BindingError(f"{name}: found no weights among its parameters (params, flat_weights or weight_ih...)")
+    implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
+    modes = infer_modes(target, name, arguments, mode, implements)
+    convention = convention_of(arguments, declared)
+    support = derive_support(arguments, convention, modes)
+    if implements:
+        support = apply_declaration(support, implements)
+        modes = declared_modes(support, mode, name)
+    return Binding(name, target, convention, modes, support, arguments)
+
+
+def declared_modes(support, mode: Optional[str], name: str) -> tuple:
+    """The modes an ``@implements(modes=...)`` leaves, in the registry's order (--rnn-mode wins)."""
+    from .. import modes as mode_registry
+
+    if mode:
+        return (mode,)
+    chosen = tuple(m for m in mode_registry.all_modes() if m in support.modes)
+    if not chosen:
+        raise BindingError(f"{name}: @implements(modes={sorted(support.modes)}) names no known mode; known: "
+                           f"{', '.join(mode_registry.all_modes())} (a cell of your own needs the register_cells hook)")
+    return chosen

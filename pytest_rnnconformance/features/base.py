@@ -1,0 +1,117 @@
+"""`Feature`: one row of the capability matrix, whole in one place.
+
+A feature module (``features/multilayer.py``...) defines one ``FEATURE``: its name and order in the
+matrix, its one-paragraph doc (the docs, the README's list and grading's rubric are made from it),
+which recurrences and signatures it has a question for, the dimension it draws away from the base
+(`draw.cases.Dimensions`), and its check. `RowCheck` is what a check works with: calls through
+the run's `Runner`, judged with one `judge`, failures raised as one `Failure`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import torch
+
+from .. import modes as mode_registry
+from ..draw.cases import Dimensions
+from ..judge.failure import Failure, FailureRaised, OutOfRange
+from ..judge.judge import failure_of, judge
+from ..judge.tolerance import Tolerance
+from ..run.call import Call, Runner
+from ..run.results import Result
+
+
+class Refused(Exception):
+    """The implementation cannot be asked this case (NotImplementedError, or a result it does not
+    return): the example is not counted, and a row that gets only refusals is unsupported."""
+
+
+class Fatal(Exception):
+    """A hang or a dead worker: the row stops at once, without shrinking (each retry costs as much)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.summary)
+        self.failure = failure
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One row of the matrix (see the module docstring)."""
+
+    name: str
+    order: int
+    doc: str
+    check: Callable  # (RowCheck, RNNInputs) -> None; raises FailureRaised or Refused
+    dimensions: Dimensions = Dimensions()
+    owns: tuple = ()  # the dimensions it owns (what `combined` and blocking project away)
+    requires: Callable = lambda summary, mode: None  # -> why it cannot be asked, or None
+    families: Optional[tuple] = None  # recurrence families it has a question for (None: all)
+    sequences_only: bool = False  # no question for a single-step cell
+    dtypes: str = "base"  # "base", "float64", "half", "all": which columns it has
+    judges_values: bool = True  # blocked when the base's values are wrong (else only when the base crashes)
+    example_share: float = 1.0  # share of --rnn-max-examples it draws (at least 3)
+    builds_on: tuple = ()  # rows whose dimension its cases include (dropout needs multilayer's layers)
+
+    def applies_to(self, mode: str) -> bool:
+        """Whether the row has a question for `mode` at all (``relu`` has none for an LSTM)."""
+        recurrence = mode_registry.get(mode)
+        if self.sequences_only and recurrence.single_step:
+            return False
+        return self.families is None or recurrence.family in self.families
+
+
+def needs(condition: Callable, key: str, default: str) -> Callable:
+    """A `Feature.requires` that holds when `condition(support)`; else the support's reason."""
+    def requirement(summary, mode: str) -> Optional[str]:
+        return None if condition(summary.support) else summary.support.reason(key, default)
+
+    return requirement
+
+
+@dataclass
+class RowCheck:
+    """What a feature's check works with: the runner, the judge, and the row it is checking."""
+
+    runner: Runner
+    row: str
+    tolerance_of: Callable[[torch.dtype], Tolerance]
+    notes: list = field(default_factory=list)  # said once, with the row's verdict
+
+    @property
+    def summary(self):
+        return self.runner.summary
+
+    def call(self, inputs, **options) -> Call:
+        return self.runner.call(inputs, **options)
+
+    def result(self, inputs, **options) -> Result:
+        """The implementation's result, or raise: `Refused`, `Fatal`, or `FailureRaised` (a crash)."""
+        return self.settled(self.call(inputs, **options))
+
+    @staticmethod
+    def settled(call: Call) -> Result:
+        """`call`'s result, or raise what its problem is (see `result`)."""
+        if call.problem is not None:
+            if call.problem.kind == "unsupported":
+                raise Refused(call.problem.message)
+            failure = failure_of(call.problem)
+            raise Fatal(failure) if call.problem.fatal else FailureRaised(failure)
+        return call.result
+
+    def values(self, inputs, context: str = "") -> Result:
+        """Call and judge: raise on a failure; return the result when it conforms."""
+        result = self.result(inputs)
+        self.judge(inputs, result, context)
+        return result
+
+    def judge(self, inputs, result: Result, context: str = "") -> None:
+        try:
+            failure = judge(inputs, result, self.tolerance_of)
+        except OutOfRange as error:
+            raise Refused(str(error)) from None
+        if failure is not None:
+            raise FailureRaised(failure.replace(context=context) if context else failure)
+
+    def fail(self, kind: str, summary: str, **fields) -> None:
+        raise FailureRaised(Failure("fail", kind, summary, **fields))

@@ -1,0 +1,78 @@
+"""continuation: two calls carrying the state equal one; a sample alone equals it inside a batch."""
+from dataclasses import replace
+
+import torch
+
+from ..judge.failure import Failure, FailureRaised
+from ..judge.judge import judge
+from ..run.results import Result
+from .base import Feature
+
+
+def check(row, inputs) -> None:
+    if row.summary.support.state_given and inputs.spec.num_directions == 1:
+        split(row, inputs)
+    alone(row, inputs)
+
+
+def _piece(row, inputs, what: str, small: bool) -> Result:
+    """A call this check is made of, judged on its own first: if it is already wrong, the defect is
+    the row's that owns such calls (edge_cases for a step or a row of one), not continuation's."""
+    result = row.result(inputs)
+    failure = judge(inputs, result, row.tolerance_of)
+    if failure is not None:
+        owner = "edge_cases" if small else "forward"
+        raise FailureRaised(Failure("blocked", failure.kind, f"blocked by {owner}: {what} is already wrong on its own "
+                                    f"({failure.summary})", blocked_by=owner, explanations=failure.explanations))
+    return result
+
+
+def split(row, inputs) -> None:
+    """The sequence in two calls, the second starting from the state the first returned."""
+    time = inputs.recipe.time
+    cut = time // 2
+    first = _time_slice(inputs, 0, cut, inputs.hx)
+    head = _piece(row, first, f"the first {cut} step(s) alone", cut == 1).tensors
+    if "h_n" not in head:
+        return  # it does not return its state: there is nothing to carry
+    carried = (head["h_n"], head["c_n"]) if inputs.spec.num_states == 2 else head["h_n"]
+    second = _time_slice(inputs, cut, time, carried)
+    tail = row.result(second).tensors
+    time_dim = 1 if inputs.spec.batch_first and inputs.recipe.batch is not None else 0
+    joined = dict(tail, output=torch.cat([head["output"], tail["output"]], dim=time_dim))
+    row.judge(inputs, Result(joined, dtypes={n: t.dtype for n, t in joined.items()}),
+              context=f"two calls, split at step {cut}, the second starting from the state the first returned")
+
+
+def alone(row, inputs) -> None:
+    """The last batch row run alone, as a batch of one, equals it inside the batch."""
+    if inputs.recipe.batch is None or inputs.recipe.batch < 2 or inputs.recipe.lengths is not None:
+        return
+    row_index = inputs.recipe.batch - 1
+    whole = row.result(inputs).tensors
+    single = _piece(row, inputs.batch_row(row_index), f"batch row {row_index} alone", True).tensors
+    batch_dim = {"output": 0 if inputs.spec.batch_first else 1}
+    for name, tensor in single.items():
+        dim = batch_dim.get(name, 0 if inputs.spec.single_step else 1)
+        inside = whole[name].narrow(dim, row_index, 1)
+        difference = float((inside.double() - tensor.double()).abs().max())
+        allowed = row.tolerance_of(inputs.dtype).allowed(0.0, float(tensor.abs().max()))
+        if difference > allowed:
+            row.fail("relation", f"batch row {row_index} gives a different {name} inside the batch than alone "
+                     f"(max difference {difference:.3g}, allowed {allowed:.3g}): batch rows influence each other",
+                     details=("look for a reshape/view where a transpose belongs, a sum or mean over the batch, or a "
+                              "buffer reused between calls",))
+
+
+def _time_slice(inputs, start: int, stop: int, hx):
+    dim = 1 if inputs.spec.batch_first and inputs.recipe.batch is not None else 0
+    return replace(inputs, input=inputs.input.narrow(dim, start, stop - start), hx=hx,
+                   recipe=replace(inputs.recipe, time=stop - start, hx_none=hx is None))
+
+
+FEATURE = Feature(
+    "continuation", 160,
+    "Running a sequence in two calls, the second starting from the state the first returned, equals one call; "
+    "a batch row run alone equals the same row inside the batch. Each part is judged alone first, so a defect "
+    "of one step or one row is left to edge_cases.",
+    check, sequences_only=True)

@@ -1,0 +1,313 @@
+"""Running one row in one column: a hypothesis property, then one finished `Failure` or a pass.
+
+`run_row` draws the row's cases (`draw.cases`), runs its check on each, and lets hypothesis shrink
+a failure to a minimal counterexample. Then, once, on that counterexample:
+
+* **blocked or not**: the same case with the row's own dimension set back to the base is checked
+  as ``forward`` checks it; if the base fails there too, the defect is the base's, and the row is
+  *blocked* by the row that owns the base of that column (``forward`` in the run's first dtype,
+  ``float64`` and ``half`` in theirs), not failed again; a row whose cases include another row's
+  dimension (``dropout`` needs layers) is blocked by that row when the case fails without its own;
+  ``combined`` tries each dimension alone and names the row that owns its failure. Rows after a
+  failing base are blocked without running at all (`RunContext.blocking`);
+* **named or localised**: a values failure is run through the catalogue with a confirmation case
+  (`judge.diagnose`), or localised when no known mistake reproduces it (`judge.localise`);
+* the counterexample and the snippet that rebuilds it are attached.
+
+A hang or a dead worker stops the row at once (no shrinking: every retry costs another timeout),
+and after two hanging rows the rest are not run at all.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional
+
+import pytest
+import torch
+from hypothesis import HealthCheck, Phase, example, given, reject, settings
+
+from ..draw.cases import cases, fixed_base, present_dimensions, project
+from ..draw.inputs import DTYPES, make_inputs
+from ..judge.diagnose import candidates, confirmation_inputs, explanations
+from ..judge.failure import Failure, FailureRaised, OutOfRange
+from ..judge.judge import allowed_and_failing, judge
+from ..judge.localise import localise
+from ..judge.tolerance import Tolerance, tolerance_for
+from ..run.call import Runner
+from .base import Fatal, Feature, Refused, RowCheck
+
+#: After this many refusals and no example checked, the row is unsupported.
+UNSUPPORTED_AFTER = 5
+#: After this many rows that hung, the remaining rows are not run.
+HANGS_BEFORE_GIVING_UP = 2
+BASE_SEEDS = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the matrix: a mode on a device in a dtype."""
+
+    mode: str
+    device: str
+    dtype: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.mode}-{self.device}-{self.dtype}"
+
+
+@dataclass
+class RunContext:
+    """What every row of one run shares: the implementation's runner and the run's settings."""
+
+    impl: str
+    runner: Runner
+    max_examples: int
+    features: dict  # name -> Feature, in matrix order
+    base_dtype: str = "float32"  # the dtype forward runs in: the run's first
+    tolerance_hook: Optional[Callable] = None  # (feature, dtype, device) -> Tolerance or None
+    hung_in: list = field(default_factory=list)
+    base_failures: dict = field(default_factory=dict)  # column id -> Optional[Failure]
+
+    def column_owner(self, column: Column) -> str:
+        """The row that owns the base of `column`: forward, or float64 / half in their dtypes."""
+        if column.dtype == self.base_dtype:
+            return "forward"
+        return "half" if column.dtype in ("float16", "bfloat16") else "float64"
+
+    def blocking(self, feature: Feature, column: Column) -> Optional[tuple]:
+        """(owner, failure) when a failing base blocks `feature` in `column` before it runs."""
+        first = Column(column.mode, column.device, self.base_dtype)
+        for owner, base_column in (("forward", first), (self.column_owner(column), column)):
+            if owner == feature.name:
+                return None
+            failure = self.base_failure(base_column)
+            if failure is not None and (feature.judges_values or failure.status == "error"):
+                return owner, failure
+        return None
+
+    def tolerance_of(self, feature: str, device: str) -> Callable[[torch.dtype], Tolerance]:
+        def of(dtype: torch.dtype) -> Tolerance:
+            override = self.tolerance_hook(feature, dtype, device) if self.tolerance_hook else None
+            return override if override is not None else tolerance_for(dtype)
+
+        return of
+
+    def row_check(self, feature: str, device: str) -> RowCheck:
+        return RowCheck(self.runner, feature, self.tolerance_of(feature, device))
+
+    def base_failure(self, column: Column) -> Optional[Failure]:
+        """``forward``'s verdict on a few fixed base cases of `column` (once per process)."""
+        if column.id not in self.base_failures:
+            self.base_failures[column.id] = None
+            check = self.row_check("forward", column.device)
+            for seed in BASE_SEEDS:
+                spec, recipe = fixed_base(self.runner.summary.support, column.mode, seed)
+                try:
+                    self.features["forward"].check(check, make_inputs(spec, recipe, dtype=DTYPES[column.dtype],
+                                                                      device=column.device))
+                except FailureRaised as raised:
+                    self.base_failures[column.id] = raised.failure
+                    break
+                except Fatal as fatal:
+                    self.base_failures[column.id] = fatal.failure
+                    break
+                except (Refused, OutOfRange):
+                    continue
+        return self.base_failures[column.id]
+
+
+class _StopAtOnce(pytest.skip.Exception):
+    """Carries a fatal failure or an unsupported verdict out of hypothesis without shrinking:
+    hypothesis re-raises skips at once, and `run_row` turns it back into what it carries."""
+
+    def __init__(self, carried: BaseException) -> None:
+        super().__init__("stopped")
+        self.carried = carried
+
+
+@dataclass
+class _Tally:
+    checked: int = 0
+    refused: int = 0
+    last_refusal: str = ""
+    last_inputs: object = None
+
+
+def run_row(context: RunContext, feature: Feature, column: Column) -> None:
+    """Run `feature` in `column`: return on a pass; raise `FailureRaised` (fail, error, blocked) or
+    skip (unsupported)."""
+    summary = context.runner.summary
+    reason = feature.requires(summary, column.mode)
+    if reason is not None:
+        pytest.skip(f"unsupported: {reason}")
+    if len(context.hung_in) >= HANGS_BEFORE_GIVING_UP:
+        raise FailureRaised(_placed(Failure("error", "crash", "not run: the implementation hung in "
+                                           + " and ".join(context.hung_in)), feature, column))
+    blocked = context.blocking(feature, column)
+    if blocked is not None:
+        raise FailureRaised(_blocked(blocked[1], blocked[0], feature, column))
+    tally = _Tally()
+    check = context.row_check(feature.name, column.device)
+    dtype = DTYPES[column.dtype]
+
+    @settings(max_examples=max(3, round(context.max_examples * feature.example_share)), deadline=None,
+              database=None, report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+              phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
+    @given(case=cases(summary.support, column.mode, feature.dimensions))
+    def prop(case: tuple) -> None:
+        inputs = make_inputs(*case, dtype=dtype, device=column.device)
+        tally.last_inputs = inputs
+        try:
+            feature.check(check, inputs)
+        except Fatal as fatal:
+            raise _StopAtOnce(fatal) from None
+        except OutOfRange:
+            reject()  # this draw overflows the dtype whatever computes it: draw another
+        except Refused as refusal:
+            tally.refused += 1
+            tally.last_refusal = str(refusal)
+            if tally.checked == 0 and tally.refused >= UNSUPPORTED_AFTER:
+                raise _StopAtOnce(refusal) from None
+            reject()  # not an example: the budget goes to configurations it accepts
+        tally.checked += 1
+
+    if context.column_owner(column) == feature.name:  # the base cases other rows' dependence is judged on
+        for seed in BASE_SEEDS:
+            prop = example(case=fixed_base(summary.support, column.mode, seed))(prop)
+    try:
+        prop()
+    except _StopAtOnce as stop:
+        if isinstance(stop.carried, Refused):
+            _unsupported(feature, column, str(stop.carried))
+        failure = stop.carried.failure
+        if "timed out" in failure.summary or "died" in failure.summary:
+            context.hung_in.append(feature.name)
+        raise FailureRaised(_finished(failure.replace(notes=("not shrunk: each retry of a hang or a crash costs as "
+                                                             "much",)), tally.last_inputs, context, feature,
+                                      column)) from None
+    except FailureRaised as raised:
+        raise FailureRaised(finish(raised.failure, tally.last_inputs, context, feature, column)) from None
+    if tally.checked == 0:
+        _unsupported(feature, column, tally.last_refusal)
+
+
+def _unsupported(feature: Feature, column: Column, refusal: str) -> None:
+    if feature.name == "forward":
+        raise FailureRaised(_placed(Failure("fail", "refused", "the implementation refused its own base "
+                                            f"configuration, which forward must check: {refusal}"), feature, column))
+    pytest.skip(f"unsupported: the implementation raised NotImplementedError: {refusal}")
+
+
+def finish(failure: Failure, inputs, context: RunContext, feature: Feature, column: Column) -> Failure:
+    """Blocked or not, named or localised, and placed (see the module docstring)."""
+    owner = _owner(inputs, context, feature, column) if failure.status == "fail" or failure.kind == "crash" else None
+    if owner is not None:
+        return _blocked(owner[1], owner[0], feature, column, inputs)
+    if failure.kind == "values" and not failure.explanations:
+        failure = explain(failure, inputs, context.row_check(feature.name, column.device))
+    return _finished(failure, inputs, context, feature, column)
+
+
+def _owner(inputs, context: RunContext, feature: Feature, column: Column) -> Optional[tuple]:
+    """(row, its failure) when another row owns this failure: the owner of the base when the case's
+    base fails (`RunContext.column_owner`), a row this one builds on when the case fails with only
+    that row's dimension, or, for ``combined``, the row whose dimension alone reproduces it."""
+    if inputs is None or feature.name == "forward":
+        return None
+    support = context.runner.summary.support
+    spec, recipe = inputs.spec, inputs.recipe
+    check = context.row_check(feature.name, column.device)
+    base = project(spec, recipe, support)
+    trials = []
+    if column.dtype != context.base_dtype:
+        trials.append(("forward", context.features["forward"], base, DTYPES[context.base_dtype]))
+    owner = context.column_owner(column)
+    if owner != feature.name:
+        trials.append((owner, context.features["forward"], base, inputs.dtype))
+    present = present_dimensions(spec, recipe, support)
+    others = [context.features[name] for name in feature.builds_on if name in context.features]
+    if feature.name == "combined":
+        others = [other for other in context.features.values() if other.owns and other.name != feature.name]
+    trials += [(other.name, feature if feature.name == "combined" else other,
+                project(spec, recipe, support, keep=other.owns), inputs.dtype)
+               for other in others if set(other.owns) & present]
+    for name, checked_as, (owner_spec, owner_recipe), dtype in trials:
+        try:
+            checked_as.check(check, make_inputs(owner_spec, owner_recipe, dtype=dtype, device=inputs.device))
+        except FailureRaised as raised:
+            if name in ("forward", "float64", "half") and not feature.judges_values \
+                    and raised.failure.status != "error":
+                continue
+            return name, raised.failure
+        except (Refused, OutOfRange, Fatal):
+            continue
+    return None
+
+
+def explain(failure: Failure, inputs, check: RowCheck) -> Failure:
+    """Name the mistake (confirmed at larger sizes), or localise the failure."""
+    result = _values_of(check, inputs)
+    if result is None:
+        return failure
+    plain_failure = judge(inputs, result, check.tolerance_of)
+    if plain_failure is None or plain_failure.kind != "values":
+        return failure  # this row's check is not a plain call: its failure stands as it is
+    allowed, failing, agreeing = allowed_and_failing(plain_failure)
+    found = candidates(inputs, result.tensors, allowed, failing)
+    confirm = confirmation_inputs(inputs) if found else None
+    confirmed = []
+    if found:
+        confirm_result = _values_of(check, confirm)
+        confirm_failure = judge(confirm, confirm_result, check.tolerance_of) if confirm_result is not None else None
+        if confirm_failure is not None and confirm_failure.kind == "values":
+            c_allowed, c_failing, _ = allowed_and_failing(confirm_failure)
+            confirmed = candidates(confirm, confirm_result.tensors, c_allowed, c_failing)
+    named = explanations(found, confirmed, inputs.spec, failing)
+    if named:
+        return failure.replace(explanations=named)
+    return failure.replace(localisation=localise(inputs, result.tensors, allowed, failing, agreeing))
+
+
+def _values_of(check: RowCheck, inputs):
+    call = check.call(inputs)
+    return call.result if call.problem is None else None
+
+
+def _blocked(owner_failure: Failure, owner: str, feature: Feature, column: Column, inputs=None) -> Failure:
+    what = owner_failure.summary if owner_failure.status != "blocked" else "its own defect"
+    failure = Failure("blocked", owner_failure.kind, f"blocked by {owner}: {what}", blocked_by=owner,
+                      explanations=owner_failure.explanations, cause=owner_failure.cause)
+    return _placed(failure, feature, column, inputs)
+
+
+def _finished(failure: Failure, inputs, context: RunContext, feature: Feature, column: Column) -> Failure:
+    placed = _placed(failure, feature, column, inputs)
+    if inputs is None:
+        return placed
+    return placed.replace(reproduce=reproduction(context.impl, inputs, feature.name, context.runner.summary.modes))
+
+
+def _placed(failure: Failure, feature: Feature, column: Column, inputs=None) -> Failure:
+    fields = dict(row=feature.name, column=column.id)
+    if inputs is not None:
+        fields.update(configuration=f"{inputs.spec.describe()}; {inputs.recipe.describe()}",
+                      counterexample=counterexample(inputs))
+    return failure.replace(**fields)
+
+
+def counterexample(inputs) -> dict:
+    """The JSON-able recipe that rebuilds `inputs` exactly (see `make_inputs`)."""
+    return {"spec": asdict(inputs.spec), "recipe": asdict(inputs.recipe), "seed": inputs.recipe.seed,
+            "dtype": str(inputs.dtype).replace("torch.", ""), "device": str(inputs.device)}
+
+
+def reproduction(impl: str, inputs, row: str, modes: tuple = ()) -> str:
+    """A copy-paste snippet that rebuilds the inputs and re-runs the check."""
+    mode = f", mode={inputs.spec.mode!r}" if len(modes) != 1 else ""
+    return ("import torch\n"
+            "from pytest_rnnconformance import InputRecipe, RNNSpec, make_inputs, rnn_check\n"
+            f"inputs = make_inputs({inputs.spec!r},\n"
+            f"                     {inputs.recipe!r},\n"
+            f"                     dtype=torch.{str(inputs.dtype).replace('torch.', '')}, device={str(inputs.device)!r})\n"
+            f"rnn_check({impl!r}, inputs{mode}, feature={row!r})")
