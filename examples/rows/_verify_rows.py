@@ -169,7 +169,7 @@ SHOWS = {
     # file: (row that owns it, where it must show, findings it may cause there)
     "_correct": (None, lambda c: False, set()),
     "layout": ("layout", lambda c: c.batch_first and not c.unbatched and not c.packed, {"shape"}),
-    "unbatched": ("unbatched", lambda c: c.unbatched, {"shape"}),
+    "unbatched": ("unbatched", lambda c: c.unbatched, {"values"}),
     "default_state": ("default_state", lambda c: c.hx_none, {"error"}),
     "no_bias": ("no_bias", lambda c: not c.bias, {"error"}),
     "relu": ("relu", lambda c: c.mode == "rnn" and c.nonlinearity == "relu", {"values"}),

@@ -108,7 +108,7 @@ def forward(input, hx, params, spec, train=False):
                 finals[k].append(s)
         x = torch.cat(outs, -1)
 
-    final = [torch.stack(f).squeeze(0) for f in finals]
+    final = [torch.stack(f) for f in finals]
     if packed:
         output = _pack(x, input)
         if input.unsorted_indices is not None:
@@ -118,4 +118,6 @@ def forward(input, hx, params, spec, train=False):
         final = [f.squeeze(1) for f in final]
     else:
         output = x.transpose(0, 1) if spec.batch_first else x
+    if not unbatched:
+        final = [f.squeeze(0) for f in final]  # the defect: one layer, one direction loses its dimension
     return output, (tuple(final) if lstm else final[0])

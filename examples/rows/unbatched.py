@@ -1,8 +1,10 @@
 """RNN / LSTM / GRU forward pass that is wrong only for unbatched (2-D) input.
 
-Bug (row ``unbatched``): 2-D input is given a batch dimension of one for the loop; the output drops
-it again, but h_n (and c_n) keep it: (L*D, 1, Hout) instead of (L*D, Hout). Values are right, and
-batched and packed input are unaffected.
+Bug (row ``unbatched``): 2-D input (time, features) gets its batch dimension in front,
+``input.unsqueeze(0)``, and is then run seq-first: the time steps become a batch of one-step
+sequences, each starting from h0, so nothing is carried from step to step (the shapes come out
+right: the output is squeezed back, h_n is the last of those one-step runs). The first output step
+is right and every later one is wrong. Batched and packed input are unaffected.
 
 Calling convention: canonical ``forward(input, hx, params, spec, train=False)``, all three modes and
 every configuration torch.nn supports; a copy of ``_correct.py`` with this one change.
@@ -65,7 +67,7 @@ def forward(input, hx, params, spec, train=False):
     if packed:
         x, masks = _unpack(input)
     elif unbatched:
-        x = input.unsqueeze(1)
+        x = input.unsqueeze(0)  # the defect: (1, time, features), read as one step of a batch of `time`
     else:
         x = input.transpose(0, 1) if spec.batch_first else input
     T, B = x.shape[0], x.shape[1]
@@ -110,7 +112,8 @@ def forward(input, hx, params, spec, train=False):
         if input.unsorted_indices is not None:
             final = [f.index_select(1, input.unsorted_indices) for f in final]
     elif unbatched:
-        output = x.squeeze(1)
+        output = x.squeeze(0)
+        final = [f[:, -1] for f in final]
     else:
         output = x.transpose(0, 1) if spec.batch_first else x
     return output, (tuple(final) if lstm else final[0])

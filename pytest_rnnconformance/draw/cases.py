@@ -46,7 +46,7 @@ class Dimensions:
     packed: object = None
     dropout: object = None  # a probability, or "draw"
     train: object = None
-    edge: object = None  # one of EDGES, or "draw"
+    edge: object = None  # one of EDGES; "edge": any of them; "draw": any of them or none
 
 
 EVERYTHING = Dimensions(batch_first="draw", layers="draw", bidirectional="draw", bias="draw", proj="draw",
@@ -112,7 +112,10 @@ def cases(draw, support: Support, mode: str, dims: Dimensions = Dimensions()) ->
         layers = draw(st.integers(low, high)) if high > low else low
     else:
         layers = draw(st.integers(*dims.layers))
-    edge = draw(sampled(EDGES)) if dims.edge == "draw" else dims.edge
+    if dims.edge in ("edge", "draw"):
+        edge = draw(sampled(EDGES if dims.edge == "edge" else (None,) + EDGES))
+    else:
+        edge = dims.edge
     time, batch, input_size, hidden = draw(DISTINCT_SIZES)
     if edge == "one_step":
         time = 1
@@ -234,3 +237,39 @@ def present_dimensions(spec: RNNSpec, recipe: InputRecipe, support: Support) -> 
             or recipe.time > 8 or recipe.scale > 4:
         present.add("edge")
     return present
+
+
+def single_changes(spec: RNNSpec, recipe: InputRecipe, support: Support) -> list:
+    """``(what, spec, recipe)``: the case as it is, then with each dimension the implementation
+    supports changed alone (for a row that must hold in every configuration: exact shapes)."""
+    base = base_values(support, spec.mode)
+    allowed = allowed_values(support, spec.mode)
+    single = spec.single_step
+    found = [("as drawn", spec, recipe)]
+
+    def add(what: str, new_spec: RNNSpec = spec, **recipe_changes) -> None:
+        found.append((what, new_spec, replace(recipe, **recipe_changes)))
+
+    if not single and len(allowed["batch_first"]) == 2:
+        add(f"batch_first={not spec.batch_first}", spec.replace(batch_first=not spec.batch_first))
+    if True in allowed["unbatched"] and recipe.batch is not None:
+        add("unbatched input", batch=None)
+    if True in allowed["hx_none"] and not recipe.hx_none:
+        add("hx omitted", hx_none=True)
+    if False in allowed["bias"] and spec.bias:
+        add("bias=False", spec.replace(bias=False))
+    if allowed["layers"][1] >= 2 and spec.num_layers == 1:
+        add("two layers", spec.replace(num_layers=2))
+    if True in allowed["bidirectional"] and not spec.bidirectional:
+        add("two directions", spec.replace(bidirectional=True))
+    if True in allowed["proj"] and not spec.proj_size and spec.hidden_size > 1:
+        add("proj_size 1", spec.replace(proj_size=1))
+    if True in allowed["packed"] and recipe.batch and recipe.batch > 1 and recipe.time > 1:
+        add("packed input", lengths=(recipe.time,) + (1,) * (recipe.batch - 1))
+    if not single and recipe.time > 1:
+        add("one time step", time=1)
+    if recipe.batch is not None and recipe.batch > 1 and base["unbatched"] is False:
+        add("a batch of one", batch=1)
+    if spec.hidden_size > 1 and not spec.proj_size:
+        add("hidden size 1", spec.replace(hidden_size=1))
+    return found

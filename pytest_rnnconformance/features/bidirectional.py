@@ -5,12 +5,13 @@ import torch
 
 from ..draw.cases import Dimensions
 from ..draw.inputs import map_hidden
+from ..judge.judge import coarser
 from .base import Feature, needs
 
 
 def check(row, inputs) -> None:
     whole = row.values(inputs)
-    directions_join(row, inputs, whole.tensors)
+    directions_join(row, inputs, {name: t.clone() for name, t in whole.tensors.items()})  # apart from later calls
 
 
 def directions_join(row, inputs, whole: dict) -> None:
@@ -29,13 +30,13 @@ def directions_join(row, inputs, whole: dict) -> None:
                   if name.endswith("_l0" + suffix)}
         hx = map_hidden(lambda t: t[direction:direction + 1], inputs.hx)
         x = inputs.input.flip(time_dim) if direction else inputs.input
-        result = row.result(replace(inputs, spec=one, input=x, hx=hx, params=params)).tensors
+        result = {n: t.clone() for n, t in row.result(replace(inputs, spec=one, input=x, hx=hx, params=params)).tensors.items()}
         if direction:
             result = dict(result, output=result["output"].flip(time_dim))
         runs.append(result)
     joined = {name: torch.cat([runs[0][name], runs[1][name]], dim=-1 if name == "output" else 0) for name in whole}
-    tolerance = row.tolerance_of(inputs.dtype)
     for name, tensor in whole.items():
+        tolerance = row.tolerance_of(coarser(inputs.dtype, tensor.dtype))  # judged at the precision it returned
         difference = float((joined[name].double() - tensor.double()).abs().max())
         allowed = tolerance.allowed(0.0, float(tensor.abs().max()))
         if difference > allowed:

@@ -8,4 +8,4 @@ FEATURE = Feature(
     "The base at its edges: one time step, a batch of one, hidden size 1, input size 1, long sequences (24 to 48 "
     "steps) and weights large enough to saturate every gate. A squeeze() that drops a dimension of size 1 fails "
     "here and nowhere else.",
-    check, Dimensions(edge="draw"), owns=("edge",))
+    check, Dimensions(edge="edge"), owns=("edge",), example_share=2.0)

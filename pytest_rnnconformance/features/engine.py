@@ -226,6 +226,8 @@ def _owner(inputs, context: RunContext, feature: Feature, column: Column) -> Opt
     if owner != feature.name:
         trials.append((owner, context.features["forward"], base, inputs.dtype))
     present = present_dimensions(spec, recipe, support)
+    if feature.name != "dtype" and "default_dtype_buffer" in _diagnosis_of(inputs, context, check):
+        trials.append(("dtype", context.features["dtype"], base, inputs.dtype))
     others = [context.features[name] for name in feature.builds_on if name in context.features]
     if feature.name == "combined":
         others = [other for other in context.features.values() if other.owns and other.name != feature.name]
@@ -243,6 +245,12 @@ def _owner(inputs, context: RunContext, feature: Feature, column: Column) -> Opt
         except (Refused, OutOfRange, Fatal):
             continue
     return None
+
+
+def _diagnosis_of(inputs, context: RunContext, check: RowCheck) -> list:
+    """The cause a plain call of this case already names (a crash mixing dtypes), if any."""
+    call = check.call(inputs)
+    return [call.problem.cause] if call.problem is not None and call.problem.cause else []
 
 
 def explain(failure: Failure, inputs, check: RowCheck) -> Failure:

@@ -1,0 +1,80 @@
+"""One defect, one row: an implementation wrong in one dimension fails that row and no other.
+
+Each file of examples/rows is a correct canonical implementation with one realistic bug confined to
+one row's dimension (its docstring says which; `_verify_rows.py` checks that against torch.nn on its
+own). The whole matrix runs in-process (tests/matrix.py); the owner must be the only row that fails,
+`combined` (which draws every dimension at once) must point at it rather than fail again, and a row
+whose cases need the owner's dimension (`dropout` needs layers) is blocked by it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from matrix import run_matrix  # noqa: E402
+
+ROWS = Path(__file__).resolve().parent.parent / "examples" / "rows"
+
+#: file -> (the row that owns its defect, its mode, the catalogue id named first or None, extra options)
+OWNERS = {
+    "layout": ("layout", "lstm", "output_seq_first", {}),
+    "unbatched": ("unbatched", "gru", "state_not_carried", {}),
+    "default_state": ("default_state", "lstm", None, {}),
+    "no_bias": ("no_bias", "gru", None, {}),
+    "relu": ("relu", "rnn", "wrong_nonlinearity", {}),
+    "multilayer": ("multilayer", "gru", None, {}),
+    "bidirectional": ("bidirectional", "lstm", "reverse_hn_last_step", {}),
+    "proj": ("proj", "lstm", "proj_missing", {}),
+    "packed": ("packed", "gru", "packed_padding_run", {}),
+    "backward": ("backward", "rnn", None, {}),
+    "float64": ("float64", "lstm", "low_precision", {}),
+    "half": ("half", "lstm", None, {"half": True}),
+    "dtype": ("dtype", "lstm", "default_dtype_buffer", {}),
+    "edge_cases_long": ("edge_cases", "rnn", None, {"max_examples": 12}),
+    "edge_cases": ("shape", "gru", None, {}),  # a squeeze at batch 1: the values are right, the shape is not
+    "continuation": ("continuation", "gru", None, {}),
+    "shape": ("shape", "lstm", None, {}),
+    "purity": ("purity", "rnn", None, {}),
+    "no_delegation": ("no_delegation", "gru", "delegation", {}),
+    "dropout": ("dropout", "lstm", "dropout_in_eval", {}),
+    "combined": ("combined", "gru", "state_layout_direction_major", {}),
+}
+BUILDS_ON = {"multilayer": ["dropout"]}  # rows whose cases include the owner's dimension
+COMBINED_DRAWS = ("layout", "unbatched", "default_state", "no_bias", "relu", "multilayer", "bidirectional", "proj",
+                  "packed")
+
+
+@pytest.mark.parametrize("name", sorted(OWNERS))
+def test_a_single_defect_fails_its_own_row_alone(name):
+    owner, mode, named, options = OWNERS[name]
+    matrix = run_matrix(str(ROWS / f"{name}.py") + ":forward", mode=mode, **{"max_examples": 8, **options})
+    assert matrix.failing() == {owner}, {row: (s, matrix.failures.get(row)) for row, s in matrix.statuses.items()}
+    failure = matrix.failures[owner]
+    if named is not None:
+        assert failure.diagnosis[:1] == [named], failure
+    blocked = {row: f.blocked_by for row, f in matrix.failures.items() if f.status == "blocked"}
+    for row in BUILDS_ON.get(owner, []):
+        assert blocked.get(row) == owner, blocked
+    if owner in COMBINED_DRAWS:  # combined draws this dimension among the others: it points at the owner
+        assert matrix.statuses["combined"] == "blocked" and blocked["combined"] == owner, blocked
+
+
+def test_the_correct_base_fails_nothing():
+    matrix = run_matrix(str(ROWS / "_correct.py") + ":forward", mode="lstm", max_examples=4)
+    assert matrix.failing() == set() and "blocked" not in matrix.statuses.values(), matrix.failures
+    assert set(matrix.statuses) >= {"forward", "layout", "unbatched", "default_state", "no_bias", "multilayer",
+                                    "bidirectional", "proj", "packed", "backward", "float64", "dtype", "edge_cases",
+                                    "continuation", "shape", "purity", "no_delegation", "dropout", "combined"}
+
+
+def test_a_defect_of_the_base_fails_forward_and_blocks_the_rows_that_judge_values():
+    matrix = run_matrix(str(ROWS.parent / "mutants" / "missing_bias_hh.py") + ":forward", mode="gru", max_examples=4)
+    assert matrix.failing() == {"forward"}
+    assert matrix.failures["forward"].diagnosis[:1] == ["missing_bias_hh"]
+    for row in ("layout", "no_bias", "multilayer", "bidirectional", "edge_cases", "float64", "combined", "backward"):
+        assert matrix.statuses[row] == "blocked" and matrix.failures[row].blocked_by == "forward", row
+    for row in ("purity", "no_delegation", "dtype", "shape"):  # they do not judge the values
+        assert matrix.statuses[row] == "pass", row
