@@ -43,8 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from . import modes
     from .features import names
     from .report.recorder import RunRecorder
-    from .startup import start
+    from .startup import register_extensions, start
 
+    register_extensions(config)
     settings = options.read(config, impl, names(), modes.all_modes())
     run = start(config, settings)
     run.log.extra["hypothesis"] = {"profile": config.getoption("hypothesis_profile", None) or "default",

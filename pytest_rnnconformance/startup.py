@@ -67,11 +67,9 @@ def versions() -> dict:
             "hypothesis": hypothesis.__version__, "pytest": pytest.__version__}
 
 
-def start(config: pytest.Config, settings: Settings) -> Run:
-    """Build the run (see the module docstring); a usage error for anything that stops it."""
-    from .report.expectations import ExpectationError, load_expectations
-    from .run.in_process import InProcessRunner, install_tamper_watch
-
+def register_extensions(config: pytest.Config) -> None:
+    """Cells and rows a plugin adds (the register_cells and register_features hooks), before any
+    option naming them is read."""
     from .features import register
 
     for hook, add in ((config.hook.pytest_rnnconformance_register_cells, mode_registry.register),
@@ -82,6 +80,13 @@ def start(config: pytest.Config, settings: Settings) -> Run:
                     add(item)
         except (TypeError, ValueError, AttributeError) as error:
             raise pytest.UsageError(f"{hook.name}: {error}") from None
+
+
+def start(config: pytest.Config, settings: Settings) -> Run:
+    """Build the run (see the module docstring); a usage error for anything that stops it."""
+    from .report.expectations import ExpectationError, load_expectations
+    from .run.in_process import InProcessRunner, install_tamper_watch
+
     rows = registry()
     root = str(config.invocation_params.dir)
     watch = install_tamper_watch()  # before any of the implementation's code runs

@@ -52,4 +52,37 @@ def names() -> tuple:
     return tuple(registry())
 
 
-__all__ = ["Feature", "register", "registry", "names"]
+DOCS_HEADER = """# Features: the rows of the matrix
+
+Made from the registry of rows (`pytest_rnnconformance/features/`, one module a row): regenerate with
+`python -c "from pytest_rnnconformance.features import markdown; print(markdown(), end='')" > docs/features.md`
+(a test checks that this file, the README's list and grading's default rubric agree with it).
+
+Every row is a hypothesis property per column (mode, device, dtype). It draws the implementation's
+*base* (sizes at least 2 and all distinct, one layer, one direction, its own layout and state
+convention, hx given, biases, tanh, no projection, batched, evaluation mode) and varies its own
+dimension away from it, nothing else, so one mistake fails the one row that owns it. When the base
+fails, the other rows are *blocked* by the row that owns the base of their column (forward in the
+first dtype, float64 and half in theirs) instead of failing again; `combined` points at the row a
+dimension alone explains. A row is *unsupported*, with the reason, when the implementation cannot
+be asked its question (its signature, a declaration, or NotImplementedError for every case).
+"""
+
+
+def markdown() -> str:
+    """docs/features.md: the registry's rows, in matrix order, each with its paragraph."""
+    lines = [DOCS_HEADER]
+    for feature in registry().values():
+        scope = []
+        if feature.families is not None:
+            scope.append(" and ".join(feature.families).upper() + " only")
+        if feature.sequences_only:
+            scope.append("sequences only (no single-step cell)")
+        scope.append({"first": "the run's first dtype", "float64": "float64", "half": "float16 and bfloat16",
+                      "base": "every dtype of the run but half ones (unless asked for)",
+                      "all": "every dtype of the run"}[feature.dtypes])
+        lines.append(f"## `{feature.name}`\n\n{feature.doc}\n\n*Columns:* {'; '.join(scope)}.\n")
+    return "\n".join(lines)
+
+
+__all__ = ["Feature", "register", "registry", "names", "markdown"]
