@@ -90,6 +90,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[p
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every plugin is registered now: from here on, one the implementation adds is tampering."""
+    run = run_config(session.config)
+    if run is not None and not run.settings.isolate:
+        from .run import in_process
+
+        in_process.TAMPER_WATCH.watch_hooks(session.config.pluginmanager)
+
+
 def _single_threaded() -> None:
     """Run torch on one thread: the suite's tensors are tiny, and two intra-op threads fighting
     another process (an xdist worker, a second suite) for two cores made every call 20x slower."""

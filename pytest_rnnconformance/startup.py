@@ -89,7 +89,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
 
     rows = registry()
     root = str(config.invocation_params.dir)
-    watch = install_tamper_watch()  # before any of the implementation's code runs
+    watch = install_tamper_watch(config.pluginmanager)  # before any of the implementation's code runs
     import_tampering: tuple = ()
     try:
         if settings.isolate:

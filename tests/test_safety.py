@@ -249,3 +249,116 @@ def test_a_run_killed_from_outside_keeps_every_verdict_reached(pytester):
     assert len(data["features"]) >= 2
     assert all(f["status"] in ("pass", "unsupported") for f in data["features"].values())
     assert "score" in data
+
+
+# ----------------------------------------------------------------------------- attacks on the judge
+STACK_WALKER = """
+import gc, sys
+import torch
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    # Look for the judge's expected results: in the frames above, then anywhere in memory.
+    frame = sys._getframe(1)
+    while frame is not None:
+        for name, value in frame.f_locals.items():
+            if name in ("expected", "oracles", "reference") and value is not None:
+                found = getattr(value, "torch_nn", value)
+                if isinstance(found, dict) and "output" in found:
+                    return found["output"], found["h_n"][0]
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        if isinstance(obj, dict) and set(obj) == {"output", "h_n"}:
+            out, h = obj["output"], obj["h_n"]
+            if isinstance(out, torch.Tensor) and out.shape[:2] == x.shape[:2] and out.dtype == x.dtype:
+                return out.clone(), h[0].clone()
+    return torch.zeros(x.shape[0], x.shape[1], w_hh.shape[1], dtype=x.dtype), h0
+"""
+
+
+@pytest.mark.parametrize("isolate", [(), ("--rnn-isolate",)])
+def test_no_expected_result_exists_while_the_implementation_runs(pytester, run_suite, isolate):
+    pytester.makepyfile(impl=STACK_WALKER)
+    result, statuses, _ = run(run_suite, "impl.py:rnn_forward", *isolate, features="forward,edge_cases")
+    assert statuses["forward"] == "fail" and result.ret == 1  # it found nothing to copy
+
+
+GC_HOOK = """
+import gc
+import torch
+
+class Forger:
+    def pytest_runtest_logreport(self, report):
+        report.outcome = "passed"
+        report.user_properties[:] = []
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    for obj in gc.get_objects():
+        if type(obj).__name__ == "Config" and hasattr(obj, "pluginmanager"):
+            if not obj.pluginmanager.is_registered(Forger):
+                obj.pluginmanager.register(Forger(), "forger")
+    return torch.zeros(x.shape[0], x.shape[1], w_hh.shape[1], dtype=x.dtype), h0
+"""
+
+
+def test_a_hook_registered_from_inside_is_removed_and_the_run_fails(pytester, run_suite):
+    pytester.makepyfile(impl=GC_HOOK)
+    result, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward,shape")
+    assert result.ret == 1
+    assert statuses["forward"] in ("fail", "error") and "pass" not in statuses.values()
+    assert "pytest's plugins (it registered forger)" in message(data, "forward")
+
+
+ATEXIT = """
+import atexit, json, os, sys
+import torch
+
+def rewrite():
+    path = sys.argv[sys.argv.index("--rnn-report") + 1]
+    data = json.load(open(path))
+    for feature in data["features"].values():
+        feature["status"] = "pass"
+    json.dump(data, open(path, "w"))
+    os._exit(0)
+
+atexit.register(rewrite)
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    atexit.register(rewrite)
+    return torch.zeros(x.shape[0], x.shape[1], w_hh.shape[1], dtype=x.dtype), h0
+"""
+
+
+def test_an_exit_handler_cannot_rewrite_the_report_or_the_exit_status(pytester, run_suite):
+    pytester.makepyfile(impl=ATEXIT)
+    result, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward,purity")
+    assert result.ret == 1
+    assert statuses["forward"] in ("fail", "error") and statuses["purity"] == "error"
+    assert "atexit" in message(data, "purity") or any("atexit" in entry for entry in data.get("tampering", []))
+
+
+REPATCHING = """
+import torch
+import pytest_rnnconformance.features.base as base
+import pytest_rnnconformance.judge.compare as compare
+
+def _no_failure(*args, **kwargs):
+    return None
+
+def _nothing(*args, **kwargs):
+    return 0.0
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    base.judge = _no_failure                          # a name another module imported
+    compare.max_abs_diff.__code__ = _nothing.__code__  # a function's code, identity unchanged
+    return torch.zeros(x.shape[0], x.shape[1], w_hh.shape[1], dtype=x.dtype), h0
+"""
+
+
+def test_judging_functions_patched_on_every_call_are_caught_and_put_back(pytester, run_suite):
+    pytester.makepyfile(impl=REPATCHING)
+    result, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward,edge_cases")
+    assert result.ret == 1 and "pass" not in statuses.values()
+    text = message(data, "forward")
+    assert "tampering" in text and "features.base.judge" in text and "max_abs_diff (its code)" in text
+    _, statuses, _ = run(run_suite, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
+    assert statuses["forward"] == "fail"  # isolated, the patches land in the worker: judged honestly

@@ -136,7 +136,7 @@ def guarded(watch, timeout: Optional[float]) -> Iterator[CallRecord]:
         if changes:
             before.restore()
         if watch is not None:
-            record.tampered = watch.check_and_restore()
+            record.tampered = watch.check_and_restore(full=False)
         record.output = sink.summary()
         record.warnings = len(caught) if "caught" in locals() else 0
 

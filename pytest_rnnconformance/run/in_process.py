@@ -26,11 +26,13 @@ from .tamper import TamperWatch, watching
 TAMPER_WATCH: Optional[TamperWatch] = None
 
 
-def install_tamper_watch() -> TamperWatch:
-    """Take the reference identities of the watched functions (call before importing user code)."""
+def install_tamper_watch(pluginmanager=None) -> TamperWatch:
+    """Take the reference identities of the watched functions (call before importing user code);
+    with pytest's `pluginmanager`, plugins registered from inside a call are caught too."""
     global TAMPER_WATCH
     if TAMPER_WATCH is None:
         TAMPER_WATCH = TamperWatch()
+    TAMPER_WATCH.pluginmanager = pluginmanager
     return TAMPER_WATCH
 
 
@@ -74,7 +76,8 @@ class InProcessRunner:
         versions = {name: t._version for name, t in named_input_tensors(given).items()}
         record, problem, raw, names = CallRecord(), None, None, set()
         try:
-            with guarded(TAMPER_WATCH, self.timeout) as record, watching(TAMPER_WATCH) as left_running:
+            with guarded(TAMPER_WATCH, self.timeout) as record, \
+                    watching(TAMPER_WATCH, getattr(TAMPER_WATCH, "pluginmanager", None)) as left_running:
                 if inputs.device.type == "cuda":
                     torch.cuda.synchronize()  # an earlier asynchronous error surfaces here, not in this call
                 grad_mode = upstream is not None or grad

@@ -12,7 +12,8 @@ reports it, so the check in progress is an error:
 * ``atexit.register`` is replaced while the implementation runs, and the number of exit handlers
   is compared, so no handler it leaves behind runs after the judge has finished;
 * threads it starts and leaves running;
-* the pytest hooks registered in the run (`hooks_fingerprint`, compared at the end of each row).
+* pytest's plugins: none registered, no hook implementation's function swapped (a hook found
+  through ``gc`` that forges reports).
 
 This *detects* a tamperer; it cannot make one harmless: only ``--rnn-isolate`` does that, by
 judging in another process. The README says so.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
+import operator
 import pkgutil
 import sys
 import threading
@@ -43,6 +45,7 @@ WATCHED = (
     ("os", "_exit"), ("sys", "exit"), ("json", "dump"), ("json", "dumps"),
 )
 PACKAGE = __name__.split(".")[0]
+_CODE, _DEFAULTS = operator.attrgetter("__code__"), operator.attrgetter("__defaults__")
 
 
 def _resolve(module_name: str, path: str) -> tuple[Any, str, Any]:
@@ -54,7 +57,9 @@ def _resolve(module_name: str, path: str) -> tuple[Any, str, Any]:
 
 
 def _plugin_functions() -> list:
-    """(label, owner, name, value) of every function and method defined in this plugin."""
+    """(label, owner, name, value) of every name the plugin's modules hold that a verdict could go
+    through: their functions, classes and imported modules (an imported name counts: replacing
+    ``features.base.judge`` would bypass ``judge.judge.judge``), and the methods of their classes."""
     import pytest_rnnconformance as package
 
     found = []
@@ -63,22 +68,34 @@ def _plugin_functions() -> list:
             continue
         module = sys.modules.get(info.name) or importlib.import_module(info.name)
         for name, value in list(vars(module).items()):
-            if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
-                found.append((f"{module.__name__}.{name}", module, name, value))
-            elif isinstance(value, type) and value.__module__ == module.__name__:
+            if name.startswith("__") or not isinstance(value, (types.FunctionType, type, types.ModuleType,
+                                                              types.BuiltinFunctionType)):
+                continue
+            found.append((f"{module.__name__}.{name}", module, name, value))
+            if isinstance(value, type) and value.__module__ == module.__name__:
                 for attribute, member in list(vars(value).items()):
                     if isinstance(member, (types.FunctionType, staticmethod, classmethod, property)):
                         found.append((f"{module.__name__}.{name}.{attribute}", value, attribute, member))
     return found
 
 
-def _code_of(value: Any) -> Any:
+def _function(value: Any) -> Any:
+    """The plain function behind a function, staticmethod, classmethod or property (or None)."""
     function = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
+    return function if isinstance(function, types.FunctionType) else None
+
+
+def _code_of(value: Any) -> Any:
+    function = _function(value)
     return getattr(function, "__code__", None), getattr(function, "__defaults__", None)
 
 
 class TamperWatch:
-    """References to what verdicts depend on, taken once; `check_and_restore` after each call."""
+    """References to what verdicts depend on, taken once; `check_and_restore` after each call.
+
+    The check runs after every call of the implementation, so it is a few list comprehensions over
+    prepared references (about 0.1 ms), and the slow, explaining pass only when something differs.
+    """
 
     def __init__(self) -> None:
         self.originals: list = []
@@ -88,14 +105,48 @@ class TamperWatch:
             except (ImportError, AttributeError):
                 continue  # numpy is optional
             self.originals.append((f"{module_name}.{path}", owner, name, value))
+        self.external = len(self.originals)  # the plugin's own references follow
         self.originals += _plugin_functions()
         self.codes = [_code_of(value) for _, _, _, value in self.originals]
+        in_dict = [name in owner.__dict__ for _, owner, name, _ in self.originals]
+        self._quick = [(o[1], o[2], o[3]) for o in self.originals[:self.external]]
+        self._places = [(o[1].__dict__, o[2]) for o, found in zip(self.originals, in_dict) if found]
+        self._values = [o[3] for o, found in zip(self.originals, in_dict) if found]
+        self._inherited = [(o[1], o[2], o[3]) for o, found in zip(self.originals, in_dict) if not found]
+        self._functions = [_function(value) for _, _, _, value in self.originals]
+        self._functions = [f for f in self._functions if f is not None]
+        self._codes = [f.__code__ for f in self._functions]
+        self._defaults = [f.__defaults__ for f in self._functions]
         self.exit_handlers = atexit._ncallbacks()
+        self.pluginmanager = None  # pytest's, in process: plugins and hooks are watched too
+        self.hook_functions: list = []
 
-    def check_and_restore(self) -> list:
-        """What was replaced or added (and is now put back where that can be done)."""
+    def _untouched(self) -> bool:
+        """The quick check: every reference and every code object as it was."""
+        return (all(map(operator.is_, [mapping.get(name) for mapping, name in self._places], self._values))
+                and all(getattr(owner, name, None) is value for owner, name, value in self._inherited)
+                and all(map(operator.is_, map(_CODE, self._functions), self._codes))
+                and all(map(operator.is_, map(_DEFAULTS, self._functions), self._defaults)))
+
+    def watch_hooks(self, pluginmanager) -> None:
+        """Once every plugin is registered: no hook implementation's function may be swapped."""
+        self.pluginmanager = pluginmanager
+        self.hook_functions = [(impl, impl.function) for name in vars(pluginmanager.hook)
+                               for impl in getattr(getattr(pluginmanager.hook, name), "get_hookimpls", list)()]
+
+    def check_and_restore(self, *, full: bool = True) -> list:
+        """What was replaced or added (and is now put back where that can be done).
+
+        After each call the outside functions are checked (`full=False`: some 40 references); the
+        plugin's own names, some 1,400, at the end of each row and before any verdict is kept.
+        """
         replaced = []
-        for (label, owner, name, value), (code, defaults) in zip(self.originals, self.codes):
+        if full:
+            suspects = [] if self._untouched() else list(zip(self.originals, self.codes))
+        else:
+            suspects = [] if all(getattr(owner, name, None) is value for owner, name, value in self._quick) else \
+                list(zip(self.originals[:self.external], self.codes[:self.external]))
+        for (label, owner, name, value), (code, defaults) in suspects:
             current = owner.__dict__.get(name, getattr(owner, name, None))
             if current is not value:
                 replaced.append(label)
@@ -108,17 +159,30 @@ class TamperWatch:
             replaced.append("atexit (an exit handler was registered)")
             atexit._clear()  # none of them may run after the verdicts; the plugin keeps none of its own
             self.exit_handlers = 0
+        if full:  # a hook acts at report time: after the row, and this check comes before then
+            replaced += self._hooks_restored()
         return replaced
+
+    def _hooks_restored(self) -> list:
+        """Hook functions swapped since `watch_hooks`, put back."""
+        found = []
+        for impl, function in self.hook_functions:
+            if impl.function is not function:
+                impl.function = function
+                found.append(f"pytest's hook {impl.plugin_name}.{function.__name__}")
+        return found
 
 
 @contextlib.contextmanager
-def watching(watch: Optional[TamperWatch]) -> Iterator[list]:
-    """While the implementation runs: no exit handlers, and a list of threads it left running."""
+def watching(watch: Optional[TamperWatch], pluginmanager=None) -> Iterator[list]:
+    """While the implementation runs: no exit handlers; afterwards, what it left behind: threads
+    still running, pytest plugins it registered (unregistered again)."""
     left_running: list = []
     if watch is None:
         yield left_running
         return
     before = set(threading.enumerate())
+    plugins = set(map(id, pluginmanager.get_plugins())) if pluginmanager is not None else set()
     register = atexit.register
     refused: list = []
 
@@ -134,13 +198,8 @@ def watching(watch: Optional[TamperWatch]) -> Iterator[list]:
         left_running += [f"atexit.register({name})" for name in refused]
         left_running += [f"a thread it started ({thread.name})" for thread in threading.enumerate()
                          if thread not in before and thread.is_alive()]
-
-
-def hooks_fingerprint(pluginmanager) -> tuple:
-    """The registered plugins and every hook implementation's function, to compare after a row."""
-    implementations = []
-    for name in sorted(vars(pluginmanager.hook)):
-        caller = getattr(pluginmanager.hook, name)
-        for impl in getattr(caller, "get_hookimpls", lambda: [])():
-            implementations.append((name, impl.plugin_name, id(impl.function)))
-    return tuple(sorted(id(plugin) for plugin in pluginmanager.get_plugins())), tuple(implementations)
+        for plugin in list(pluginmanager.get_plugins()) if pluginmanager is not None else ():
+            if id(plugin) not in plugins:
+                name = pluginmanager.get_name(plugin) or type(plugin).__name__
+                pluginmanager.unregister(plugin)
+                left_running.append(f"pytest's plugins (it registered {name})")

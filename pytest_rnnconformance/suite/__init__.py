@@ -57,7 +57,10 @@ class RowItem(pytest.Item):
         run = run_config(self.config)
         try:
             self._refuse_early(run)
-            run_row(run.context, self.feature, self.column)
+            try:
+                run_row(run.context, self.feature, self.column)
+            finally:
+                self._check_tampering(run)
         except FailureRaised as raised:
             failure = raised.failure
             self._record(verdict(failure.status, failure))
@@ -91,6 +94,20 @@ class RowItem(pytest.Item):
             raise FailureRaised(Failure("error", "crash", "tampering at import: replaced "
                                         f"{', '.join(run.import_tampering)} (restored); run untrusted code with "
                                         "--rnn-isolate", row=name, column=column.id))
+
+    def _check_tampering(self, run) -> None:
+        """In process, before this row's verdict is kept: nothing the implementation could have
+        changed since its calls may have judged it (see ``run.tamper``)."""
+        from ..run import in_process
+
+        if run.settings.isolate or in_process.TAMPER_WATCH is None:
+            return
+        found = in_process.TAMPER_WATCH.check_and_restore()
+        if found:
+            raise FailureRaised(Failure("error", "crash", f"tampering: the implementation replaced or added "
+                                        f"{', '.join(found)} (put back now); its verdicts here cannot be trusted: run "
+                                        "untrusted code with --rnn-isolate", row=self.feature.name,
+                                        column=self.column.id))
 
     def _record(self, data: dict) -> None:
         self.user_properties.extend(properties(self.feature.name, self.column.id, data))
