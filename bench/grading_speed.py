@@ -11,11 +11,14 @@ Generates a class of `count` LSTM submissions (entry ``lstm_forward``) into a te
 * one that hangs (``while True: pass`` in the call), one that segfaults in the call (ctypes), one that
   raises at import.
 
-Grades it at the default rubric (``--mode lstm``) once per ``--jobs`` value, prints submissions per
-minute for each and the speed-up, and checks that every run produced the same grades.csv. It also
-prints the CPU time of all runs and the load average: on a machine shared with other work the wall
-times (and the speed-up) depend on that load, the CPU time much less.
-Goal (issue 7): >= 1.7x with 2 jobs on a 2-core machine, and the class of 60 in under 5 minutes.
+Grades it at the default rubric (``--mode lstm``: the rows a standard learner LSTM supports, decided
+by one run of that solution first, ``backward`` among them, every run isolated) once per ``--jobs``
+value, prints submissions per minute for each and the speed-up, and checks that every run produced
+the same grades.csv. It also prints the CPU time of all runs and the load average: on a machine
+shared with other work the wall times (and the speed-up) depend on that load, the CPU time much
+less. The hanging submission costs about two call timeouts (10 s each at the default rubric).
+Goals (issues 7 and 16): >= 1.7x with 2 jobs on a 2-core machine, and the class of 60 in under
+5 minutes with 2 jobs, gradients graded.
 """
 from __future__ import annotations
 
@@ -96,6 +99,16 @@ def grade(paths: list, out: Path, jobs: int, rubric) -> tuple:
     return time.monotonic() - started, cpu
 
 
+def _backward_graded(out: Path) -> tuple:
+    """(submissions whose maximum counts backward, submissions, submissions that passed it)."""
+    import json
+
+    graded = json.loads((out / "grades.json").read_text())["submissions"]
+    rows = [s["features"].get("backward") for s in graded]
+    return (sum(1 for r in rows if r and r["max_points"]), len(graded),
+            sum(1 for r in rows if r and r["status"] == "pass"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=60)
@@ -121,7 +134,11 @@ def main() -> int:
     if 1 in seconds and 2 in seconds:
         print(f"speed-up with 2 jobs: {seconds[1] / seconds[2]:.2f}x (goal >= 1.7x); "
               f"class of {len(paths)} with 2 jobs: {seconds[2]:.0f} s (goal < 300 s)")
-    print((work / f"out-jobs{args.jobs[-1]}" / "summary.md").read_text().split("## Score distribution")[0])
+    last = work / f"out-jobs{args.jobs[-1]}"
+    print((last / "summary.md").read_text().split("## Score distribution")[0])
+    backward = _backward_graded(last)
+    print(f"backward graded (counted toward the maximum) for {backward[0]} of {backward[1]} submissions, "
+          f"passed by {backward[2]}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0 if same else 1

@@ -1,11 +1,14 @@
 """The ``rnnconformance`` command: grade a class, merge graded shards.
 
-    rnnconformance grade SUBMISSIONS... --entry lstm_forward [--mode lstm] [--rubric rubric.toml] --out DIR
-                         [--jobs N] [--resume] [--shard i/n] [--timeout SECONDS]
+    rnnconformance grade SUBMISSIONS... --entry lstm_forward [--mode lstm] [--rubric rubric.toml |
+                         --solution teacher.py:entry] --out DIR [--jobs N] [--resume] [--shard i/n]
+                         [--timeout SECONDS] [--bind MAP] [--returns WHAT]
     rnnconformance merge DIR1 DIR2 ... --out DIR
 
 See docs/grading.md. Exit status: 0 graded (whatever the students scored), 2 a usage error
-(bad rubric, missing submission, incompatible folders), 130 interrupted (what was graded is kept).
+(bad rubric, missing submission, incompatible folders, a solution that does not run), 130
+interrupted (what was graded is kept). SUBMISSIONS is a class folder (each child folder or .py
+file one submission), a folder or file per student, or a glob.
 """
 from __future__ import annotations
 
@@ -16,16 +19,24 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+from .grading.rubric import MODES
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rnnconformance", description="Grade RNN/LSTM/GRU submissions with "
                                      "the pytest-rnnconformance suite.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade submissions (.py files or folders)")
-    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a .py file or a folder, one a student")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="a class folder (each child folder or .py file one submission), a .py file or a folder "
+                            "per student, or a glob ('class/*')")
     grade.add_argument("--entry", required=True, help="name of the function or class to test (e.g. lstm_forward)")
-    grade.add_argument("--mode", choices=("rnn", "lstm", "gru"), help="the cell, where the plugin cannot infer it")
-    grade.add_argument("--rubric", type=Path, help="rubric TOML (default: one point per supported feature)")
+    grade.add_argument("--mode", choices=MODES, help="the recurrence (default: the rubric's, else read from --entry)")
+    grade.add_argument("--rubric", type=Path, help="rubric TOML (its [features] are the graded rows and points)")
+    grade.add_argument("--solution", metavar="FILE.py[:ENTRY]",
+                       help="the teacher's solution: without [features] in a rubric, every row it passes is graded")
+    grade.add_argument("--bind", help="--rnn-bind for every submission (overrides the rubric's run.bind)")
+    grade.add_argument("--returns", help="--rnn-returns for every submission (overrides the rubric's run.returns)")
     grade.add_argument("--out", type=Path, required=True, help="output folder")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument("--resume", action="store_true", help="skip submissions already graded in --out")
@@ -38,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list] = None) -> int:
+    from .grading.assignment import AssignmentError
     from .grading.outputs import OutputError
     from .grading.rubric import Rubric, RubricError, load_rubric, with_overrides
     from .grading.runner import PluginMissing
@@ -63,10 +75,10 @@ def main(argv: Optional[list] = None) -> int:
             except ValueError as error:
                 parser.error(str(error))
             rubric = load_rubric(args.rubric) if args.rubric else Rubric()
-            rubric = with_overrides(rubric, mode=args.mode, timeout=args.timeout)
+            rubric = with_overrides(rubric, mode=args.mode, timeout=args.timeout, bind=args.bind, returns=args.returns)
             _, summary = grade_batch(args.submissions, args.entry, rubric, args.out, jobs=args.jobs,
-                                     resume=args.resume, shard=shard)
-    except (RubricError, SubmissionError, OutputError, PluginMissing) as error:
+                                     resume=args.resume, shard=shard, solution=args.solution)
+    except (RubricError, SubmissionError, OutputError, PluginMissing, AssignmentError) as error:
         print(f"rnnconformance: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -4,12 +4,14 @@ A teacher points the grader at many submissions; each one is run through the con
 in its own pytest subprocess (so a submission that hangs, crashes or misbehaves only ever costs
 its own time slot), its JSON report is scored against a rubric, and the results land in an output
 folder as they arrive: a gradebook (``grades.csv``, ``grades.json``), Gradescope results, a
-feedback page per learner and a class summary.
+feedback page per learner and a class summary. Every student is graded out of the same maximum.
 
 One idea per module:
 
 * `rubric`      -- what the teacher configures (TOML), with the defaults used without a file
-* `submissions` -- finding submissions, the entry inside a folder, names, duplicate fingerprints
+* `assignment`  -- the graded rows, decided once for the class: the rubric's, the rows the teacher's
+                   solution passes, or a standard learner solution's (one maximum for everyone)
+* `submissions` -- a class folder, a list or a glob; the entry inside a folder; names; fingerprints
 * `runner`      -- running one submission in a subprocess with a timeout and a memory cap
 * `sentinel`    -- a tiny pytest plugin loaded into that subprocess: "pytest finished normally"
 * `scoring`     -- from a run (report or failure) and a rubric to points per feature

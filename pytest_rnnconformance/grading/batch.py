@@ -8,12 +8,14 @@ on ``jobs``: every run is an independent, seeded process and outputs are ordered
 """
 from __future__ import annotations
 
+import sys
 import time
 from collections import deque
 from pathlib import Path
 from typing import Optional, TextIO
 
 from .outputs import OutputError, OutputFolder
+from .assignment import resolve, settle_mode
 from .progress import Progress
 from .record import Grade
 from .rubric import Rubric
@@ -45,9 +47,22 @@ def select_shard(submissions: list, shard: Optional[tuple]) -> list:
 
 
 def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 1, resume: bool = False,
-                shard: Optional[tuple] = None, stream: Optional[TextIO] = None) -> tuple:
-    """Grade the submissions into `out`; returns ({name: Grade}, summary text)."""
-    submissions = select_shard(discover(paths, entry), shard)
+                shard: Optional[tuple] = None, stream: Optional[TextIO] = None,
+                solution: Optional[str] = None) -> tuple:
+    """Grade the submissions into `out`; returns ({name: Grade}, summary text).
+
+    First the assignment's rows are decided (`assignment.resolve`: the rubric's, the rows the
+    teacher's `solution` passes, or a standard learner solution's), once for the whole class."""
+    skipped: list = []
+    submissions = select_shard(discover(paths, entry, skipped), shard)
+    out_stream = stream if stream is not None else sys.stderr
+    for path in skipped:
+        out_stream.write(f"skipped {path}: a submission is a .py file or a folder\n")
+    rubric = settle_mode(rubric, entry, solution)  # a usage error at once, before seconds of imports
+    check_plugin_installed()
+    if can_fork():
+        preload(rubric)  # before anything runs: a few seconds, once, instead of once a submission
+    rubric = resolve(rubric, entry, solution, out_stream)
     folder = OutputFolder(out)
     grades: dict = {}
     if resume:
@@ -58,10 +73,6 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     else:
         folder.clear()
     todo = [s for s in submissions if not (s.name in grades and grades[s.name].fingerprint == s.fingerprint)]
-    if any(s.file is not None for s in todo):
-        check_plugin_installed()
-    if todo and can_fork():
-        preload(rubric)  # before the progress bar: a few seconds, once, instead of once a submission
     progress = Progress(len(todo), stream)
     if resume and len(todo) < len(submissions):
         progress.stream.write(f"resuming: {len(submissions) - len(todo)} already graded in {out}, "

@@ -9,10 +9,13 @@ Layout of ``--out DIR``::
     summary.md            the class summary (written at the end, see `summary`)
 
 Every file is replaced atomically (write a temporary file, then rename), so a grader interrupted
-at any moment leaves a consistent folder that ``--resume`` can continue from.
+at any moment leaves a consistent folder that ``--resume`` can continue from. Files get the mode
+the umask gives a new file (0644 under the usual 022), as ``open`` would, not the temporary
+file's private 0600.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -33,12 +36,33 @@ class OutputError(Exception):
     """An output folder that cannot be used as asked (another rubric, unreadable grades.json)."""
 
 
-def write_atomic(path: Path, text: str) -> None:
+def file_mode() -> int:
+    """The mode ``open`` gives a new file under the current umask (0o644 under 0o022)."""
+    try:  # Linux says it without changing it
+        with open("/proc/self/status") as status:
+            mask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)  # elsewhere, reading it means setting it (the grader writes from one thread)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomic(path: Path, text: Union[str, bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    try:
+        if isinstance(text, bytes):
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(text)
+        else:
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        os.chmod(temporary, file_mode())  # mkstemp makes it 0600, private to the grader
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 class OutputFolder:
@@ -121,6 +145,6 @@ def gradescope(grade: Grade, rubric: Rubric) -> dict:
             test["status"] = "passed" if scored.points >= scored.max_points else "failed"
         tests.append(test)
     shown, shown_max = visible_score(grade)
-    output = "\n".join(header_lines(grade, rubric) + [f"Score on the visible checks: {shown:g} of {shown_max:g}."])
+    output = "\n".join(header_lines(grade, rubric, markdown=False) + [f"Score on the visible checks: {shown:g} of {shown_max:g}."])
     return {"score": grade.score, "max_score": grade.max_score, "output": output,
             "visibility": rubric.visibility, "stdout_visibility": "hidden", "tests": tests}

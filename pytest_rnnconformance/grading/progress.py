@@ -1,7 +1,8 @@
 """Progress on stderr: a live line while submissions run, and one line per finished submission.
 
 Plain text, no dependency: on a terminal the live line is redrawn in place (``\\r``); in a log
-(not a terminal) only the per-submission lines are written, so CI logs stay readable.
+(not a terminal) only the per-submission lines are written, so CI logs stay readable. A
+per-submission line is never cut: its reason is written whole, however long.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class Progress:
         if self.live:
             self.stream.write("\r" + " " * WIDTH + "\r")
         self.stream.write(f"[{self.done:>{self.width}}/{self.total}] {grade.submission:<24} "
-                          f"{grade.score:g}/{grade.max_score:g}  {grade.seconds:5.1f}s  {top_issue(grade)[:120]}\n")
+                          f"{grade.score:g}/{grade.max_score:g}  {grade.seconds:5.1f}s  {top_issue(grade)}\n")
         self.stream.flush()
 
     def close(self) -> None:

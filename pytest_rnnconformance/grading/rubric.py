@@ -10,10 +10,11 @@ Three kinds of decision live here, each in its own table:
   kernels or tampering with the judge costs.
 * ``[gradescope]``: the visibility of the results.
 
-Without a file `Rubric()` holds the defaults: every feature the plugin finds *supported* is worth
-one point, so an implementation that only claims one layer is graded on what it claims. The
-defaults were tuned so that a class of 60 grades in under five minutes on two cores
-(``bench/grading_speed.py``) while every feature still runs real examples.
+Without ``[features]`` the rows of the assignment are not in the rubric: ``grading.assignment``
+derives them once, before any student is graded (from the teacher's ``--solution``, or from a
+standard learner solution of the mode), and stores them in the rubric, so every student is graded
+out of the same maximum. The run defaults were tuned so that a class of 60 grades in under five
+minutes on two cores (``bench/grading_speed.py``) while every feature still runs real examples.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ else:  # pragma: no cover - exercised on older Pythons only
     import tomli as tomllib
 
 Penalty = Union[str, float]  # "zero", "ignore", or points to subtract
-MODES = ("rnn", "lstm", "gru")
+MODES = ("rnn", "lstm", "gru", "rnn_cell", "lstm_cell", "gru_cell")
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 FEATURE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -62,6 +63,8 @@ class Rubric:
     call_timeout: float = 10.0  # seconds per call of the implementation (--rnn-timeout, where supported)
     memory_mb: int = 2048
     isolate: bool = True  # --rnn-isolate, where the plugin supports it: tampering cannot reach the judge
+    bind: Optional[str] = None  # --rnn-bind: what the assignment's own parameter names mean
+    returns: Optional[str] = None  # --rnn-returns: what the assignment's result holds
     # [features] (None: one point for every feature the implementation supports) and [scoring]
     features: Optional[dict] = None
     required: tuple = ()
@@ -71,6 +74,8 @@ class Rubric:
     # [gradescope]
     visibility: str = "visible"
     source: str = field(default="(default rubric)", compare=False)
+    #: where the graded rows came from: "rubric", "solution <file:entry>", "standard <mode> learner solution"
+    assignment: str = field(default="rubric", compare=False)
 
     # ------------------------------------------------------------------ queries
     def rule(self, feature: str) -> Optional[FeatureRule]:
@@ -117,12 +122,13 @@ class Rubric:
         """Identifies the checks and the scoring: a resumed or merged run must use the same."""
         data = self.to_json()
         data.pop("source")
+        data.pop("assignment")
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 # ---------------------------------------------------------------------- loading
 RUN_KEYS = {"mode", "devices", "dtypes", "max_examples", "seed", "profile", "timeout", "call_timeout",
-            "memory_mb", "isolate"}
+            "memory_mb", "isolate", "bind", "returns"}
 SCORING_KEYS = {"required", "shape_partial_credit", "delegation", "tampering"}
 TABLES = {"run", "features", "scoring", "gradescope"}
 
@@ -170,6 +176,11 @@ def parse_rubric(data: dict, source: str = "(rubric)") -> Rubric:
         if not isinstance(run["isolate"], bool):
             raise fail("run.isolate must be true or false")
         settings["isolate"] = run["isolate"]
+    for key in ("bind", "returns"):
+        if key in run:
+            if not isinstance(run[key], str) or not run[key].strip():
+                raise fail(f"run.{key} must be a non-empty string (passed as --rnn-{key})")
+            settings[key] = run[key].strip()
 
     if "features" in data:
         settings["features"] = _features(data["features"], fail)
@@ -189,13 +200,18 @@ def parse_rubric(data: dict, source: str = "(rubric)") -> Rubric:
     return Rubric(**settings)
 
 
-def with_overrides(rubric: Rubric, mode: Optional[str] = None, timeout: Optional[float] = None) -> Rubric:
-    """The command line wins over the file (``--mode``, ``--timeout``)."""
+def with_overrides(rubric: Rubric, mode: Optional[str] = None, timeout: Optional[float] = None,
+                   bind: Optional[str] = None, returns: Optional[str] = None) -> Rubric:
+    """The command line wins over the file (``--mode``, ``--timeout``, ``--bind``, ``--returns``)."""
     changes: dict[str, Any] = {}
     if mode is not None:
         changes["mode"] = mode
     if timeout is not None:
         changes["timeout"] = float(timeout)
+    if bind is not None:
+        changes["bind"] = bind
+    if returns is not None:
+        changes["returns"] = returns
     return replace(rubric, **changes)
 
 

@@ -25,6 +25,7 @@ import os
 import pkgutil
 import re
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -48,6 +49,8 @@ FILE_LIMIT = 1 << 30
 #: Exit statuses of a pytest run that reached its end: all passed, some failed.
 FINISHED = (0, 1)
 USAGE_ERROR = 4
+#: A line of the run's stderr longer than this is left out of a reason (never cut in the middle).
+MAX_DETAIL = 300
 
 
 @dataclass
@@ -81,18 +84,40 @@ def check_plugin_installed() -> None:
 
 def command(submission: Submission, rubric: Rubric, report: Path) -> list:
     """The pytest arguments (after ``python -m pytest``) of one submission's run."""
-    args = ["-p", "no:cacheprovider", "-p", "no:randomly", "-p", SENTINEL_PLUGIN, "-q", "--rnn-impl", str(submission.target), "--rnn-report", str(report),
-            "--rnn-max-examples", str(rubric.max_examples), "--rnn-device", ",".join(rubric.devices),
+    return (["-p", "no:cacheprovider", "-p", "no:randomly", "-p", SENTINEL_PLUGIN, "-q", "--rnn-impl",
+             str(submission.target), "--rnn-report", str(report)] + check_options(rubric))
+
+
+def check_options(rubric: Rubric, exclude: tuple = ()) -> list:
+    """The plugin options that decide what is checked, and how: the same in the grader's runs and in
+    the command the feedback gives the learner (`learner_command`, which may `exclude` hidden rows)."""
+    from .assignment import plugin_rows, run_rows
+
+    args = ["--rnn-max-examples", str(rubric.max_examples), "--rnn-device", ",".join(rubric.devices),
             "--rnn-dtype", ",".join(rubric.dtypes), "--hypothesis-seed", str(rubric.seed),
             "--hypothesis-profile", rubric.profile]
     if rubric.mode:
         args += ["--rnn-mode", rubric.mode]
+    if rubric.bind:
+        args += ["--rnn-bind", rubric.bind]
+    if rubric.returns:
+        args += ["--rnn-returns", rubric.returns]
+    rows = run_rows(rubric)
+    if exclude:
+        rows = tuple(r for r in (rows or plugin_rows()) if r not in exclude)
+    if rows:
+        args += ["--rnn-rows", ",".join(rows)]
     if rubric.isolate:
         args += ["--rnn-isolate", "--rnn-memory-limit", str(rubric.memory_mb)]
     args += ["--rnn-timeout", f"{rubric.call_timeout:g}"]
     if not rubric.checks_delegation():
         args.append("--rnn-allow-builtin")  # saves ~2 s a run when nothing depends on no_delegation
     return args
+
+
+def learner_command(target: str, rubric: Rubric, exclude: tuple = ()) -> str:
+    """``pytest --rnn-impl TARGET ...``: the grader's checks, to run from the submission's folder."""
+    return shlex.join(["pytest", "-p", "no:randomly", "--rnn-impl", target] + check_options(rubric, exclude))
 
 
 def _environment(workdir: Path) -> dict:
@@ -189,6 +214,9 @@ class Run:
         self.started = time.monotonic()
         self.result: Optional[RunResult] = None
         self.process = None  # a subprocess.Popen or a forking.ForkedChild
+        if submission.problem:
+            self.result = RunResult("unloadable", submission.problem, None, 0.0)
+            return
         if submission.file is None:
             self.result = RunResult("no_entry", submission.located, None, 0.0)
             return
@@ -250,7 +278,8 @@ class Run:
         if timed_out:
             return RunResult("timeout", f"timed out after {self.rubric.timeout:g} s", report, seconds, code)
         if code == USAGE_ERROR and finished_status is None:
-            return RunResult("unloadable", self._hide_paths(_usage_error(stderr)), None, seconds, code)
+            return RunResult("unloadable", "could not be loaded: " + self._hide_paths(_usage_error(stderr)), None,
+                             seconds, code)
         if finished_status in FINISHED and report is not None:
             return RunResult("finished", "", report, seconds, finished_status)
         return RunResult("crashed", self._hide_paths(_crash_reason(code, finished_status, stderr, self.rubric)),
@@ -275,9 +304,11 @@ def hide_paths(text: str, *folders: Path) -> str:
 
 def _usage_error(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    line = next((l for l in lines if l.startswith("ERROR:")), lines[-1] if lines else "could not be loaded")
+    line = next((l for l in lines if l.startswith("ERROR:")), lines[-1] if lines else "pytest stopped at once")
     line = re.sub(r"^ERROR:\s*", "", line)
-    return re.sub(r"^--rnn-impl \S+: ", "", line)
+    line = re.sub(r"^(--rnn-impl \S+: )+", "", line)  # said once or (isolated) twice
+    # the plugin's "syntax error in helpers.py, line 3: ..." in the grader's words
+    return re.sub(r"^syntax error in (.+?), line (\d+): (.*)$", r"syntax error at line \2 of \1 (\3)", line)
 
 
 def _crash_reason(code: Optional[int], finished_status: Optional[int], stderr: str, rubric: Rubric) -> str:
@@ -286,8 +317,8 @@ def _crash_reason(code: Optional[int], finished_status: Optional[int], stderr: s
     if finished_status is not None:
         what = {2: "the run was interrupted", 3: "pytest stopped with an internal error",
                 5: "no checks ran"}.get(finished_status, f"pytest ended with status {finished_status}")
-        last = [l for l in stderr.splitlines() if l.strip()][-1:]
-        return what + (f" ({last[0].strip()[:200]})" if last else "")
+        last = [l.strip() for l in stderr.splitlines() if l.strip()][-1:]
+        return what + (f" ({last[0]})" if last and len(last[0]) <= MAX_DETAIL else "")
     if code is not None and code < 0:
         name = _signal_name(-code)
         if name == "SIGXCPU":

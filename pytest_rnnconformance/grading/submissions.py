@@ -1,9 +1,11 @@
-"""Finding the submissions: a ``.py`` file each, or a folder each; the entry inside a folder.
+"""Finding the submissions: a class folder, a list or a glob; the entry inside a folder.
 
 A folder is searched without importing anything: each ``.py`` file is parsed and its top-level
 definitions (``def``, ``class``, an assignment, a re-export by ``import``) are looked up by the
-entry's name. The learner is told where it was found, or why not (no file defines it, a file that
-might have defined it does not parse): a missing entry is a zero with a reason, not a mystery.
+entry's name. The learner is told where it was found, or why not (no file defines it, or a file
+that might have defined it does not parse: "could not be loaded: syntax error at line 5 of
+model.py"): a missing entry is a zero with a reason, not a mystery. A single file that does not
+parse is reported the same way, without running anything.
 
 Every submission gets a name that is safe as a file name and unique in the class (it names the
 CSV row, ``results/<name>.json`` and ``feedback/<name>.md``), and a fingerprint of its normalised
@@ -12,6 +14,7 @@ source (the syntax tree without comments, docstrings or layout) so that copies a
 from __future__ import annotations
 
 import ast
+import glob
 import hashlib
 import re
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ class Submission:
     file: Optional[Path]  # the .py file to load the entry from; None when a folder has no entry
     located: str  # where the entry was found, or why not, in words for the learner
     fingerprint: str
+    problem: str = ""  # why it cannot be run at all ("could not be loaded: syntax error at line 5 of ...")
 
     @property
     def root(self) -> Path:
@@ -45,23 +49,86 @@ class Submission:
     def shown_target(self) -> str:
         """The target as the learner knows it: relative to their submission."""
         if self.file is None:
-            return f"{self.path.name}/"
+            return f"{self.path.name}/" if self.path.is_dir() else self.path.name
         return f"{self.file.relative_to(self.root)}:{self.entry}"
 
 
-def discover(paths: Iterable[str], entry: str) -> list:
-    """Submissions for the command line's paths, sorted by name."""
-    found = []
+SKIPPED_FOLDERS = ("__pycache__", "venv", "site-packages", "node_modules")
+
+
+def discover(paths: Iterable[str], entry: str, skipped: Optional[list] = None) -> list:
+    """Submissions for the command line's paths, sorted by name.
+
+    Each path is a ``.py`` file (one submission), a folder, or a glob pattern the shell did not
+    expand (``'class/*'``). A folder is one submission when it holds the entry itself (see
+    `is_class_folder`); otherwise it is a class folder and each child folder or ``.py`` file is one
+    submission (its other files, a README, are not). Other files named on the command line (a README
+    matched by ``class/*``) are left out and listed in `skipped`.
+    """
+    paths, found = [str(p) for p in paths], []
     for given in paths:
-        path = Path(given).resolve()
-        if not path.exists():
+        path = Path(given)
+        if path.exists():
+            matches, explicit = [path], True
+        elif glob.has_magic(given):
+            matches, explicit = [Path(p) for p in sorted(glob.glob(given))], False
+            if not matches:
+                raise SubmissionError(f"{given}: no file or folder matches")
+        else:
             raise SubmissionError(f"{given}: no such file or folder")
-        if path.is_file() and path.suffix != ".py":
-            raise SubmissionError(f"{given}: a submission is a .py file or a folder")
-        found.append(path)
+        for match in matches:
+            match = match.resolve()
+            if match.is_dir():
+                found += _units(match) if is_class_folder(match, entry) else [match]
+            elif match.suffix == ".py":
+                found.append(match)
+            elif explicit and len(paths) == 1:
+                raise SubmissionError(f"{given}: a submission is a .py file or a folder")
+            elif skipped is not None:
+                skipped.append(str(given if explicit else match))
+    if not found:
+        raise SubmissionError(f"no submission found in {', '.join(map(str, paths))} (a submission is a .py file "
+                              "or a folder)")
     names = _unique_names(sorted(set(found)))
     submissions = [_submission(names[path], path, entry) for path in names]
     return sorted(submissions, key=lambda s: s.name)
+
+
+def is_class_folder(folder: Path, entry: str) -> bool:
+    """Whether `folder` holds many submissions rather than being one.
+
+    Its *units* are its own ``.py`` files and its subfolders. It is one submission when exactly one
+    unit defines the entry (a top-level ``def``, ``class`` or assignment of that name, not an
+    import: a file that defines it, or a subfolder with such a file: a student's
+    folder with ``model.py`` and helpers, or with ``src/model.py``). It is a class folder when two
+    or more units define it, a unit that does not parse counting as one that might (a class of
+    ``alice.py``, ``bob.py``... or of ``alice/``, ``bob/``...), or when none does and it has two or
+    more subfolders (a class whose entry is misnamed by everyone: each student is told so).
+    """
+    units = _units(folder)
+    defining = broken = 0
+    for unit in units:
+        files = [unit] if unit.is_file() else python_files(unit)
+        parsed = [_parse(f) for f in files]
+        if any(tree is not None and any(kind == "def" for kind, _ in _top_level_names(tree, entry))
+               for tree, _ in parsed):
+            defining += 1
+        elif any(tree is None for tree, _ in parsed):
+            broken += 1
+    if defining + broken >= 2:
+        return True
+    if defining + broken == 0:
+        return sum(1 for u in units if u.is_dir()) >= 2
+    return False
+
+
+def _units(folder: Path) -> list:
+    return sorted(child for child in folder.iterdir()
+                  if not child.name.startswith(".") and (
+                      (child.is_dir() and child.name not in SKIPPED_FOLDERS)
+                      or (child.is_file() and child.suffix == ".py" and child.name != "__init__.py")))
+
+
 
 
 def _unique_names(paths: list) -> dict:
@@ -80,49 +147,70 @@ def _unique_names(paths: list) -> dict:
 
 def _submission(name: str, path: Path, entry: str) -> Submission:
     if path.is_file():
-        return Submission(name, path, entry, path, f"{entry} is loaded from {path.name}",
-                          fingerprint([(path.name, _read(path))]))
+        source = _read(path)
+        tree, error = _parse(path, source)
+        problem = unloadable(path.name, error) if tree is None else ""
+        return Submission(name, path, entry, path, problem or f"{entry} is loaded from {path.name}",
+                          fingerprint([(path.name, source)]), problem)
     files = python_files(path)
-    file, located = locate_entry(path, files, entry)
+    file, located, problem = locate_entry(path, files, entry)
     return Submission(name, path, entry, file, located,
-                      fingerprint([(str(f.relative_to(path)), _read(f)) for f in files]))
+                      fingerprint([(str(f.relative_to(path)), _read(f)) for f in files]), problem)
 
 
 def python_files(folder: Path) -> list:
     """The folder's .py files, shallowest first, skipping hidden folders and caches."""
     files = [f for f in folder.rglob("*.py")
-             if not any(part.startswith(".") or part in ("__pycache__", "venv", "site-packages")
+             if not any(part.startswith(".") or part in SKIPPED_FOLDERS
                         for part in f.relative_to(folder).parts[:-1])]
     return sorted(files, key=lambda f: (len(f.relative_to(folder).parts), str(f)))
 
 
+def _parse(path: Path, source: Optional[str] = None) -> tuple:
+    """(syntax tree, None) or (None, the SyntaxError or ValueError)."""
+    try:
+        return ast.parse(_read(path) if source is None else source, filename=path.name), None
+    except (SyntaxError, ValueError) as error:
+        return None, error
+
+
+def unloadable(shown: str, error: Exception) -> str:
+    """The reason a file cannot be loaded, for the gradebook and the learner."""
+    if isinstance(error, SyntaxError):
+        return f"could not be loaded: syntax error at line {error.lineno} of {shown} ({error.msg})"
+    return f"could not be loaded: {shown} is not Python source ({error})"
+
+
 def locate_entry(folder: Path, files: list, entry: str) -> tuple:
-    """(file defining `entry`, sentence saying where) or (None, why it was not found)."""
+    """(file defining `entry`, sentence saying where, "") or (None, why it was not found, problem):
+    the problem is the reason it cannot be loaded when a file that does not parse may define it."""
     if not files:
-        return None, f"the folder {folder.name}/ holds no .py file, so {entry} could not be found"
+        return None, f"the folder {folder.name}/ holds no .py file, so {entry} could not be found", ""
     definitions, reexports, broken = [], [], []
     for file in files:
         relative = file.relative_to(folder)
-        try:
-            tree = ast.parse(_read(file), filename=str(relative))
-        except SyntaxError as error:
-            broken.append(f"{relative} does not parse (line {error.lineno}: {error.msg})")
+        tree, error = _parse(file)
+        if tree is None:
+            broken.append((relative, error))
             continue
         for kind, line in _top_level_names(tree, entry):
             (reexports if kind == "import" else definitions).append((file, relative, line))
     candidates = definitions or reexports
     if not candidates:
-        searched = ", ".join(str(f.relative_to(folder)) for f in files[:8]) + (", ..." if len(files) > 8 else "")
-        why = f"no .py file in {folder.name}/ defines {entry} at the top level (searched {searched})"
         if broken:
-            why += "; " + "; ".join(broken) + ", so it could not be searched"
-        return None, why
+            problem = unloadable(str(broken[0][0]), broken[0][1])
+            if len(broken) > 1:
+                problem += f"; {', '.join(str(r) for r, _ in broken[1:])} do{'es' if len(broken) == 2 else ''} " \
+                           "not parse either"
+            return None, problem, problem
+        searched = ", ".join(str(f.relative_to(folder)) for f in files[:8]) + (", ..." if len(files) > 8 else "")
+        return None, f"no .py file in {folder.name}/ defines {entry} at the top level (searched {searched})", ""
     file, relative, line = candidates[0]
     located = f"{entry} found in {relative} (line {line})"
     others = sorted({str(r) for _, r, _ in candidates[1:] if r != relative})
     if others:
         located += f"; also defined in {', '.join(others)} (not used)"
-    return file, located
+    return file, located, ""
 
 
 def _top_level_names(tree: ast.Module, entry: str) -> list:

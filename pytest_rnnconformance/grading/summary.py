@@ -3,11 +3,13 @@
 Per feature how many passed, the score distribution, the most common diagnoses across the class
 ("3 of 12: reverse_hn_last_step"), the runs that did not finish, and duplicate submissions
 (identical normalised source). Printed at the end of a run and written to ``summary.md``, with a
-histogram ``summary.png`` when matplotlib is installed (otherwise a note says it was skipped).
+histogram ``summary.png`` when matplotlib is installed (``pip install pytest-rnnconformance[plot]``;
+otherwise a note says how to get it).
 Hidden features are included: this page is for the teacher.
 """
 from __future__ import annotations
 
+import io
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -56,15 +58,18 @@ def summarise(grades: list, rubric: Rubric, picture_note: str = "") -> str:
     if not grades:
         return "\n".join(out + ["No submissions graded.", ""])
     scores = [g.score for g in grades]
-    source = rubric.source if rubric.source.startswith("(") else f"rubric {rubric.source}"
-    out.append(f"{total} submissions graded ({source.strip('()')}). Mean score {statistics.mean(scores):.2f}, median "
+    source = rubric.source.strip("()") if rubric.source.startswith("(") else f"rubric {rubric.source}"
+    if rubric.features is not None and rubric.assignment != "rubric":
+        source += f"; graded rows: {rubric.assignment}"
+    out.append(f"{total} submissions graded ({source}). Mean score {statistics.mean(scores):.2f}, median "
                f"{statistics.median(scores):g}; mean {statistics.mean(percent(g) for g in grades):.0f}% of the "
                f"maximum.")
     outcomes = Counter(g.outcome for g in grades)
     out.append("Runs: " + ", ".join(f"{outcomes[o]} {label}" for o, label in OUTCOME_LABELS.items() if outcomes[o]) + ".")
 
-    out += ["", "## Per feature", "", "| feature | passed | failed | error | not supported | mean points |",
-            "|---|---|---|---|---|---|"]
+    out += ["", "## Per feature", "",
+            "| feature | passed | failed | not judged on its own | error | not supported | mean points |",
+            "|---|---|---|---|---|---|---|"]
     names: list = []
     for grade in grades:
         names += [n for n in grade.result.features if n not in names]
@@ -73,8 +78,8 @@ def summarise(grades: list, rubric: Rubric, picture_note: str = "") -> str:
         count = Counter(f.status for f in scored)
         hidden = " (hidden)" if any(f.hidden for f in scored) else ""
         mean = statistics.mean(f.points for f in scored)
-        out.append(f"| {name}{hidden} | {count['pass']} of {len(scored)} | {count['fail']} | {count['error']} | "
-                   f"{count['unsupported']} | {mean:.2f} / {max(f.max_points for f in scored):g} |")
+        out.append(f"| {name}{hidden} | {count['pass']} of {len(scored)} | {count['fail']} | {count['blocked']} | "
+                   f"{count['error']} | {count['unsupported']} | {mean:.2f} / {max(f.max_points for f in scored):g} |")
 
     out += ["", "## Score distribution (percent of the maximum)", "", "```"]
     bins = Counter(min(BINS - 1, int(percent(g) // (100 / BINS))) for g in grades)
@@ -94,7 +99,8 @@ def summarise(grades: list, rubric: Rubric, picture_note: str = "") -> str:
     if trouble:
         out += ["", "## Runs that did not finish, and penalties", ""]
         for g in trouble:
-            why = [f"{OUTCOME_LABELS[g.outcome]}: {g.reason}"] if g.outcome != "finished" else []
+            label = OUTCOME_LABELS[g.outcome]
+            why = [] if g.outcome == "finished" else [g.reason if g.reason.startswith(label) else f"{label}: {g.reason}"]
             out.append(f"- {g.submission}: " + "; ".join(why + g.result.penalties))
     groups = duplicates(grades)
     out += ["", "## Duplicates (identical source after normalising comments, docstrings and layout)", ""]
@@ -110,15 +116,21 @@ def histogram(grades: list, path: Path) -> Optional[str]:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return "(summary.png skipped: matplotlib is not installed)"
+        return ("(summary.png skipped: matplotlib is not installed; pip install 'pytest-rnnconformance[plot]' "
+                "draws it)")
+    from matplotlib.ticker import MaxNLocator
+
     figure, axes = plt.subplots(figsize=(6, 3.5))
     axes.hist([percent(g) for g in grades], bins=BINS, range=(0, 100), color="#4878a8", edgecolor="white")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("score, % of the maximum")
     axes.set_ylabel("submissions")
     axes.set_title(f"{len(grades)} submissions")
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
+    write_atomic(path, buffer.getvalue())
     return "![score histogram](summary.png)"
 
 
