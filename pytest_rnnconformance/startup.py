@@ -124,7 +124,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
         return config.hook.pytest_rnnconformance_tolerance(feature=feature, dtype=dtype, device=device)
 
     context = RunContext(settings.impl, runner, settings.max_examples, rows, base_dtype=settings.base_dtype,
-                         tolerance_hook=tolerance_hook)
+                         tolerance_hook=tolerance_hook, verbose=config.getoption("verbose", 0) > 0)
     if "timed out" in " ".join(summary.notes):
         context.hung_in.append("the layout probe")
     inflight = None
@@ -146,7 +146,9 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
     try:
         summaries = tuple(summary_from(message) for message in client.start())
     except WorkerUnavailable as error:
-        raise pytest.UsageError(f"--rnn-impl {settings.impl}: {error}") from None
+        message = str(error)  # a load or bind error names the implementation already
+        raise pytest.UsageError(message if message.startswith("--rnn-") else f"--rnn-impl {settings.impl}: {message}") \
+            from None
     config.add_cleanup(client.stop)
     probe = WorkerRunner(client, settings.timeout, summaries[0])
     decision = settle(summaries, lambda way, inputs: probe.probe(way, inputs, summaries[way.candidate]))

@@ -10,7 +10,7 @@ def check(row, inputs) -> None:
     upstream = upstream_weights(expected_shapes(inputs), inputs.recipe.seed)
     call = row.call(inputs, upstream=upstream)
     result = row.settled(call)
-    if not result.differentiable:
+    if not any(name.startswith("grad ") for name in call.gradients or {}):  # taken where it ran: {} without a graph
         row.fail("gradients", "its results carry no grad_fn although it raised no NotImplementedError: no gradient "
                  "can flow through it", details=("computed under torch.no_grad(), detached (.detach(), .data, .item()) "
                                                  "or passed through numpy? raise NotImplementedError if it is not meant "

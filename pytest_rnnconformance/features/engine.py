@@ -24,7 +24,7 @@ from typing import Callable, Optional
 
 import pytest
 import torch
-from hypothesis import HealthCheck, Phase, example, given, reject, settings
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
 
 from ..draw.cases import cases, fixed_base, present_dimensions, project
 from ..draw.inputs import DTYPES, make_inputs
@@ -66,6 +66,7 @@ class RunContext:
     features: dict  # name -> Feature, in matrix order
     base_dtype: str = "float32"  # the dtype forward runs in: the run's first
     tolerance_hook: Optional[Callable] = None  # (feature, dtype, device) -> Tolerance or None
+    verbose: bool = False  # hypothesis's own reports (falsifying examples, seeds) only with -v
     hung_in: list = field(default_factory=list)
     base_failures: dict = field(default_factory=dict)  # column id -> Optional[Failure]
 
@@ -153,6 +154,7 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
 
     @settings(max_examples=max(3, round(context.max_examples * feature.example_share)), deadline=None,
               database=None, report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+              verbosity=Verbosity.normal if context.verbose else Verbosity.quiet,
               phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
     @given(case=cases(summary.support, column.mode, feature.dimensions))
     def prop(case: tuple) -> None:

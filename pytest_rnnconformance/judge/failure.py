@@ -61,10 +61,16 @@ class Failure:
         return dataclasses.replace(self, **changes)
 
     def defect(self) -> tuple:
-        """What makes two failures the same defect: the kind, the diagnosis (or, unnamed, where and
-        in what the results first depart), and the summary line."""
-        where = tuple(sorted({(d.tensor, d.step if d.step is None else min(d.step, 1)) for d in self.divergences}))
-        return (self.kind, tuple(self.diagnosis) or where, self.summary if not self.diagnosis else "")
+        """What makes two failures the same defect, whatever the mode, dtype or sizes: the row, the
+        kind, and the diagnosis, or unnamed, where the results first depart (which result, layer,
+        direction, first step or not); for a crash, what it raised."""
+        if self.diagnosis:
+            return (self.row, self.kind, tuple(self.diagnosis))
+        if self.divergences:
+            first = self.divergences[0]
+            return (self.row, self.kind, first.tensor, first.layer, first.direction,
+                    None if first.step is None else min(first.step, 1))
+        return (self.row, self.kind, self.summary.split(" (at ")[0])
 
     def as_dict(self) -> dict:
         """The JSON report's view (report_schema.json)."""

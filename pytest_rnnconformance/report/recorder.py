@@ -62,11 +62,17 @@ class RunRecorder:
         """A run whose own records hold a failure never exits 0, whatever pytest's reports say."""
         statuses = [verdict["status"] for cells in self.run.log.cells.values() for verdict in cells.values()]
         expected_gaps = self.run.expectations is not None
-        failing = [s for s in statuses if s in ("fail", "error", "blocked")]
+        failing = [s for s in statuses if s in ("fail", "error")]
         if failing and not expected_gaps and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
             self.tampered.append(f"pytest's outcome said all passed, but the plugin recorded {len(failing)} failing "
                                  "cell(s): the exit status is set from the plugin's records (tampering?)")
+        owners = sorted({verdict.get("blocked_by", "") for cells in self.run.log.cells.values()
+                         for verdict in cells.values() if verdict["status"] == "blocked"} - set(self.run.log.cells))
+        if owners and not expected_gaps and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a blocked row is a defect, found in a row not run
+            self.lines.append(f"blocked by {', '.join(owners)}, which this run did not check (--rnn-rows): "
+                              "the defect is there all the same")
         checked = [s for s in statuses if s in ("pass", "fail", "error", "blocked")]
         if statuses and not checked and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
