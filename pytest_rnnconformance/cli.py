@@ -22,9 +22,24 @@ from typing import Optional
 from .grading.rubric import MODES
 
 
+def _version() -> str:
+    """The plugin's version and what it runs on (torch is read from its metadata: not imported)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+
+    try:
+        torch = version("torch")
+    except PackageNotFoundError:
+        torch = "not installed"
+    return f"rnnconformance {__version__} (torch {torch}, Python {platform.python_version()})"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rnnconformance", description="Grade RNN/LSTM/GRU submissions with "
                                      "the pytest-rnnconformance suite.")
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade submissions (.py files or folders)")
     grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",

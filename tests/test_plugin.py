@@ -138,3 +138,14 @@ def test_junitxml_and_xdist_give_the_same_verdicts(pytester, run_pytest):
     assert '<property name="rnn_status" value="fail"' in junit  # each row's verdict, as properties
     assert '<property name="rnn_diagnosis" value="missing_bias_hh"' in junit
     assert '<property name="rnn_counterexample"' in junit
+
+
+def test_the_command_says_its_version():
+    import subprocess
+    import sys
+
+    from pytest_rnnconformance import __version__
+
+    done = subprocess.run([sys.executable, "-m", "pytest_rnnconformance.cli", "--version"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and done.stdout.startswith(f"rnnconformance {__version__} (torch ")
