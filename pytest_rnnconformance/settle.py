@@ -3,10 +3,14 @@
 Where the signature does not say, a probe finds out by calling the implementation on distinct
 sizes (time 3, batch 2, features 5, hidden 4: a wrong guess fails or returns the wrong shape):
 
-* its layout (batch-first or not), including one it refuses with ``NotImplementedError``;
+* its layout (batch-first or not), including one it refuses with ``NotImplementedError`` (a
+  signature that takes ``batch_first`` is probed in both: the one it refuses is not its own);
 * whether a per-layer function takes its state with or without the layer dimension;
-* whether it computes with numpy (it fails on tensors, or returns arrays);
-* whether it takes batched input at all, or one unbatched sequence;
+* whether it computes with numpy (it fails on tensors, or takes arrays and returns arrays: numpy
+  code that also runs on tensors is called with arrays, as written, and is not differentiable);
+* whether it takes batched input at all, or one unbatched sequence; and, for a signature of its own
+  (a cell's, a module's whose parameters have names of its own), whether it also takes unbatched
+  input: one that raises on it (or returns the wrong shapes, hx omitted too) does not;
 * for a guessed ``--rnn-bind auto`` map, the storage conventions the names leave open.
 
 Ways are tried in phases (tensors before arrays, batched before unbatched); the first phase in
@@ -27,6 +31,7 @@ from .bind.load import load_target
 from .draw.inputs import make_inputs
 from .judge.compare import max_abs_diff
 from .judge.oracles import reference_result
+from .run.call import Problem
 from .run.in_process import InProcessRunner
 from .run.results import named
 from .spec import RNNSpec
@@ -87,7 +92,7 @@ def bind_target(impl: str, rootdir: str, mode: Optional[str], declared: Optional
                  for b in candidates(adapted, impl, mode))
 
 
-def _probe_inputs(summary: Summary, way: Way):
+def _probe_inputs(summary: Summary, way: Way, hx_none: bool = False):
     s = summary.support
     mode = summary.modes[0]
     if mode.endswith("_cell"):
@@ -97,7 +102,8 @@ def _probe_inputs(summary: Summary, way: Way):
                        batch_first=way.batch_first, bidirectional=1 not in s.directions,
                        proj_size=0 if False in s.proj else 2)
     return make_inputs(spec, time=1 if spec.single_step else PROBE_SIZES["time"],
-                       batch=None if way.unbatched else PROBE_SIZES["batch"], seed=1234, hx_none=not s.state_given,
+                       batch=None if way.unbatched else PROBE_SIZES["batch"], seed=1234,
+                       hx_none=hx_none or not s.state_given,
                        c0_zero=not s.cell_state_given)
 
 
@@ -112,8 +118,8 @@ def _phases(summaries: tuple) -> list:
                 single = summary.modes[0].endswith("_cell")
                 if not unbatched and not s.batched:
                     continue
-                probe_layout = "layout" in s.reasons and len(s.layouts) == 2 and not single
-                layouts = [False, True] if probe_layout else [min(s.layouts)]
+                # both layouts where it takes both: one it refuses (NotImplementedError) is not its own
+                layouts = [False, True] if len(s.layouts) == 2 and not single else [min(s.layouts)]
                 forms = [summary.state_layer_dim]
                 if s.state_given and s.max_layers == 1 and not single and (
                         summary.per_layer or summary.convention == "module"):
@@ -156,49 +162,91 @@ def settle(summaries: tuple, call: Callable) -> Settled:
     for ways in _phases(summaries):
         working = []
         for way in ways:
-            summary = summaries[way.candidate]
-            inputs = _probe_inputs(summary, way)
-            made = call(way, inputs)
-            if made.problem is not None:
-                if made.problem.kind == "unsupported":
-                    refusals[way.batch_first] = made.problem.message
-                if made.problem.fatal:
-                    return _unsettled(summaries[0], made.problem.message, "stopped at")
-                failed.append(made.problem.message)
+            tried = _try(summaries[way.candidate], way, call)
+            if isinstance(tried, Problem):
+                if tried.kind == "unsupported":
+                    refusals[way.batch_first] = tried.message
+                if tried.fatal:
+                    return _unsettled(summaries[0], tried.message, "stopped at")
+                failed.append(tried.message)
                 continue
-            if made.result.misshapen:
-                failed.append(f"results of the wrong shape ({', '.join(made.result.misshapen)})")
-                continue
-            reference = named(reference_result(inputs), inputs.spec)
-            error = max((max_abs_diff(made.result.tensors[n], reference[n]) for n in made.result.tensors), default=0.0)
-            working.append((error, len(made.result.shape_mismatches), way.state_layer_dim, way))
-            if error <= EXACT and not made.result.shape_mismatches:
+            error, mismatches, returned_arrays = tried
+            working.append((error, mismatches, way.state_layer_dim, way, returned_arrays))
+            if error <= EXACT and not mismatches:
                 break
         if working:  # it works this way: the later phases are not its convention
-            way = min(working)[3]
-            return Settled(way, _narrowed(summaries[way.candidate], way, refusals))
+            error, mismatches, _, way, returned_arrays = min(working, key=lambda found: found[:3])
+            if not way.arrays:  # numpy code takes tensors too, often: called with arrays, as written
+                as_arrays = replace(way, arrays=True)
+                tried = _try(summaries[way.candidate], as_arrays, call)
+                if not isinstance(tried, Problem) and tried[2] and tried[:2] <= (max(error, EXACT), mismatches):
+                    way = as_arrays
+            summary = _narrowed(summaries[way.candidate], way, refusals, returned_arrays)
+            return Settled(way, _unbatched_probe(summary, way, call))
     return _unsettled(summaries[0], failed[0] if failed else "nothing to try", "failed in every way, first with")
 
 
-def _narrowed(summary: Summary, way: Way, refusals: dict) -> Summary:
+def _try(summary: Summary, way: Way, call: Callable, hx_none: bool = False):
+    """One probe call: its `Problem`, or (error against the reference, shape mismatches, arrays returned)."""
+    inputs = _probe_inputs(summary, way, hx_none)
+    made = call(way, inputs)
+    if made.problem is not None:
+        return made.problem
+    if made.result.misshapen:
+        return Problem("error", f"results of the wrong shape ({', '.join(made.result.misshapen)})")
+    reference = named(reference_result(inputs), inputs.spec)
+    error = max((max_abs_diff(made.result.tensors[n], reference[n]) for n in made.result.tensors), default=0.0)
+    return error, len(made.result.shape_mismatches), bool(made.result.arrays)
+
+
+def _unbatched_probe(summary: Summary, way: Way, call: Callable) -> Summary:
+    """A signature of its own (a cell's, a module's with parameters of its own) does not say whether it
+    takes unbatched input: one call finds out. One that raises on it does not take it (unsupported,
+    with what it raised); one that runs is checked there, right or wrong."""
+    s = summary.support
+    if not (summary.per_layer and s.unbatched and s.batched) or way.unbatched:
+        return summary
+    if not summary.modes[0].endswith("_cell") and summary.convention != "module":
+        return summary
+    unbatched = replace(way, unbatched=True)
+    for hx_none in (False, True) if s.default_state and s.state_given else (False,):
+        tried = _try(summary, unbatched, call, hx_none)
+        if isinstance(tried, Problem):
+            break
+    else:
+        return summary
+    if tried.fatal:
+        return summary
+    what = "refused" if tried.kind == "unsupported" else "failed on"
+    shape = "(features,)" if summary.modes[0].endswith("_cell") else "(time, features)"
+    s = s.without("unbatched", f"it {what} unbatched {shape} input{' with hx omitted' if hx_none else ''} in the "
+                  f"probe ({tried.message[:120]}): its own signature does not say it takes it", unbatched=False)
+    return _described(replace(summary, support=s, notes=summary.notes + ("probe found it takes batched input only",)))
+
+
+def _narrowed(summary: Summary, way: Way, refusals: dict, returned_arrays: bool = False) -> Summary:
     s = summary.support
     notes = list(summary.notes)
-    if "layout" in s.reasons and len(s.layouts) == 2 and not summary.modes[0].endswith("_cell"):
-        reason = s.reasons["layout"]
-        if (not way.batch_first) in refusals:
+    refused = (not way.batch_first) in refusals
+    if len(s.layouts) == 2 and not summary.modes[0].endswith("_cell") and ("layout" in s.reasons or refused):
+        reason = s.reasons.get("layout", "")
+        if refused:
             reason = f"it refused batch_first={not way.batch_first}: {refusals[not way.batch_first]}"
         s = s.without("layout", reason, layouts=frozenset({way.batch_first}))
-        notes.append(f"probe found {'batch-first' if way.batch_first else 'seq-first'} layout")
+        layout = "batch-first" if way.batch_first else "seq-first"
+        notes.append(f"probe found {layout} layout" + (f" (it refused batch_first={not way.batch_first})"
+                                                        if refused else ""))
     if way.unbatched and s.batched:
         s = s.without("batched", "it takes one unbatched sequence (found by a probe)", batched=False, unbatched=True,
                       packed=False)
         notes.append("probe found it takes one unbatched sequence")
-    if way.arrays:
+    if way.arrays or returned_arrays:
         s = s.without("differentiable", "it computes with numpy", differentiable=False,
                       dtypes=frozenset({"float16", "float32", "float64"}), devices=frozenset({"cpu"}))
-        notes.append("probe found it computes with numpy arrays")
+        notes.append("probe found it computes with numpy arrays" if way.arrays else
+                     "probe found it returns numpy arrays for tensors")
     return _described(replace(summary, support=s, notes=tuple(notes), state_layer_dim=way.state_layer_dim,
-                              arrays=way.arrays))
+                              arrays=way.arrays or returned_arrays))
 
 
 def _unsettled(summary: Summary, what: str, how: str) -> Settled:

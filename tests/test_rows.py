@@ -59,7 +59,8 @@ def test_a_single_defect_fails_its_own_row_alone(name):
     for row in BUILDS_ON.get(owner, []):
         assert blocked.get(row) == owner, blocked
     if owner in COMBINED_DRAWS:  # combined draws this dimension among the others: it points at the owner
-        assert matrix.statuses["combined"] == "blocked" and blocked["combined"] == owner, blocked
+        # (or passes, on the rare run whose draws never took this dimension; it never fails a second time)
+        assert matrix.statuses["combined"] == "pass" or blocked.get("combined") == owner, blocked
 
 
 def test_the_correct_base_fails_nothing():

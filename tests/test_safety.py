@@ -110,7 +110,7 @@ def test_allow_builtin_turns_the_check_off(pytester, run_suite):
     ("torch.stack(out)", "expected a tuple (output, h_n)"),
     ("None", "returned None; expected a tuple (output, h_n)"),
     ("(torch.stack(out), None)", "returned None for h_n"),
-    ("(torch.stack(out), object())", "returned a object for h_n"),
+    ("(torch.stack(out), object())", "returned an object for h_n"),
     ("torch.stack(out).to('meta'), h", "a meta tensor (it has a shape but no values)"),
     ("torch.stack(out).to_sparse(), h", "layout torch.sparse_coo"),
 ])

@@ -59,14 +59,19 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
         if issubclass(owner, torch.nn.Module) and method == "forward":
             found: tuple = (bind_module(owner, name, mode, mapping),)
         else:
-            found = (bind_class(owner, name, mode, mapping, method=method),)
+            found = _bind_guessing(owner, name, mode, mapping, auto,
+                                   lambda chosen: bind_class(owner, name, mode, chosen, method=method))
     elif inspect.isclass(target):
-        found = (bind_module(target, name, mode, mapping) if issubclass(target, torch.nn.Module)
-                 else bind_class(target, name, mode, mapping),)
+        if issubclass(target, torch.nn.Module):
+            found = (bind_module(target, name, mode, mapping),)
+        else:
+            found = _bind_guessing(target, name, mode, mapping, auto,
+                                   lambda chosen: bind_class(target, name, mode, chosen))
     elif _is_factory(target):
         found = (bind_module(target, name, mode, mapping, factory=True),)
     else:
-        found = _bind_guessing(target, name, mode, mapping, auto)
+        found = _bind_guessing(target, name, mode, mapping, auto,
+                               lambda chosen: bind_function(target, name, mode, chosen))
     return tuple(binding.replace(returns=pattern) if pattern is not None else binding for binding in found)
 
 
@@ -93,20 +98,27 @@ def _is_factory(target: Any) -> bool:
     return {"input_size", "hidden_size"} <= roles and "input" not in inputs
 
 
-def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, auto: bool) -> tuple:
-    """A function; where names are unknown, the guess (used with ``auto``, printed without)."""
+def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, auto: bool, bind) -> tuple:
+    """A function or a plain class (`bind(mapping)` binds it); where names are unknown, the guess
+    (used with ``auto``, printed without). The guess reads each name alone (`guess`): it may leave
+    the storage open (weights (out, in) or (in, out); [h, x] or [x, h]), one candidate binding for
+    each, for the probe to settle, but never the gate a name says."""
     from .derive import infer_modes
-    from .guess import guess, names_gates, render_map
+    from .expressions import names_in
+    from .guess import guess_all, render_map
 
     try:
-        return (bind_function(target, name, mode, mapping),)
+        return (bind(mapping),)
     except UnknownNames as unknown:
         try:
             family = infer_modes(target, name, unknown.known, mode, None)[0].split("_")[0]
         except BindingError:
             family = "rnn"
-        per_gate = names_gates(unknown.unknown, family)
-        guesses = {parameter: guess(parameter, family, per_gate) for parameter in unknown.unknown}
+        names = list(unknown.unknown)
+        if family in ("rnn", "gru"):  # W_hr: a GRU's reset-gate weight here, not an LSTM's projection
+            names += [a.name for a in unknown.known if a.name not in mapping and a.name not in names
+                      and any(n.startswith("weight_hr") for n in names_in(a.value))]
+        guesses = guess_all(names, family)
         missing = [parameter for parameter, found in guesses.items() if found is None]
         if missing:
             raise BindingError(f"{unknown} (no guess for {', '.join(missing)})") from None
@@ -116,5 +128,8 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
         if not auto:
             raise BindingError(f"{unknown}. A guess from the names: --rnn-bind \"{render_map(mappings[0])}\" (check "
                                "it, or run with --rnn-bind auto to use it)") from None
-        return tuple(bind_function(target, name, mode, chosen).replace(
-            notes=(f"--rnn-bind auto guessed: {render_map(chosen)}",)) for chosen in mappings)
+        found = []
+        for chosen in mappings:
+            bound = bind(chosen)
+            found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",)))
+        return tuple(found)

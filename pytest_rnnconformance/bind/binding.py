@@ -102,9 +102,10 @@ class Binding:
 
     @property
     def per_layer(self) -> bool:
-        """Takes one layer's weights as separate arguments: its state may lack the layer dimension."""
+        """Takes one layer's weights as separate arguments (or holds them under names of its own): its
+        state may lack the layer dimension."""
         return self.convention in ("by-name", "declared", "class") or (
-            self.construction is not None and not self.construction.is_module)
+            self.construction is not None and (not self.construction.is_module or bool(self.construction.weights)))
 
     def describe(self) -> str:
         return describe(self)

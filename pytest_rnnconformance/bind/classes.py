@@ -14,8 +14,7 @@ from typing import Any, Optional
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes
 from .expressions import names_in
-from .functions import arguments_by_name, convention_of, declared_modes
-from .guess import guess, names_gates
+from .functions import arguments_by_name, convention_of, declared_modes, h_alone, projection_names
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 
 SIZES = dict(input_size=5, hidden_size=4)
@@ -27,10 +26,7 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     constructor = signature_parameters(target) or []
     called = [p for p in (signature_parameters(getattr(target, method, None)) or []) if p.name != "self"]
     constructor_names, called_names = {p.name for p in constructor}, {p.name for p in called}
-    unused = set(declared) - constructor_names - called_names
-    if unused:
-        raise BindingError(f"--rnn-bind names {', '.join(sorted(unused))}, which neither {name}(...) nor its "
-                           f"{method} takes")
+    attributes = {k: v for k, v in declared.items() if k not in constructor_names | called_names}
     constructor_args = arguments_by_name(constructor, {k: v for k, v in declared.items() if k in constructor_names},
                                          name, constructor=True)
     call_args = arguments_by_name(called, {k: v for k, v in declared.items() if k in called_names}, name)
@@ -40,10 +36,16 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
         raise BindingError(f"{name}.{method} takes no input parameter (expected one named input, x or inputs)")
     implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
     modes = infer_modes(target, name, everything, mode, implements)
+    projection_names(everything, declared, modes, name)
+    call_args = h_alone(call_args, declared, modes)
+    everything = constructor_args + call_args
     construction = Construction(arguments=constructor_args, method=method, is_module=False)
     if not any(n.startswith(("weight_ih", "params", "flat_weights")) for n in reads):
-        construction = _attribute_weights(target, name, modes[0], construction)
+        construction = _attribute_weights(target, name, modes[0], construction, attributes)
         everything += tuple(Argument(path, expr) for path, expr in construction.weights)
+    elif attributes:
+        raise BindingError(f"--rnn-bind names {', '.join(sorted(attributes))}, which neither {name}(...) nor its "
+                           f"{method} takes")
     support = derive_support(everything, "class" if convention_of(everything, declared) != "canonical"
                              else "canonical", modes)
     if implements:
@@ -52,12 +54,11 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     return Binding(name, target, "class", modes, support, call_args, construction)
 
 
-def _attribute_weights(target: Any, name: str, mode: str, construction: Construction) -> Construction:
-    """A class that makes its own weights: find them among a probe instance's attributes."""
-    from .. import modes as mode_registry
+def _attribute_weights(target: Any, name: str, mode: str, construction: Construction, declared: dict) -> Construction:
+    """A class that makes its own weights: find them among a probe instance's attributes (by name and
+    shape, or as `declared`: ``--rnn-bind "Wxh=weight_ih,..."`` naming its attributes)."""
     from ..spec import RNNSpec
 
-    family = mode_registry.get(mode).family
     arguments = {}
     for argument in construction.arguments:
         value = str(argument.value)
@@ -72,20 +73,24 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
                            f"{type(error).__name__}: {error}") from None
     held = {key: tuple(getattr(value, "shape")) for key, value in vars(instance).items()
             if hasattr(value, "shape") and hasattr(value, "dtype") and len(getattr(value, "shape")) in (1, 2)}
-    spec = RNNSpec(mode, **SIZES)
-    per_gate = names_gates(list(held), family)
-    mapping = {}
-    from .modules import _shape_of
+    if declared:
+        missing = sorted(set(declared) - set(held))
+        if missing:
+            raise BindingError(f"--rnn-bind names {', '.join(missing)}, which is neither a parameter of {name} nor "
+                               f"a weight it holds (its array attributes: {', '.join(held) or 'none'})")
+        return Construction(arguments=construction.arguments, weights=tuple(declared.items()),
+                            method=construction.method, is_module=False)
+    from .modules import match_structure
 
-    for key, shape in held.items():
-        guessed = guess(key, family, per_gate)
-        for transposed in (False, True):
-            if guessed is not None and _shape_of(guessed.expression(transposed), spec) == shape:
-                mapping[key] = guessed.expression(transposed)
-                break
-    unmatched = sorted(set(held) - set(mapping))
-    if not mapping or unmatched:
+    match = match_structure(held, RNNSpec(mode, **SIZES))
+    mapping = match.mapping
+    if not mapping or match.unmatched or match.ambiguous:
+        from .guess import render_map
+        from .expressions import Name
+
+        left = {**match.ambiguous, **{k: Name("?") for k in match.unmatched}}
         raise BindingError(f"{name}: cannot tell which of torch.nn's weights its attributes "
-                           f"{', '.join(f'{k} {list(held[k])}' for k in unmatched) or '(none found)'} hold")
+                           f"{', '.join(f'{k} {list(held[k])}' for k in left) or '(none found)'} hold; pass them to "
+                           f"its constructor, or declare: --rnn-bind \"{render_map({**mapping, **left})}\"")
     return Construction(arguments=construction.arguments, weights=tuple(mapping.items()), method=construction.method,
                         is_module=False)

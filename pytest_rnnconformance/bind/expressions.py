@@ -12,7 +12,7 @@ Names are torch.nn's (layer 0 unless ``_l1``..., the second direction with ``_re
 ``input``; the state ``hx`` (h0, or (h0, c0) for an LSTM), ``h0``, ``c0``; the weights
 ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``, ``weight_hr``; torch.nn's settings
 (``hidden_size``...); the collections ``params`` (the named-parameter dict), ``flat_weights`` and
-``spec``; the constants ``eye`` and ``zeros`` (size hidden) and ``None``. ``X.T`` transposes,
+``spec``; the constants ``eye`` and ``zeros`` (size hidden), ``None``, ``True`` and ``False``. ``X.T`` transposes,
 ``X[g]`` is one gate's block (LSTM ``i, f, g, o``, ``c`` for g; GRU ``r, z, n``), ``A+B`` adds,
 ``cat(A, B)`` joins along the last dimension, ``(a, b)`` and ``[a, b]`` build a tuple or a list.
 """
@@ -29,7 +29,8 @@ TENSOR_NAMES = ("input", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight
 SETTINGS = ("hidden_size", "input_size", "num_layers", "batch_first", "bias", "proj_size", "bidirectional",
             "nonlinearity", "dropout", "train", "mode", "has_biases")
 COLLECTIONS = ("params", "flat_weights", "spec")
-CONSTANTS = ("eye", "zeros", "None")
+CONSTANTS = ("eye", "zeros", "None", "True", "False")
+LITERALS = {"None": None, "True": True, "False": False}
 _REFERENCE = re.compile(r"^(?P<base>input|hx|h0|c0|weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                         r"(?:_l(?P<layer>\d+))?(?P<reverse>_reverse)?$")
 
@@ -226,7 +227,7 @@ def check_names(expr: Expr, where: str = "") -> None:
             raise DeclarationError(
                 f"{where}{expr}: unknown name {name!r}; expressions use torch.nn's names (input, hx, h0, c0, "
                 "weight_ih, weight_hh, bias_ih, bias_hh, weight_hr, optionally _reverse or _l1), settings "
-                "(hidden_size, ...), params, flat_weights, spec, eye, zeros, None")
+                "(hidden_size, ...), params, flat_weights, spec, eye, zeros, None, True, False")
 
 
 def gate_index(mode_family: str, gate: str) -> int:
@@ -270,6 +271,8 @@ def evaluate(expr: Expr, env: Environment) -> Any:
             return env.setting(expr.text)
         if expr.text in COLLECTIONS:
             return env.collection(expr.text)
+        if expr.text in LITERALS:
+            return LITERALS[expr.text]
         return env.constant(expr.text)
     if isinstance(expr, Group):
         values = [evaluate(item, env) for item in expr.items]

@@ -16,7 +16,7 @@ from .binding import Argument, Binding, BindingError, signature_parameters
 from .derive import argument, derive_support, infer_modes
 from .expressions import Name
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
-from .vocabulary import SETTING_ROLES, known_names, role_of
+from .vocabulary import H_ALONE, REVERSE_SUFFIXES, SETTING_ROLES, known_names, role_of
 
 
 def role_expression(role: str, reverse: bool, separate_cell_state: bool) -> Name:
@@ -53,6 +53,42 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
     if unknown:
         raise UnknownNames(name, unknown, tuple(arguments))
     return tuple(arguments)
+
+
+def projection_names(arguments: tuple, declared: dict, modes: tuple, name: str) -> None:
+    """``W_hr`` is an LSTM's projection by name, but a GRU's reset-gate weight in the nn.GRU docs: in
+    an RNN or a GRU such a name is unknown (the guesser reads it by its letters)."""
+    from .. import modes as mode_registry
+    from .expressions import names_in
+
+    if mode_registry.get(modes[0]).family not in ("rnn", "gru"):
+        return
+    stray = [a.name for a in arguments if a.name not in declared
+             and any(n.startswith("weight_hr") for n in names_in(a.value))]
+    if stray:
+        raise UnknownNames(name, stray, tuple(a for a in arguments if a.name not in stray))
+
+
+def h_alone(arguments: tuple, declared: dict, modes: tuple) -> tuple:
+    """In an LSTM, a state parameter named for h alone (``h0``, ``prev_h``, ``a0``...) with no c0 beside
+    it receives h0, not the pair (h0, c0): the cell state starts at zero (`derive` says so)."""
+    from .. import modes as mode_registry
+
+    if mode_registry.get(modes[0]).family != "lstm":
+        return arguments
+    changed = []
+    for argument_ in arguments:
+        base = argument_.name
+        for suffix in REVERSE_SUFFIXES:
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+        value = argument_.value
+        if (argument_.name not in declared and base in H_ALONE and isinstance(value, Name)
+                and value.text in ("hx", "hx_reverse")):
+            argument_ = Argument(argument_.name, Name(value.text.replace("hx", "h0")), argument_.required,
+                                 argument_.keyword)
+        changed.append(argument_)
+    return tuple(changed)
 
 
 class UnknownNames(BindingError):
@@ -101,6 +137,8 @@ def bind_function(target: Any, name: str, mode: Optional[str], declared: dict) -
         raise BindingError(f"{name}: found no weights among its parameters (params, flat_weights or weight_ih...)")
     implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
     modes = infer_modes(target, name, arguments, mode, implements)
+    projection_names(arguments, declared, modes, name)
+    arguments = h_alone(arguments, declared, modes)
     convention = convention_of(arguments, declared)
     support = derive_support(arguments, convention, modes)
     if implements:

@@ -9,11 +9,18 @@ block, whatever order the implementation stacks or reads its gates in, so a gate
 bug. Only storage conventions are left open, to be settled by shapes or by the probe: whether
 weights are stored (out, in) like torch.nn's or (in, out) for ``x @ W``, and, for weights applied to
 the concatenation of h and x, which comes first.
+
+The names understood, beyond the letters: ``W``/``U`` (input and hidden weight, as in ``W x + U h``),
+``x2h``/``h2h``/``i2h`` (an ``nn.Linear`` per side), a gate spelled out where the name says ``gate``
+(``forget_gate``, ``input_gate``, ``cell_gate``, ``output_gate``; ``reset``/``update``/``new`` for a
+GRU), and an ``nn.Linear``'s ``weight``/``bias`` read through the name of the layer that owns it
+(``x_i.weight`` is ``W_x_i``). A bias beside an input-side bias of the same gate is the hidden-side
+one (``bx``, ``bh``); alone it is the sum of both (``b = bias_ih + bias_hh``).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from .expressions import Cat, Expr, GateBlock, Name, Sum, Transpose
@@ -21,7 +28,16 @@ from .expressions import Cat, Expr, GateBlock, Name, Sum, Transpose
 LETTERS = {"lstm": {"i": "i", "f": "f", "g": "g", "c": "g", "o": "o"},
            "gru": {"r": "r", "z": "z", "n": "n", "h": "n"},
            "rnn": {}}
+#: Gates spelled out (where the name says "gate", or the word cannot mean anything else).
+GATE_WORDS = {"lstm": {"input": "i", "in": "i", "forget": "f", "cell": "g", "candidate": "g", "cand": "g",
+                       "output": "o", "out": "o"},
+              "gru": {"reset": "r", "update": "z", "new": "n", "candidate": "n", "cand": "n"},
+              "rnn": {}}
+ALWAYS_GATE_WORDS = ("forget", "reset", "update", "candidate")
 OUTPUT_LAYER = ("hq", "hy", "q", "y", "out", "hout", "yh")  # an output layer a tutorial adds
+#: Subscripts written the other way round, or with ``a`` for the hidden state (Coursera's
+#: ``Wax``, ``Waa``, ``ba``, ``Wya``): read as the ``xh``/``hh`` names.
+SUBSCRIPTS = {"ax": "xh", "xa": "xh", "hx": "xh", "aa": "hh", "a": "h", "ya": "hy", "ay": "hy"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,11 @@ class Guess:
     kind: str  # "input_weight", "hidden_weight", "joint_weight", "bias", "input_bias", "hidden_bias",
     #            "output_weight", "output_bias"
     gate: Optional[str] = None  # the gate's letter, None for every gate stacked
+    spelled: bool = False  # the gate was spelled out (a layer per gate: its side is told by its shape)
+
+    @property
+    def is_weight(self) -> bool:
+        return self.kind in ("input_weight", "hidden_weight", "joint_weight")
 
     def expression(self, transposed: bool, hidden_first: bool = True) -> Expr:
         """The expression for this guess under the storage conventions given."""
@@ -56,10 +77,27 @@ class Guess:
             return block("bias_hh")
         return Name("eye" if self.kind == "output_weight" else "zeros")
 
+    def describe(self) -> str:
+        """'input weight of gate f', 'one bias for both sides'..."""
+        what = {"input_weight": "input weight", "hidden_weight": "hidden weight",
+                "joint_weight": "weight on [h, x]", "bias": "one bias for both sides", "input_bias": "input-side bias",
+                "hidden_bias": "hidden-side bias", "output_weight": "output layer (identity)",
+                "output_bias": "output bias (zero)"}[self.kind]
+        return what + (f" of gate {self.gate}" if self.gate else "")
+
 
 def _parts(name: str) -> str:
-    """'W_xi' -> 'wxi', 'weightHF' -> 'weighthf': lower case, separators dropped."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """'W_xi' -> 'wxi', 'weightHF' -> 'weighthf', 'W_x2h' -> 'wxh': lower case, separators dropped."""
+    text = re.sub(r"[^a-z0-9]", "", name.lower())
+    return re.sub(r"(?<=[a-z])2(?=[a-z])", "", text)
+
+
+def layer_name(path: str) -> str:
+    """The name to read for a module parameter: ``x_i.weight`` -> ``W_x_i``, ``rnn.W_xh`` -> ``W_xh``."""
+    pieces = path.split(".")
+    if pieces[-1] in ("weight", "bias") and len(pieces) > 1:
+        return ("W_" if pieces[-1] == "weight" else "b_") + pieces[-2]
+    return pieces[-1]
 
 
 def guess(name: str, family: str, per_gate: bool) -> Optional[Guess]:
@@ -72,14 +110,37 @@ def guess(name: str, family: str, per_gate: bool) -> Optional[Guess]:
     text = _parts(name)
     text = re.sub(r"^weights?", "w", text)
     text = re.sub(r"^bias(es)?", "b", text)
+    if text.startswith("u"):  # W x + U h: U is the hidden side
+        text = "wh" + text[1:]
     if not text or text[0] not in "wb":
         return None
     head, rest = text[0], text[1:]
+    rest = SUBSCRIPTS.get(rest, rest)
     if rest in OUTPUT_LAYER:
         return Guess("output_weight" if head == "w" else "output_bias")
+    spelled = _spelled_gate(rest, name, family)
+    if spelled is not None:
+        side, gate = spelled
+        kinds = {"w": {"": "joint_weight", "x": "input_weight", "i": "input_weight", "h": "hidden_weight"},
+                 "b": {"": "bias", "x": "input_bias", "i": "input_bias", "h": "hidden_bias"}}
+        return Guess(kinds[head][side], gate, spelled=side == "")
     if head == "w":
         return _weight(rest, letters, family, per_gate)
     return _bias(rest, letters, family, per_gate)
+
+
+def _spelled_gate(rest: str, name: str, family: str) -> Optional[tuple]:
+    """('x' / 'h' / '', gate letter) for a gate spelled out: 'forgetgate', 'xforget', 'hreset'..."""
+    words = GATE_WORDS.get(family, {})
+    gate_said = "gate" in rest
+    core = rest.replace("gate", "")
+    for side in ("", "x", "i", "h"):
+        if not core.startswith(side):
+            continue
+        word = core[len(side):]
+        if word in words and (gate_said or word in ALWAYS_GATE_WORDS) and len(word) > 1:
+            return side, words[word]
+    return None
 
 
 def _gate(letter: str, letters: dict, family: str, per_gate: bool) -> tuple[bool, Optional[str]]:
@@ -94,7 +155,9 @@ def _gate(letter: str, letters: dict, family: str, per_gate: bool) -> tuple[bool
 def _weight(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[Guess]:
     if per_gate and len(rest) == 1 and rest in letters:
         return Guess("joint_weight", letters[rest])
-    if rest in ("x", "i", "ih", "xh", "in") and not (per_gate and family == "gru" and rest == "xh"):
+    if per_gate and len(rest) == 2 and rest[0] in "xih" and rest[1] in letters and rest[1] != "h":
+        return Guess("input_weight" if rest[0] in "xi" else "hidden_weight", letters[rest[1]])
+    if rest in ("", "x", "i", "ih", "xh", "in") and not (per_gate and family == "gru" and rest == "xh"):
         return Guess("input_weight")
     if rest in ("h", "hh", "rec") and not (per_gate and family == "gru" and rest == "hh"):
         return Guess("hidden_weight")
@@ -112,9 +175,11 @@ def _weight(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[G
 def _bias(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[Guess]:
     if per_gate and len(rest) == 1 and rest in letters:
         return Guess("bias", letters[rest])
+    if per_gate and len(rest) == 2 and rest[0] in "xih" and rest[1] in letters and rest[1] != "h":
+        return Guess("input_bias" if rest[0] in "xi" else "hidden_bias", letters[rest[1]])
     if rest in ("", "h") and not (per_gate and family == "gru"):
         return Guess("bias")
-    if rest in ("x", "i", "ih"):
+    if rest in ("x", "i", "ih", "xh"):
         return Guess("input_bias")
     if rest in ("hh",):
         return Guess("hidden_bias")
@@ -132,8 +197,26 @@ def _bias(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[Gue
 def names_gates(names: list, family: str) -> bool:
     """Whether several names carry gate letters (per-gate weights) in this family."""
     letters = set(LETTERS.get(family, {})) - {"h"}
-    gated = [n for n in names if len(_parts(n)) >= 2 and _parts(n)[-1] in letters and _parts(n)[0] in "wb"]
-    return len(gated) >= 2
+    gated = [n for n in names if len(_parts(n)) >= 2 and _parts(n)[-1] in letters and _parts(n)[0] in "wbu"]
+    return len(gated) >= 2 or sum(_spelled_gate(_parts(n)[1:], n, family) is not None for n in names) >= 2
+
+
+def guess_all(names: list, family: str) -> dict:
+    """Each name's `Guess` (or None), read together: a bias beside an input-side bias of the same
+    gate is the hidden side's (``bx``, ``bh``), and a lone ``W`` with no hidden weight beside it is
+    applied to [h, x]."""
+    per_gate = names_gates(names, family)
+    found = {name: guess(name, family, per_gate) for name in names}
+    input_biases = {g.gate for g in found.values() if g is not None and g.kind == "input_bias"}
+    hidden_weights = [g for g in found.values() if g is not None and g.kind == "hidden_weight"]
+    for name, g in found.items():
+        if g is None:
+            continue
+        if g.kind == "bias" and g.gate in input_biases:
+            found[name] = replace(g, kind="hidden_bias")
+        elif g.kind == "input_weight" and _parts(name) in ("w", "weight", "weights") and not hidden_weights:
+            found[name] = replace(g, kind="joint_weight")
+    return found
 
 
 def render_map(mapping: dict) -> str:

@@ -6,25 +6,32 @@ names its constructor uses (``input_size`` or ``input_dim``, ``num_hiddens``...)
 the report header:
 
 1. torch.nn's own names (``weight_ih_l0``...), or torch.nn's names under one prefix (``rnn.``): a
-   module wrapping ``nn.LSTM``, whose fixed settings (``bias=False``...) the binder reads from it;
+   module wrapping ``nn.LSTM``, whose fixed settings (``bias=False``...) and, where its own name does
+   not say, whose mode the binder reads from it;
 2. the module's ``from_torch(torch_module)``, where it defines one;
 3. a declared map, ``--rnn-bind "rnn.W_xh=weight_ih.T,..."``;
-4. its own names by structure (``W_xh``, ``W_hf``, ``b_c``: see `guess`), each shape checked.
+4. its own names by structure (`match_structure`): each parameter's name says what it is (``W_xh``,
+   ``W_hf``, ``b_c``, ``U``, an ``nn.Linear`` ``x2h.weight`` or ``forget_gate.weight``: see `guess`),
+   its shape how it is stored; a square weight is stored like the others. The header says for each
+   parameter how it was matched.
 
-If none holds, binding stops with the parameters left unmatched and a ``--rnn-bind`` line to edit.
+If none holds, or names and shapes allow more than one reading (a weight on the concatenation of x
+and h: which comes first?), binding stops with the parameters in question and a ``--rnn-bind`` line
+to check and paste. A module with parameters of its own is one layer's cell: its state may come
+without the layer dimension (the probe finds out), and it is not asked for packed sequences.
 """
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from .. import modes as mode_registry
 from .binding import Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes
 from .expressions import Expr, Name
-from .functions import arguments_by_name, declared_modes
-from .guess import guess, names_gates, render_map
+from .functions import arguments_by_name, declared_modes, h_alone
+from .guess import render_map
 from .support import IMPLEMENTS_ATTRIBUTE, Support, apply_declaration
 
 TORCH_CLASSES = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn", "LSTMCell": "lstm_cell", "GRUCell": "gru_cell",
@@ -65,8 +72,17 @@ def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, 
                                          name, constructor=True)
     forward_args = arguments_by_name(forward, {k: v for k, v in declared.items() if k in forward_names}, name)
     implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
-    modes = (mode,) if mode else ((torch_mode_of(target),) if torch_mode_of(target) else
-                                  infer_modes(target, name, forward_args, None, implements))
+    if mode or torch_mode_of(target):
+        modes = (mode or torch_mode_of(target),)
+    else:
+        try:
+            modes = infer_modes(target, name, forward_args, None, implements)
+        except BindingError:
+            wrapped = _wrapped_mode(target, name, constructor_args)
+            if wrapped is None:
+                raise
+            modes = (wrapped,)
+    forward_args = h_alone(forward_args, declared, modes)
     support = _constructor_support(derive_support(constructor_args + forward_args, "module", modes), constructor_args,
                                    modes)
     construction = Construction(arguments=constructor_args, method="forward",
@@ -78,6 +94,18 @@ def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, 
         binding = binding.replace(support=apply_declaration(binding.support, implements),
                                   modes=declared_modes(apply_declaration(binding.support, implements), mode, name))
     return binding
+
+
+def _wrapped_mode(target: Any, name: str, constructor_args: tuple) -> Optional[str]:
+    """The mode of the one torch.nn recurrent module an instance wraps (its name did not say), or None."""
+    probe = Binding(name, target, "module", ("rnn",), Support(modes=frozenset({"rnn"})), (),
+                    Construction(arguments=constructor_args))
+    try:
+        made, _ = _probe_instance(probe)
+    except BindingError:
+        return None
+    found = {torch_mode_of(type(sub)) for path, sub in made.named_modules() if path and torch_mode_of(type(sub))}
+    return found.pop() if len(found) == 1 else None
 
 
 def _takes_any_keyword(target: Any) -> bool:
@@ -162,16 +190,25 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
                                construction=replace(binding.construction, prefix=prefix, from_torch=False))
     if binding.construction.from_torch and not declared_weights:
         return binding.replace(support=support, notes=tuple(notes + ["weights loaded by its from_torch"]))
-    mapping = dict(declared_weights) if declared_weights else _structural(own, spec, binding)
-    unmatched = sorted(set(own) - set(mapping))
-    unknown = sorted(set(mapping) - set(own))
-    if unknown:
-        raise BindingError(f"--rnn-bind names {', '.join(unknown)}, which {binding.name} does not have "
-                           f"(its parameters: {', '.join(f'{p} {list(s)}' for p, s in own.items())})")
-    if unmatched:
-        raise BindingError(f"{binding.name}: cannot tell which of torch.nn's weights its parameter"
-                           f"{'s' if len(unmatched) > 1 else ''} {', '.join(f'{p} {list(own[p])}' for p in unmatched)} "
-                           f"hold; declare them: --rnn-bind \"{render_map({**mapping, **{p: Name('?') for p in unmatched}})}\"")
+    if declared_weights:
+        mapping = dict(declared_weights)
+        unknown = sorted(set(mapping) - set(own))
+        if unknown:
+            raise BindingError(f"--rnn-bind names {', '.join(unknown)}, which {binding.name} does not have "
+                               f"(its parameters: {', '.join(f'{p} {list(s)}' for p, s in own.items())})")
+        unmatched = sorted(set(own) - set(mapping))
+        if unmatched:
+            raise BindingError(f"{binding.name}: --rnn-bind does not say what its parameter"
+                               f"{'s' if len(unmatched) > 1 else ''} {', '.join(f'{p} {list(own[p])}' for p in unmatched)}"
+                               f" hold; declare them too: --rnn-bind \""
+                               f"{render_map({**mapping, **{p: Name('?') for p in unmatched}})}\"")
+        how = "declared: " + render_map(mapping)
+    else:
+        match = match_structure(own, spec)
+        mapping = match.mapping
+        if match.unmatched or match.ambiguous or not mapping:
+            raise BindingError(_refusal(binding.name, own, match))
+        how = "matched by name and shape: " + match.header()
     from .expressions import names_in
 
     used = {n for expr in mapping.values() for n in names_in(expr)}
@@ -183,10 +220,26 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
         support = support.without("no_bias", "its parameters always hold a bias", bias=frozenset({True}))
     if not any("reverse" in n for n in used):
         support = support.without("bidirectional", "its own parameters hold one direction", directions=frozenset({1}))
-    how = "declared" if declared_weights else "matched by name and shape"
-    notes.append(f"weights {how}: {render_map(mapping)}")
+    support = support.without("packed", "a module with parameters of its own does not say it takes a PackedSequence",
+                              packed=False)
+    notes.append(f"weights {how}")
     construction = replace(binding.construction, weights=tuple(mapping.items()), from_torch=False)
     return binding.replace(support=support, notes=tuple(notes), construction=construction)
+
+
+def _refusal(name: str, own: dict, match: Match) -> str:
+    """Why a module's own parameters cannot be matched, with the ``--rnn-bind`` line to edit."""
+    parts = []
+    if match.unmatched:
+        parts.append(f"cannot tell which of torch.nn's weights {', '.join(f'{p} {list(own[p])}' for p in match.unmatched)}"
+                     " hold")
+    if match.ambiguous:
+        parts.append(f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way "
+                     "(which comes first in the concatenation of x and h, or how a square weight is stored)")
+    line = {**match.mapping, **match.ambiguous, **{p: Name("?") for p in match.unmatched}}
+    order = {p: line[p] for p in own if p in line}
+    return (f"{name} holds weights under names of its own, and the binder {', and '.join(parts)}; edit this guess and "
+            f"declare it: --rnn-bind \"{render_map(order)}\"")
 
 
 def _taken(binding: Binding) -> set:
@@ -221,23 +274,79 @@ def _fixed_by(sub: Any, support: Support, binding: Binding) -> Support:
     return support
 
 
-def _structural(own: dict, spec, binding: Binding) -> dict:
-    """Guess each own parameter from its name; orientation from its shape."""
+@dataclass(frozen=True)
+class Match:
+    """Parameters matched to torch.nn's weights by structure (names and shapes).
+
+    `mapping` holds the matches (path -> expression) and `how` says for each how it was made;
+    `ambiguous` holds a best guess for parameters whose names and shapes allow more than one
+    reading (a weight on the concatenation of x and h: which comes first), `unmatched` the rest.
+    """
+
+    mapping: dict
+    how: dict
+    ambiguous: dict
+    unmatched: tuple
+
+    def header(self) -> str:
+        return ", ".join(f"{path}={expr} ({self.how[path]})" for path, expr in self.mapping.items())
+
+
+def match_structure(own: dict, spec) -> Match:
+    """Match parameters (path -> shape) to torch.nn's weights for `spec` by name and shape.
+
+    Names say what each parameter is (`guess.guess_all`); shapes say how it is stored. Weights are
+    stored one way in one implementation: where the shapes of some weights decide (an input weight
+    (in, out) when input_size != hidden_size) and others could be either (a square hidden weight),
+    the square ones are stored like the others.
+    """
+    from .guess import guess_all, layer_name
+
     family = spec.recurrence.family
-    leaves = {path: path.rsplit(".", 1)[-1] for path in own}
-    per_gate = names_gates(list(leaves.values()), family)
-    mapping: dict[str, Expr] = {}
-    for path, leaf in leaves.items():
-        guessed = guess(leaf, family, per_gate)
+    names = {path: layer_name(path) for path in own}
+    guesses = guess_all(list(names.values()), family)
+    options: dict = {}
+    for path, shape in own.items():
+        guessed = guesses.get(names[path])
         if guessed is None:
             continue
-        shape = own[path]
-        for transposed in (False, True):
-            candidate = guessed.expression(transposed)
-            if _shape_of(candidate, spec) == shape:
-                mapping[path] = candidate
-                break
-    return mapping
+        kinds = [guessed]
+        if guessed.spelled:  # a layer per gate: its shape tells which side(s) it takes
+            kinds += [replace(guessed, kind="input_weight"), replace(guessed, kind="hidden_weight")]
+        fits = []
+        for kind in kinds:
+            for transposed in (False, True) if kind.is_weight else (False,):
+                for hidden_first in (True, False) if kind.kind == "joint_weight" else (True,):
+                    expr = kind.expression(transposed, hidden_first)
+                    if _shape_of(expr, spec) == tuple(shape) and all(expr != e for _, e, _ in fits):
+                        fits.append((transposed if kind.is_weight else None, expr, kind))
+        options[path] = fits
+    orientations = [{t for t, _, _ in fits} for fits in options.values() if fits and fits[0][0] is not None]
+    common = set.intersection(*orientations) if orientations else set()
+    decided = [o for o in orientations if len(o) == 1]
+    mapping, how, ambiguous = {}, {}, {}
+    for path, fits in options.items():
+        name = names[path]
+        if not fits:
+            continue
+        chosen = fits
+        if len(fits) > 1 and len(common) == 1 and decided:
+            chosen = [f for f in fits if f[0] in common] or fits
+        readings = {str(expr) for _, expr, _ in chosen}
+        transposed, expr, kind = chosen[0]
+        if len(readings) > 1:
+            ambiguous[path] = expr
+            continue
+        said = f"{'name' if name == path else 'read as'} {name}: {kind.describe()}"
+        if transposed is None:
+            how[path] = said
+        elif len({f[0] for f in fits}) > 1:
+            how[path] = f"{said}; stored {'(in, out)' if transposed else '(out, in)'} like the others"
+        else:
+            how[path] = f"{said}; shape {list(own[path])} is {'(in, out)' if transposed else '(out, in)'}"
+        mapping[path] = expr
+    unmatched = tuple(p for p in own if p not in mapping and p not in ambiguous)
+    return Match(mapping, how, ambiguous, unmatched)
 
 
 def _shape_of(expr: Expr, spec) -> Optional[tuple]:

@@ -16,7 +16,8 @@ ROLE_NAMES = {
     "input": ("input", "x", "inputs", "X", "input_seq", "sequence", "seq", "x_t", "xt", "X_t", "x_seq"),
     "hx": ("hx", "h0", "h_prev", "prev_h", "initial_states", "initial_state", "state", "states", "hidden", "h_0",
            "init_state", "h", "a0", "a_prev", "h_t", "ht", "h_t_1", "hidden_state", "initial_hidden_state",
-           "init_hidden", "h_init", "H", "hc", "prev_state"),
+           "init_hidden", "h_init", "H", "hc", "prev_state", "hprev", "h_prev_t", "init_states", "H_C", "h_c",
+           "hidden_cell"),
     "cx": ("c0", "c_prev", "prev_c", "c_0", "cx", "c", "c_t", "ct", "cell_state", "initial_cell_state", "c_init",
            "init_cell", "C"),
     "weight_ih": ("weight_ih", "w_ih", "W_ih"),
@@ -34,9 +35,9 @@ ROLE_NAMES = {
     "dropout": ("dropout",),
     "train": ("train", "training"),
     "proj_size": ("proj_size",),
-    "hidden_size": ("hidden_size", "hidden_dim", "num_hiddens", "n_hidden", "hidden_units", "n_hiddens",
+    "hidden_size": ("hidden_size", "hidden_sz", "hidden_dim", "num_hiddens", "n_hidden", "hidden_units", "n_hiddens",
                     "num_hidden", "hid_dim", "hidden", "h_dim", "n_h", "hiddens"),
-    "input_size": ("input_size", "input_dim", "num_inputs", "n_input", "n_inputs", "in_dim", "in_features",
+    "input_size": ("input_size", "input_sz", "input_dim", "num_inputs", "n_input", "n_inputs", "in_dim", "in_features",
                    "x_dim", "n_x", "input_features", "vocab_size"),
     "nonlinearity": ("nonlinearity",),
     "mode": ("mode",),
@@ -47,6 +48,11 @@ WEIGHT_ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 SETTING_ROLES = ("num_layers", "bidirectional", "batch_first", "bias", "dropout", "train", "proj_size",
                  "hidden_size", "input_size", "nonlinearity", "mode")
 REVERSE_SUFFIXES = ("_reverse", "_rev", "_backward", "_bwd")
+#: State names that say "h" alone: in an LSTM without a c0 parameter they get h0 (the cell state then
+#: starts at zero, as in CS231n's ``lstm_forward(x, h0, Wx, Wh, b)``); the other state names
+#: (``hx``, ``state``, ``hidden``, and ``h``, which code uses both ways) get the pair (h0, c0), as
+#: torch.nn passes it.
+H_ALONE = ("h0", "h_0", "h_prev", "prev_h", "a0", "a_prev", "initial_hidden_state", "h_init", "hprev")
 #: Names that mean a size in a constructor but a tensor in a function (``hidden``).
 CONSTRUCTOR_ONLY = {"hidden": "hidden_size"}
 

@@ -73,7 +73,12 @@ def _plain(value: Any, keep_graph: bool, found: Plain) -> Any:
 
         return torch.from_numpy(numpy.ascontiguousarray(value))
     module = type(value).__module__.split(".")[0]
-    return Foreign(f"a {'' if module == 'builtins' else module + '.'}{type(value).__name__}")
+    return Foreign(_a(f"{'' if module == 'builtins' else module + '.'}{type(value).__name__}"))
+
+
+def _a(name: str) -> str:
+    """'an int', 'a float': the type named as a sentence names it."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _plain_tensor(value: Tensor, keep_graph: bool, found: Plain) -> Any:
@@ -145,7 +150,7 @@ def describe(value: Any) -> str:
         return f"a {type(value).__name__} of {len(value)}"
     if value is None:
         return "None"
-    return f"a {type(value).__name__}"
+    return _a(type(value).__name__)
 
 
 def read(value: Any, inputs, *, per_layer: bool, returns=None, found: Optional[Plain] = None) -> Result:

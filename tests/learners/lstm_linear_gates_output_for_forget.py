@@ -18,11 +18,10 @@ class LinearLSTM(nn.Module):
         h, c = state
         outputs = []
         for x_t in x:
-            i = torch.sigmoid(self.x_i(x_t) + self.h_i(h))
-            f = torch.sigmoid(self.x_f(x_t) + self.h_f(h))
-            g = torch.tanh(self.x_g(x_t) + self.h_g(h))
-            o = torch.sigmoid(self.x_o(x_t) + self.h_o(h))
-            c = o * c + i * g
-            h = o * torch.tanh(c)
+            gate = {name: act(getattr(self, "x_" + name)(x_t) + getattr(self, "h_" + name)(h))
+                    for name, act in (("i", torch.sigmoid), ("f", torch.sigmoid), ("g", torch.tanh),
+                                      ("o", torch.sigmoid))}
+            c = gate["o"] * c + gate["i"] * gate["g"]
+            h = gate["o"] * torch.tanh(c)
             outputs.append(h)
         return torch.stack(outputs), (h, c)
