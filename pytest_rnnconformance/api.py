@@ -7,7 +7,12 @@ It binds and settles the implementation once per process, runs the check of the 
 raises `ConformanceFailure` (wrong results) or `CandidateError` (a crash, a hang, something
 unusable returned) with the suite's message; it returns None when the implementation conforms.
 Inside a hypothesis test, a configuration the implementation does not support (it raised
-``NotImplementedError``, or its signature cannot take it) is an unmet assumption, not a failure.
+``NotImplementedError``, or its signature cannot take it: two directions for a one-direction
+function) is an unmet assumption (hypothesis's ``reject``), not a failure; outside one, a skip.
+``specs(supported_by=impl)`` draws only what it supports in the first place.
+
+The first call binds, settles and warms torch up (a second or so): hypothesis's default deadline of
+200 ms per example would fail on it, so give such tests ``@settings(deadline=None)``.
 """
 from __future__ import annotations
 
@@ -52,6 +57,7 @@ def rnn_check(impl: Any, spec: Union[Any, None] = None, inputs: Optional[Any] = 
               feature: str = "forward", bind: Optional[str] = None, returns: Optional[str] = None) -> None:
     """Check `impl` on one input as the suite's row `feature` does (see the module docstring)."""
     from .draw.inputs import RNNInputs, make_inputs
+    from .draw.strategies import outside
     from .features import registry
     from .features.base import Fatal, Refused, RowCheck
     from .judge.failure import FailureRaised, OutOfRange
@@ -60,23 +66,44 @@ def rnn_check(impl: Any, spec: Union[Any, None] = None, inputs: Optional[Any] = 
 
     if isinstance(spec, RNNInputs):
         inputs, spec = spec, spec.spec
+    if spec is None and inputs is not None:
+        spec = inputs.spec
+    runner = runner_for(impl, mode or spec.mode, bind=bind, returns=returns)
+    support = runner.summary.support
     if inputs is None:
-        inputs = make_inputs(spec, time=1 if spec.single_step else 3, batch=2, seed=0)
-    runner = runner_for(impl, mode or inputs.spec.mode, bind=bind, returns=returns)
+        inputs = make_inputs(spec, time=1 if spec.single_step else 3, batch=2 if support.batched else None, seed=0,
+                             hx_none=not support.state_given, c0_zero=not support.cell_state_given)
+    reason = outside(support, inputs.spec, inputs.recipe, inputs.dtype, inputs.device, runner.summary.modes)
+    if reason is not None:
+        _unmet(f"{runner.summary.name} does not support this configuration: {reason}")
+    check = RowCheck(runner, feature, tolerance_for)
     try:
-        registry()[feature].check(RowCheck(runner, feature, tolerance_for), inputs)
+        registry()[feature].check(check, inputs)
     except (Refused, OutOfRange) as refused:
         _unmet(f"{feature} cannot be checked on this configuration: {refused}")
     except Fatal as fatal:
         raise CandidateError(render(fatal.failure), fatal.failure) from None
     except FailureRaised as raised:
         failure = raised.failure
+        if failure.kind == "values" and not failure.explanations and _reported():
+            from .features.engine import explain
+
+            failure = explain(failure, inputs, check)  # named, or localised, as the suite does
         kind = CandidateError if failure.status == "error" else ConformanceFailure
         raise kind(render(failure), failure) from None
 
 
+def _reported() -> bool:
+    """Whether a failure here is the one reported: outside hypothesis, or in its final replay of the
+    minimal example (naming a mistake costs a few calls: not on every example while it shrinks)."""
+    from hypothesis.control import current_build_context, currently_in_test_context
+
+    return not currently_in_test_context() or current_build_context().is_final
+
+
 def _unmet(reason: str) -> None:
-    """Inside a hypothesis test: reject the example; elsewhere: skip the test."""
+    """Inside a hypothesis test: an unmet assumption (the example is not counted, as with
+    ``hypothesis.assume``); elsewhere: skip the test, saying why."""
     from hypothesis import reject
     from hypothesis.control import currently_in_test_context
 
