@@ -1,0 +1,31 @@
+"""An nn.Module with parameters of its own: W_x (input, 4 * hidden), W_h (hidden, 4 * hidden) and b,
+gates sliced i, f, g, o, seq-first, the state (h, c) optional. Used as written: the binder matches
+each parameter by its name and shape and says so in the report header:
+
+    pytest --rnn-impl examples/as_written/own_names_module.py:MyLSTM
+"""
+import torch
+import torch.nn as nn
+
+
+class MyLSTM(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.W_x = nn.Parameter(torch.randn(input_size, 4 * hidden_size) * 0.1)
+        self.W_h = nn.Parameter(torch.randn(hidden_size, 4 * hidden_size) * 0.1)
+        self.b = nn.Parameter(torch.zeros(4 * hidden_size))
+
+    def forward(self, x, state=None):
+        """x: (T, B, D); state: (h, c), each (B, H), or None for zeros."""
+        if state is None:
+            zeros = x.new_zeros(x.shape[1], self.hidden_size)
+            state = (zeros, zeros)
+        h, c = state
+        outputs = []
+        for x_t in x:
+            i, f, g, o = (x_t @ self.W_x + h @ self.W_h + self.b).chunk(4, dim=-1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs), (h, c)

@@ -1,0 +1,22 @@
+"""Book style: the parameters travel as one list [W_xh, W_hh, b_h, W_hq, b_q] (weights (in, out), an
+output layer on top), the state as a 1-tuple, and the outputs come back joined along time.
+
+    pytest --rnn-impl examples/as_written/params_list.py:rnn \
+        --rnn-bind "state=(hx,),params=[weight_ih.T,weight_hh.T,bias_ih+bias_hh,eye,zeros]" \
+        --rnn-returns "output_cat,(h_n,)"
+
+(the output layer is made the identity, W_hq=eye and b_q=zeros, so what comes out is the hidden state)
+"""
+import torch
+
+
+def rnn(inputs, state, params):
+    """inputs: (T, B, D); state: (H,) with H (B, hidden). Returns (outputs (T * B, q), (H,))."""
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    outputs = []
+    for X in inputs:
+        H = torch.tanh(torch.matmul(X, W_xh) + torch.matmul(H, W_hh) + b_h)
+        Y = torch.matmul(H, W_hq) + b_q
+        outputs.append(Y)
+    return torch.cat(outputs, dim=0), (H,)

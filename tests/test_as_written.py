@@ -1,0 +1,473 @@
+"""Code as people write it, used as written: one example per idiom, and a wrong variant of each.
+
+`examples/as_written/` has one small implementation per way people write an RNN (numpy homework with
+a cache, a numpy class, a book's params list with an output layer, per-gate weights, per-gate
+weights on [h, x], a module with names of its own, a module wrapping nn.GRU, a module with
+input_dim/hidden_dim and nn.Linear layers, a single cell, a float32 buffer, a batch-first-only
+function, a Class.method), each run with the one line `docs/as_written.md` gives for it; and in
+`examples/as_written/wrong/` the same code with one mistake. Each correct one gets its verdict (every
+row it can be asked passes, or fails alone where the idiom itself is the finding: the float32
+buffer's dtype, the wrapper's delegation); each wrong one fails the row that owns its mistake, named.
+
+Then the binder's promises one at a time, on small implementations written here: numpy in and out,
+plain classes, a module's own names (and the refusal with a ready ``--rnn-bind`` line), declared and
+guessed bindings (a guess never reorders gates), single cells (calling torch's cells is delegation)
+and anything at all returned (one line saying what came back, never an internal error).
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import pytest
+
+from matrix import run_matrix
+from pytest_rnnconformance.bind import BindingError, candidates
+from pytest_rnnconformance.bind.expressions import DeclarationError, parse_map
+from pytest_rnnconformance.bind.load import load_target
+
+from conftest import EXAMPLES
+
+AS_WRITTEN = EXAMPLES / "as_written"
+
+
+@dataclass(frozen=True)
+class Idiom:
+    entry: str
+    bind: str = None
+    returns: str = None
+    fails: frozenset = frozenset()  # rows the correct example fails on purpose (the idiom is the finding)
+    passes: frozenset = frozenset({"forward", "float64", "edge_cases", "shape", "purity"})
+    unsupported: dict = field(default_factory=dict)  # row -> words its reason must hold
+    header: tuple = ()  # words the report header must hold
+    owner: str = "forward"  # the row the wrong variant fails
+    diagnosis: str = ""  # ...named so
+
+
+NUMPY = {"backward": "numpy", "no_delegation": "numpy"}
+IDIOMS = {
+    "numpy_homework": Idiom(
+        "rnn_forward", "Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh", "output,_",
+        passes=frozenset({"forward", "float64", "dtype", "edge_cases", "continuation", "shape", "purity"}),
+        unsupported=NUMPY, header=("batch-first", "numpy arrays"), diagnosis="state_not_carried"),
+    "numpy_class": Idiom(
+        "NumpyGRU", unsupported=NUMPY, header=("class:", "numpy arrays"), diagnosis="gru_update_swapped"),
+    "params_list": Idiom(
+        "rnn", "state=(hx,),params=[weight_ih.T,weight_hh.T,bias_ih+bias_hh,eye,zeros]", "output_cat,(h_n,)",
+        passes=frozenset({"forward", "float64", "backward", "continuation", "shape"}), header=("declared:",),
+        diagnosis="wrong_nonlinearity"),
+    "per_gate": Idiom(
+        "lstm_forward", "auto", passes=frozenset({"forward", "backward", "continuation"}),
+        header=("auto guessed: W_xi=weight_ih[i].T", "W_xc=weight_ih[g].T"), diagnosis="wrong_gate_activation"),
+    "per_gate_concat": Idiom(
+        "lstm_step", "auto", unsupported={**NUMPY, "unbatched": "failed on unbatched"},
+        header=("auto guessed", "W_f=cat(weight_hh[f],weight_ih[f])"), diagnosis="gate_substituted"),
+    "own_names_module": Idiom(
+        "MyLSTM", passes=frozenset({"forward", "default_state", "backward", "continuation"}),
+        unsupported={"packed": "parameters of its own"},
+        header=("W_x=weight_ih.T (name W_x: input weight; shape [5, 16] is (in, out))",
+                "W_h=weight_hh.T (name W_h: hidden weight"), diagnosis="gate_order"),
+    "wraps_nn": Idiom(
+        "GRUEncoder", fails=frozenset({"no_delegation"}),
+        passes=frozenset({"forward", "default_state", "unbatched", "packed", "backward", "shape"}),
+        unsupported={"layout": "batch_first=True"}, header=("wraps torch.nn.GRU as gru",),
+        diagnosis="initial_state_ignored"),
+    "constructor_sizes": Idiom(
+        "SimpleRNN", passes=frozenset({"forward", "default_state", "backward", "continuation"}),
+        header=("i2h.weight=weight_ih (read as W_i2h: input weight", "h2h.bias=bias_hh"), diagnosis="missing_bias_hh"),
+    "single_cell": Idiom(
+        "lstm_cell", passes=frozenset({"forward", "unbatched", "backward", "float64", "edge_cases", "shape",
+                                       "no_delegation"}),
+        diagnosis="gate_order"),
+    "float32_buffer": Idiom(
+        "rnn_forward", fails=frozenset({"dtype"}), passes=frozenset({"forward", "float64", "backward", "shape"}),
+        owner="default_state", diagnosis="default_dtype_buffer"),
+    "batch_first_only": Idiom(
+        "gru_forward", unsupported={"layout": "refused batch_first=False: only batch_first=True"},
+        header=("batch-first", "refused batch_first=False"), diagnosis="gru_reset_before_matmul"),
+    "class_method": Idiom(
+        "CharRNN.run", "auto", unsupported={**NUMPY, "layout": "batch_first"},
+        header=("unbatched only", "auto guessed: Wxh=weight_ih,Whh=weight_hh,bh=bias_ih+bias_hh"),
+        diagnosis="wrong_nonlinearity"),
+}
+
+
+def verdicts(matrix) -> str:
+    lines = [matrix.summary.description]
+    for row, status in matrix.statuses.items():
+        failure = matrix.failures.get(row)
+        said = f" {failure.summary} {failure.diagnosis}" if failure is not None else ""
+        lines.append(f"  {row}: {status}{said}{' (' + matrix.reasons[row] + ')' if row in matrix.reasons else ''}")
+    return "\n".join(lines)
+
+
+def matrix(path, idiom: Idiom, **options):
+    return run_matrix(f"{path}:{idiom.entry}", bind=idiom.bind, returns=idiom.returns, dtypes=("float64",),
+                      max_examples=3, **options)
+
+
+@pytest.mark.parametrize("name", sorted(IDIOMS))
+def test_each_idiom_as_written_and_its_wrong_variant(name):
+    idiom = IDIOMS[name]
+    right = matrix(AS_WRITTEN / f"{name}.py", idiom)
+    assert right.failing() == set(idiom.fails), verdicts(right)
+    assert {row for row in idiom.passes if right.statuses.get(row) == "pass"} == set(idiom.passes), verdicts(right)
+    for row, words in idiom.unsupported.items():
+        assert right.statuses[row] == "unsupported" and words in right.reasons[row], verdicts(right)
+    for words in idiom.header:
+        assert words in right.summary.description, verdicts(right)
+    wrong = matrix(AS_WRITTEN / "wrong" / f"{name}.py", idiom)
+    assert wrong.failing() - idiom.fails == {idiom.owner}, verdicts(wrong)
+    assert wrong.failures[idiom.owner].diagnosis[:1] == [idiom.diagnosis], verdicts(wrong)
+
+
+def test_every_example_has_a_wrong_variant_and_an_idiom():
+    correct = {p.stem for p in AS_WRITTEN.glob("*.py")}
+    wrong = {p.stem for p in (AS_WRITTEN / "wrong").glob("*.py")}
+    assert correct == wrong == set(IDIOMS)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def write(tmp_path, source: str, name: str = "impl.py"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def bind(path, entry: str, declared=None, mode=None, returns=None) -> tuple:
+    return candidates(load_target(f"{path}:{entry}"), entry, mode, declared=declared, returns=returns)
+
+
+RNN_BODY = """
+    h, out = h0, []
+    for step in x:
+        h = np.tanh(step @ Wx + h @ Wh + b)
+        out.append(h)
+    return np.stack(out), h
+"""
+
+
+# ------------------------------------------------------------------------------------------ numpy
+def test_numpy_returning_float64_for_float32_input_is_a_dtype_finding_only(tmp_path):
+    path = write(tmp_path, """
+        import numpy as np
+
+        def rnn_forward(x, h0, Wx, Wh, b):
+            T, N, _ = x.shape
+            h = np.zeros((T, N, h0.shape[-1]))      # float64, whatever x is
+            prev = h0
+            for t in range(T):
+                prev = np.tanh(x[t] @ Wx + prev @ Wh + b)
+                h[t] = prev
+            return h, prev
+        """)
+    result = run_matrix(f"{path}:rnn_forward", bind="Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh",
+                        dtypes=("float32", "float64"), max_examples=3)
+    assert result.failing() == {"dtype"}, verdicts(result)
+    assert "numpy computes in float64" in " ".join(result.failures["dtype"].details)
+    assert result.statuses["forward"] == result.statuses["float64"] == "pass"
+    assert "numpy" in result.reasons["backward"]
+
+
+def test_numpy_code_that_also_takes_tensors_is_called_with_arrays(tmp_path):
+    """np.tanh on a tensor gives a tensor without a graph: called with arrays, as written, its
+    backward row is unsupported (numpy), not a failure."""
+    path = write(tmp_path, "import numpy as np\n\ndef rnn_forward(x, h0, Wx, Wh, b):" + RNN_BODY)
+    result = run_matrix(f"{path}:rnn_forward", bind="Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh",
+                        dtypes=("float64",), rows=("forward", "backward"))
+    assert result.statuses == {"forward": "pass", "backward": "unsupported"}, verdicts(result)
+    assert "numpy arrays" in result.summary.description
+
+
+# ------------------------------------------------------------------------------------------ classes
+def test_a_plain_class_that_makes_its_own_weights_gets_them_by_name_and_shape(tmp_path):
+    path = write(tmp_path, """
+        import numpy as np
+
+        class TinyRNN:
+            def __init__(self, input_size, hidden_size):
+                self.W_xh = np.zeros((input_size, hidden_size))
+                self.W_hh = np.zeros((hidden_size, hidden_size))
+                self.b_h = np.zeros(hidden_size)
+
+            def forward(self, x, h0):
+                h, out = h0, []
+                for step in x:
+                    h = np.tanh(step @ self.W_xh + h @ self.W_hh + self.b_h)
+                    out.append(h)
+                return np.stack(out), h
+        """)
+    result = run_matrix(f"{path}:TinyRNN", dtypes=("float64",), rows=("forward", "continuation"))
+    assert set(result.statuses.values()) == {"pass"}, verdicts(result)
+    assert "class:" in result.summary.description
+
+
+def test_a_class_without_bias_or_state_is_checked_without_them(tmp_path):
+    path = write(tmp_path, """
+        import numpy as np
+
+        class NoBias:
+            def __init__(self, w_ih, w_hh, hidden_size):
+                self.w_ih, self.w_hh, self.hidden_size = w_ih, w_hh, hidden_size
+
+            def forward(self, x):
+                h, out = np.zeros(self.hidden_size, dtype=x.dtype), []
+                for step in x:
+                    h = np.tanh(self.w_ih @ step + self.w_hh @ h)
+                    out.append(h)
+                return np.stack(out), h
+        """)
+    result = run_matrix(f"{path}:NoBias", mode="rnn", dtypes=("float64",))
+    assert result.failing() == set(), verdicts(result)
+    support = result.summary.support
+    assert support.bias == frozenset({False}) and not support.state_given and not support.batched
+
+
+# ------------------------------------------------------------------------------------------ modules
+def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(tmp_path):
+    path = write(tmp_path, """
+        import torch
+        import torch.nn as nn
+
+        class WithHead(nn.Module):
+            def __init__(self, input_size, hidden_size):
+                super().__init__()
+                self.W_xh = nn.Parameter(torch.zeros(input_size, hidden_size))
+                self.W_hh = nn.Parameter(torch.zeros(hidden_size, hidden_size))
+                self.b_h = nn.Parameter(torch.zeros(hidden_size))
+                self.head = nn.Linear(hidden_size, 3)
+
+            def forward(self, x, h=None):
+                raise AssertionError("never called")
+        """)
+    with pytest.raises(BindingError) as raised:
+        bind(path, "WithHead", mode="rnn")
+    message = str(raised.value)
+    assert "cannot tell which of torch.nn's weights head.weight [3, 4], head.bias [3] hold" in message
+    assert '--rnn-bind "W_xh=weight_ih.T,W_hh=weight_hh.T,b_h=bias_ih+bias_hh,head.weight=?,head.bias=?"' in message
+
+
+def test_a_module_with_gate_layers_on_x_and_h_joined_is_ambiguous_and_refused():
+    path = EXAMPLES.parent / "tests" / "learners" / "lstm_linear_gates_dim.py"
+    with pytest.raises(BindingError) as raised:
+        bind(path, "LSTMModel")
+    message = str(raised.value)
+    assert "can read forget_gate.weight [4, 9]" in message and "more than one way" in message
+    assert "--rnn-bind \"forget_gate.weight=cat(weight_hh[f],weight_ih[f]),forget_gate.bias=" in message
+
+
+def test_a_square_hidden_weight_is_stored_like_the_others():
+    """d2l's W_hh is (in, out) like its W_xh: shapes alone cannot tell for a square one."""
+    path = EXAMPLES.parent / "tests" / "learners" / "d2l_rnn_module_state_not_carried.py"
+    note = bind(path, "RNNScratch")[0].describe()
+    assert "W_hh=weight_hh.T (name W_hh: hidden weight; stored (in, out) like the others)" in note
+
+
+def test_a_module_wrapping_torch_gets_its_mode_and_settings_from_the_wrapped_module():
+    path = EXAMPLES.parent / "tests" / "learners" / "wrap_nn_lstm.py"
+    binding = bind(path, "SequenceEncoder")[0]
+    assert binding.modes == ("lstm",)
+    assert binding.support.layouts == frozenset({True})
+    assert "weights by torch.nn's names under 'lstm.'" in binding.describe()
+
+
+# ------------------------------------------------------------------------------------------ declared and guessed
+def test_the_language_reads_true_false_and_none():
+    mapping = parse_map("flag=True,other=False,nothing=None,W=cat(weight_hh[f],weight_ih[f]).T")
+    assert {k: str(v) for k, v in mapping.items()} == {
+        "flag": "True", "other": "False", "nothing": "None", "W": "cat(weight_hh[f],weight_ih[f]).T"}
+    with pytest.raises(DeclarationError, match="unknown name 'true'"):
+        parse_map("flag=true")
+
+
+def test_a_declared_setting_literal_reaches_the_function(tmp_path):
+    path = write(tmp_path, """
+        import torch
+
+        def rnn(x, h, Wx, Wh, b, time_major):
+            assert time_major is True
+            out = []
+            for step in x:
+                h = torch.tanh(step @ Wx + h @ Wh + b)
+                out.append(h)
+            return torch.stack(out), h
+        """)
+    result = run_matrix(f"{path}:rnn", bind="Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh,time_major=True",
+                        dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, verdicts(result)
+
+
+def test_without_auto_the_guess_is_printed_as_a_ready_line(tmp_path):
+    path = write(tmp_path, "import numpy as np\n\ndef rnn_forward(x, h0, Wx, Wh, bx, bh):" + RNN_BODY.replace(
+        "+ b)", "+ bx + bh)"))
+    with pytest.raises(BindingError) as raised:
+        bind(path, "rnn_forward")
+    assert 'A guess from the names: --rnn-bind "Wx=weight_ih.T,Wh=weight_hh.T,bx=bias_ih,bh=bias_hh"' in str(raised.value)
+
+
+def test_auto_combines_with_declared_items():
+    path = EXAMPLES.parent / "tests" / "learners" / "d2l_lstm_module.py"  # a module: its own names need no auto
+    binding = bind(path, "LSTMScratch", declared="H_C=hx")[0]
+    assert binding.support.state_given
+    path = AS_WRITTEN / "per_gate.py"
+    found = bind(path, "lstm_forward", declared="auto,h0=h0")
+    assert all("W_xf=weight_ih[f]" in b.describe() for b in found)
+
+
+SWAPPED = """
+    import torch
+
+    def lstm_forward(X, h0, c0, W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c):
+        H, C = h0, c0
+        outputs = []
+        for x in X:
+            I = torch.sigmoid(x @ W_xf + H @ W_hf + b_f)   # the forget gate's weights for the input gate
+            F = torch.sigmoid(x @ W_xi + H @ W_hi + b_i)   # and the other way round
+            O = torch.sigmoid(x @ W_xo + H @ W_ho + b_o)
+            C = F * C + I * torch.tanh(x @ W_xc + H @ W_hc + b_c)
+            H = O * torch.tanh(C)
+            outputs.append(H)
+        return torch.stack(outputs), (H, C)
+    """
+
+
+def test_a_guess_never_reorders_gates_against_the_names(tmp_path):
+    """Every weight named for its gate, used for another gate: auto maps each name to its own gate,
+    so the mistake stays a mistake (gate_order), whatever order would have fit."""
+    result = run_matrix(f"{write(tmp_path, SWAPPED)}:lstm_forward", bind="auto", dtypes=("float64",),
+                        rows=("forward",))
+    assert result.statuses == {"forward": "fail"}, verdicts(result)
+    assert result.failures["forward"].diagnosis[:1] == ["gate_order"]
+    assert "W_xi=weight_ih[i]" in result.summary.description
+
+
+def test_w_hr_in_a_gru_is_the_reset_gates_weight_not_a_projection():
+    path = EXAMPLES.parent / "tests" / "learners" / "torch_gru_cell_per_gate.py"
+    found = bind(path, "gru_cell", declared="auto")
+    assert found[0].modes == ("gru_cell",)
+    assert all("W_hr=weight_hh[r]" in b.describe() for b in found)
+
+
+def test_coursera_names_are_understood(tmp_path):
+    path = write(tmp_path, "import numpy as np\n\ndef rnn_forward(x, a0, Wax, Waa, ba):" + RNN_BODY.replace(
+        "h0", "a0").replace("@ Wx", "@ Wax.T").replace("@ Wh", "@ Waa.T").replace("+ b)", "+ ba)"))
+    result = run_matrix(f"{path}:rnn_forward", bind="auto", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, verdicts(result)
+    assert "Wax=weight_ih,Waa=weight_hh,ba=bias_ih+bias_hh" in result.summary.description
+
+
+# ------------------------------------------------------------------------------------------ cells
+CELLS = {
+    "nn.LSTMCell": ("lstm_cell", """
+        import torch
+
+        def lstm_cell(x, hx, w_ih, w_hh, b_ih, b_hh):
+            cell = torch.nn.LSTMCell(w_ih.shape[1], w_hh.shape[1]).to(x.dtype)
+            with torch.no_grad():
+                for name, value in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)):
+                    getattr(cell, name).copy_(value)
+            return cell(x, hx)
+        """),
+    "torch._VF.gru_cell": ("gru_cell", """
+        import torch
+
+        def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
+            return torch._VF.gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
+        """),
+    "torch.rnn_tanh_cell": ("rnn_cell", """
+        import torch
+
+        def rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh):
+            return torch.rnn_tanh_cell(x, h, w_ih, w_hh, b_ih, b_hh)
+        """),
+}
+
+
+@pytest.mark.parametrize("how", sorted(CELLS))
+def test_calling_torchs_own_cell_is_delegation(tmp_path, how):
+    entry, source = CELLS[how]
+    result = run_matrix(f"{write(tmp_path, source)}:{entry}", dtypes=("float64",), rows=("forward", "no_delegation"))
+    assert result.summary.modes == (entry,)
+    assert result.statuses == {"forward": "pass", "no_delegation": "fail"}, verdicts(result)
+    assert result.failures["no_delegation"].kind == "delegation"
+
+
+def test_a_gru_cell_with_the_reset_gate_before_the_product_is_named(tmp_path):
+    path = write(tmp_path, """
+        import torch
+
+        def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
+            H = h.shape[-1]
+            x_r, x_z, x_n = (x @ w_ih.T + b_ih).chunk(3, -1)
+            h_r, h_z, _ = (h @ w_hh.T + b_hh).chunk(3, -1)
+            r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+            n = torch.tanh(x_n + (r * h) @ w_hh[2 * H:].T + b_hh[2 * H:])
+            return (1 - z) * n + z * h
+        """)
+    result = run_matrix(f"{path}:gru_cell", dtypes=("float64",), rows=("forward",))
+    assert result.failures["forward"].diagnosis[:1] == ["gru_reset_before_matmul"], verdicts(result)
+
+
+# ------------------------------------------------------------------------------------------ anything returned
+RETURNED = {
+    "None": ("return None", "returned None; expected a tuple (output, h_n)"),
+    "a dict": ("return {'output': out, 'h_n': h}", "returned a dict; expected a tuple (output, h_n)"),
+    "a generator": ("return (t for t in (out, h))", "returned a generator"),
+    "a meta tensor": ("return out.to('meta'), h", "returned a meta tensor (it has a shape but no values) for output"),
+    "a sparse tensor": ("return out.to_sparse(), h", "layout torch.sparse_coo (expected a dense tensor)"),
+    "strings": ("return np.array(['a']), h", "returned a numpy array of <U1 for output"),
+    "a number": ("return 3.0", "returned a float; expected a tuple (output, h_n)"),
+}
+RETURNING = """
+    import numpy as np
+    import torch
+
+    class Liar(torch.Tensor):
+        def __sub__(self, other):
+            return torch.zeros_like(torch.Tensor(self))
+
+    def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+        h, steps = h0, []
+        for step in x:
+            h = torch.tanh(step @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+            steps.append(h)
+        out = torch.stack(steps)
+        {returned}
+    """
+
+
+@pytest.mark.parametrize("what", sorted(RETURNED))
+def test_anything_returned_gets_one_line_in_its_row(tmp_path, what):
+    returned, said = RETURNED[what]
+    path = write(tmp_path, RETURNING.replace("{returned}", returned))
+    result = run_matrix(f"{path}:rnn_forward", dtypes=("float64",), rows=("forward",))
+    failure = result.failures["forward"]
+    assert result.statuses["forward"] == "error" and said in failure.summary, verdicts(result)
+    assert "\n" not in failure.summary
+
+
+@pytest.mark.parametrize("returned", ["return out.as_subclass(Liar), h.as_subclass(Liar)",
+                                      "return out.numpy(), h.numpy()", "return [out, h]",
+                                      "return out.t().contiguous().t(), h"])
+def test_right_values_in_any_container_or_subclass_pass(tmp_path, returned):
+    """A tensor subclass is judged as a plain tensor (its overrides take no part); arrays, lists and
+    strided tensors are read as what they hold."""
+    path = write(tmp_path, RETURNING.replace("{returned}", returned))
+    result = run_matrix(f"{path}:rnn_forward", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, verdicts(result)
+
+
+def test_a_wrong_subclass_cannot_hide_behind_its_overrides(tmp_path):
+    path = write(tmp_path, RETURNING.replace("{returned}", "return (out * 2).as_subclass(Liar), h.as_subclass(Liar)"))
+    result = run_matrix(f"{path}:rnn_forward", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "fail"}, verdicts(result)
+
+
+def test_an_unusable_result_is_a_row_verdict_not_an_internal_error(tmp_path, run_suite):
+    path = write(tmp_path, RETURNING.replace("{returned}", "return None"))
+    run = run_suite(f"{path}:rnn_forward", "--rnn-dtype", "float64", "--rnn-max-examples", "3",
+                    "--rnn-rows", "forward,shape")
+    assert run.result.ret == 1
+    assert "INTERNALERROR" not in run.output and "Traceback" not in run.output
+    assert run.status("forward") == "error"
+    assert "returned None" in run.report["features"]["forward"]["message"]
