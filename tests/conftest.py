@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -19,6 +20,16 @@ REPO = HERE.parent
 EXAMPLES = REPO / "examples"
 
 pytest_plugins = ["pytester"]
+
+
+def readme_blocks(section: str, language: str = r"\w*") -> list:
+    """The fenced code blocks (```language, any by default) of the README section headed `section`:
+    what a reader copies, so the tests run exactly that."""
+    text = (REPO / "README.md").read_text()
+    body = re.split(r"^##+ ", text.split(f"\n## {section}\n", 1)[1], maxsplit=1, flags=re.MULTILINE)[0] \
+        if f"\n## {section}\n" in text else ""
+    assert body, f"the README has no section {section!r}"
+    return re.findall(rf"^```{language}\n(.*?)^```$", body, re.MULTILINE | re.DOTALL)
 
 
 class SuiteRun:

@@ -4,7 +4,8 @@
 a cache, a numpy class, a book's params list with an output layer, per-gate weights, per-gate
 weights on [h, x], a module with names of its own, a module wrapping nn.GRU, a module with
 input_dim/hidden_dim and nn.Linear layers, a single cell, a float32 buffer, a batch-first-only
-function, a Class.method), each run with the one line `docs/as_written.md` gives for it; and in
+function, a Class.method), each run with the one line the README's "Your code as you wrote it"
+gives for it (test_readme.py checks the README shows these lines); and in
 `examples/as_written/wrong/` the same code with one mistake. Each correct one gets its verdict (every
 row it can be asked passes, or fails alone where the idiom itself is the finding: the float32
 buffer's dtype, the wrapper's delegation); each wrong one fails the row that owns its mistake, named.

@@ -1,10 +1,10 @@
 """The library in people's own tests: the README's "In your own tests" snippet runs as written.
 
-The snippet is `docs/own_tests_example.py`, word for word (the README shows that file). It is run
-here as a user runs it: copied next to the bundled one-layer ``lstm_forward`` (as ``my_lstm.py``,
-the name the snippet uses) and run with pytest in a process of its own. Then the pieces it rests
-on, one by one: ``specs(supported_by=...)`` draws only what an implementation supports,
-``inputs(..., supported_by=...)`` keeps to the inputs it takes, and ``rnn_check`` treats a
+The snippet is taken from the README's section, word for word, and run here as a user runs it:
+next to the bundled one-layer ``lstm_forward`` (copied as ``my_lstm.py``, the name the snippet
+uses) and run with pytest in a process of its own. Then the pieces it rests on, one by one:
+``specs(supported_by=...)`` draws only what an implementation supports, ``inputs(...,
+supported_by=...)`` keeps to the inputs it takes, and ``rnn_check`` treats a
 configuration outside its support as an unmet assumption (hypothesis's ``reject``; a skip outside
 hypothesis), never as a failure, while a wrong implementation still fails with the suite's message.
 """
@@ -22,18 +22,22 @@ from pytest_rnnconformance.api import runner_for
 from pytest_rnnconformance.draw.strategies import outside
 from pytest_rnnconformance.strategies import inputs, specs
 
-from conftest import EXAMPLES, REPO
+from conftest import EXAMPLES, REPO, readme_blocks
 
-SNIPPET = REPO / "docs" / "own_tests_example.py"
 LSTM = f"{EXAMPLES / 'lstm_forward.py'}:lstm_forward"  # one layer, one direction, seq-first, optional w_hr
 WRONG_LSTM = f"{EXAMPLES / 'wrong' / 'lstm_gate_order.py'}:lstm_forward"
 RNN_CELL = f"{REPO / 'tests' / 'learners' / 'torch_rnn_cell.py'}:rnn_cell"
 FEW = settings(max_examples=15, deadline=None, database=None)
 
 
+def own_tests_snippet() -> str:
+    [snippet] = readme_blocks("In your own tests", "python")
+    return snippet
+
+
 def test_the_readme_snippet_runs_as_written(pytester, run_pytest):
     shutil.copy(EXAMPLES / "lstm_forward.py", pytester.path / "my_lstm.py")
-    shutil.copy(SNIPPET, pytester.path / "test_my_lstm.py")
+    (pytester.path / "test_my_lstm.py").write_text(own_tests_snippet())
     result = run_pytest("-p", "no:cacheprovider", "-q", "test_my_lstm.py", timeout=240)
     assert result.ret == 0, result.stdout.str() + result.stderr.str()
     result.stdout.fnmatch_lines(["*1 passed*"])
@@ -41,7 +45,7 @@ def test_the_readme_snippet_runs_as_written(pytester, run_pytest):
 
 def test_the_readme_snippet_fails_a_wrong_implementation_with_the_suites_message(pytester, run_pytest):
     shutil.copy(EXAMPLES / "wrong" / "lstm_gate_order.py", pytester.path / "my_lstm.py")
-    shutil.copy(SNIPPET, pytester.path / "test_my_lstm.py")
+    (pytester.path / "test_my_lstm.py").write_text(own_tests_snippet())
     result = run_pytest("-p", "no:cacheprovider", "-q", "test_my_lstm.py", timeout=240)
     assert result.ret == 1
     output = result.stdout.str()
