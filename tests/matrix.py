@@ -32,11 +32,28 @@ class Matrix:
     def failing(self) -> set:
         return {row for row, status in self.statuses.items() if status in ("fail", "error")}
 
+    def first_failure(self) -> tuple:
+        """(row, Failure) of the first row that failed on its own (not blocked), or (None, None)."""
+        for row, failure in self.failures.items():
+            if failure.status != "blocked":
+                return row, failure
+        return None, None
+
+    def verdicts(self) -> str:
+        """Each row's status, its first failure or its reason: an assertion's message."""
+        lines = [self.summary.description]
+        for row, status in self.statuses.items():
+            failure = self.failures.get(row)
+            said = f" {failure.summary} {failure.diagnosis} {failure.blocked_by}" if failure is not None else ""
+            lines.append(f"  {row}: {status}{said}{' (' + self.reasons[row] + ')' if row in self.reasons else ''}")
+        return "\n".join(lines)
+
 
 def run_matrix(target, *, mode: Optional[str] = None, bind: Optional[str] = None, returns: Optional[str] = None,
                dtypes: tuple = ("float32", "float64"), half: bool = False, max_examples: int = 3,
-               rows: Optional[tuple] = None) -> Matrix:
-    """The matrix of `target` (a ``file.py:name`` or an object) on the CPU."""
+               rows: Optional[tuple] = None, stop_at_first_failure: bool = False) -> Matrix:
+    """The matrix of `target` (a ``file.py:name`` or an object) on the CPU; with
+    `stop_at_first_failure`, only up to the first row that fails on its own (like ``pytest -x``)."""
     runner = runner_for(target, mode, bind=bind, returns=returns)
     features = registry()
     context = RunContext(str(target), runner, max_examples, features, base_dtype=dtypes[0])
@@ -63,4 +80,6 @@ def run_matrix(target, *, mode: Optional[str] = None, bind: Optional[str] = None
                     matrix.reasons.setdefault(feature.name, str(skip.msg))
         if found:
             matrix.statuses[feature.name] = summarise(found)
+        if stop_at_first_failure and matrix.first_failure()[0] is not None:
+            break
     return matrix

@@ -93,15 +93,6 @@ IDIOMS = {
 }
 
 
-def verdicts(matrix) -> str:
-    lines = [matrix.summary.description]
-    for row, status in matrix.statuses.items():
-        failure = matrix.failures.get(row)
-        said = f" {failure.summary} {failure.diagnosis}" if failure is not None else ""
-        lines.append(f"  {row}: {status}{said}{' (' + matrix.reasons[row] + ')' if row in matrix.reasons else ''}")
-    return "\n".join(lines)
-
-
 def matrix(path, idiom: Idiom, **options):
     return run_matrix(f"{path}:{idiom.entry}", bind=idiom.bind, returns=idiom.returns, dtypes=("float64",),
                       max_examples=3, **options)
@@ -111,15 +102,15 @@ def matrix(path, idiom: Idiom, **options):
 def test_each_idiom_as_written_and_its_wrong_variant(name):
     idiom = IDIOMS[name]
     right = matrix(AS_WRITTEN / f"{name}.py", idiom)
-    assert right.failing() == set(idiom.fails), verdicts(right)
-    assert {row for row in idiom.passes if right.statuses.get(row) == "pass"} == set(idiom.passes), verdicts(right)
+    assert right.failing() == set(idiom.fails), right.verdicts()
+    assert {row for row in idiom.passes if right.statuses.get(row) == "pass"} == set(idiom.passes), right.verdicts()
     for row, words in idiom.unsupported.items():
-        assert right.statuses[row] == "unsupported" and words in right.reasons[row], verdicts(right)
+        assert right.statuses[row] == "unsupported" and words in right.reasons[row], right.verdicts()
     for words in idiom.header:
-        assert words in right.summary.description, verdicts(right)
+        assert words in right.summary.description, right.verdicts()
     wrong = matrix(AS_WRITTEN / "wrong" / f"{name}.py", idiom)
-    assert wrong.failing() - idiom.fails == {idiom.owner}, verdicts(wrong)
-    assert wrong.failures[idiom.owner].diagnosis[:1] == [idiom.diagnosis], verdicts(wrong)
+    assert wrong.failing() - idiom.fails == {idiom.owner}, wrong.verdicts()
+    assert wrong.failures[idiom.owner].diagnosis[:1] == [idiom.diagnosis], wrong.verdicts()
 
 
 def test_every_example_has_a_wrong_variant_and_an_idiom():
@@ -164,7 +155,7 @@ def test_numpy_returning_float64_for_float32_input_is_a_dtype_finding_only(tmp_p
         """)
     result = run_matrix(f"{path}:rnn_forward", bind="Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh",
                         dtypes=("float32", "float64"), max_examples=3)
-    assert result.failing() == {"dtype"}, verdicts(result)
+    assert result.failing() == {"dtype"}, result.verdicts()
     assert "numpy computes in float64" in " ".join(result.failures["dtype"].details)
     assert result.statuses["forward"] == result.statuses["float64"] == "pass"
     assert "numpy" in result.reasons["backward"]
@@ -176,7 +167,7 @@ def test_numpy_code_that_also_takes_tensors_is_called_with_arrays(tmp_path):
     path = write(tmp_path, "import numpy as np\n\ndef rnn_forward(x, h0, Wx, Wh, b):" + RNN_BODY)
     result = run_matrix(f"{path}:rnn_forward", bind="Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh",
                         dtypes=("float64",), rows=("forward", "backward"))
-    assert result.statuses == {"forward": "pass", "backward": "unsupported"}, verdicts(result)
+    assert result.statuses == {"forward": "pass", "backward": "unsupported"}, result.verdicts()
     assert "numpy arrays" in result.summary.description
 
 
@@ -199,7 +190,7 @@ def test_a_plain_class_that_makes_its_own_weights_gets_them_by_name_and_shape(tm
                 return np.stack(out), h
         """)
     result = run_matrix(f"{path}:TinyRNN", dtypes=("float64",), rows=("forward", "continuation"))
-    assert set(result.statuses.values()) == {"pass"}, verdicts(result)
+    assert set(result.statuses.values()) == {"pass"}, result.verdicts()
     assert "class:" in result.summary.description
 
 
@@ -219,7 +210,7 @@ def test_a_class_without_bias_or_state_is_checked_without_them(tmp_path):
                 return np.stack(out), h
         """)
     result = run_matrix(f"{path}:NoBias", mode="rnn", dtypes=("float64",))
-    assert result.failing() == set(), verdicts(result)
+    assert result.failing() == set(), result.verdicts()
     support = result.summary.support
     assert support.bias == frozenset({False}) and not support.state_given and not support.batched
 
@@ -295,7 +286,7 @@ def test_a_declared_setting_literal_reaches_the_function(tmp_path):
         """)
     result = run_matrix(f"{path}:rnn", bind="Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh,time_major=True",
                         dtypes=("float64",), rows=("forward",))
-    assert result.statuses == {"forward": "pass"}, verdicts(result)
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
 
 
 def test_without_auto_the_guess_is_printed_as_a_ready_line(tmp_path):
@@ -337,7 +328,7 @@ def test_a_guess_never_reorders_gates_against_the_names(tmp_path):
     so the mistake stays a mistake (gate_order), whatever order would have fit."""
     result = run_matrix(f"{write(tmp_path, SWAPPED)}:lstm_forward", bind="auto", dtypes=("float64",),
                         rows=("forward",))
-    assert result.statuses == {"forward": "fail"}, verdicts(result)
+    assert result.statuses == {"forward": "fail"}, result.verdicts()
     assert result.failures["forward"].diagnosis[:1] == ["gate_order"]
     assert "W_xi=weight_ih[i]" in result.summary.description
 
@@ -353,7 +344,7 @@ def test_coursera_names_are_understood(tmp_path):
     path = write(tmp_path, "import numpy as np\n\ndef rnn_forward(x, a0, Wax, Waa, ba):" + RNN_BODY.replace(
         "h0", "a0").replace("@ Wx", "@ Wax.T").replace("@ Wh", "@ Waa.T").replace("+ b)", "+ ba)"))
     result = run_matrix(f"{path}:rnn_forward", bind="auto", dtypes=("float64",), rows=("forward",))
-    assert result.statuses == {"forward": "pass"}, verdicts(result)
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
     assert "Wax=weight_ih,Waa=weight_hh,ba=bias_ih+bias_hh" in result.summary.description
 
 
@@ -389,7 +380,7 @@ def test_calling_torchs_own_cell_is_delegation(tmp_path, how):
     entry, source = CELLS[how]
     result = run_matrix(f"{write(tmp_path, source)}:{entry}", dtypes=("float64",), rows=("forward", "no_delegation"))
     assert result.summary.modes == (entry,)
-    assert result.statuses == {"forward": "pass", "no_delegation": "fail"}, verdicts(result)
+    assert result.statuses == {"forward": "pass", "no_delegation": "fail"}, result.verdicts()
     assert result.failures["no_delegation"].kind == "delegation"
 
 
@@ -406,7 +397,7 @@ def test_a_gru_cell_with_the_reset_gate_before_the_product_is_named(tmp_path):
             return (1 - z) * n + z * h
         """)
     result = run_matrix(f"{path}:gru_cell", dtypes=("float64",), rows=("forward",))
-    assert result.failures["forward"].diagnosis[:1] == ["gru_reset_before_matmul"], verdicts(result)
+    assert result.failures["forward"].diagnosis[:1] == ["gru_reset_before_matmul"], result.verdicts()
 
 
 # ------------------------------------------------------------------------------------------ anything returned
@@ -443,7 +434,7 @@ def test_anything_returned_gets_one_line_in_its_row(tmp_path, what):
     path = write(tmp_path, RETURNING.replace("{returned}", returned))
     result = run_matrix(f"{path}:rnn_forward", dtypes=("float64",), rows=("forward",))
     failure = result.failures["forward"]
-    assert result.statuses["forward"] == "error" and said in failure.summary, verdicts(result)
+    assert result.statuses["forward"] == "error" and said in failure.summary, result.verdicts()
     assert "\n" not in failure.summary
 
 
@@ -455,13 +446,13 @@ def test_right_values_in_any_container_or_subclass_pass(tmp_path, returned):
     strided tensors are read as what they hold."""
     path = write(tmp_path, RETURNING.replace("{returned}", returned))
     result = run_matrix(f"{path}:rnn_forward", dtypes=("float64",), rows=("forward",))
-    assert result.statuses == {"forward": "pass"}, verdicts(result)
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
 
 
 def test_a_wrong_subclass_cannot_hide_behind_its_overrides(tmp_path):
     path = write(tmp_path, RETURNING.replace("{returned}", "return (out * 2).as_subclass(Liar), h.as_subclass(Liar)"))
     result = run_matrix(f"{path}:rnn_forward", dtypes=("float64",), rows=("forward",))
-    assert result.statuses == {"forward": "fail"}, verdicts(result)
+    assert result.statuses == {"forward": "fail"}, result.verdicts()
 
 
 def test_an_unusable_result_is_a_row_verdict_not_an_internal_error(tmp_path, run_suite):

@@ -9,9 +9,8 @@ import torch
 
 from pytest_rnnconformance import RNNSpec, make_inputs
 from pytest_rnnconformance.api import runner_for
-from pytest_rnnconformance.features import registry
 from pytest_rnnconformance.features.base import RowCheck
-from pytest_rnnconformance.features.engine import Column, RunContext, explain, run_row
+from pytest_rnnconformance.features.engine import explain
 from pytest_rnnconformance.judge.failure import FailureRaised
 from pytest_rnnconformance.judge.tolerance import tolerance_for
 from pytest_rnnconformance.report.render import render
@@ -19,31 +18,16 @@ from pytest_rnnconformance.report.render import render
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "examples" / "reordered"))
+sys.path.insert(0, str(REPO / "tests"))
+from matrix import run_matrix  # noqa: E402
 from mutants import EXPECTED  # noqa: E402  (the benchmark's table: file -> catalogue id)
 
 DTYPES = ("float32", "float64")
 
 
 def first_failure(target: str, max_examples: int = 10, dtypes: tuple = DTYPES):
-    """Run the suite's rows in order, in-process, until one fails (like ``pytest -x``); rows that
-    are blocked by an earlier one are not failures of their own."""
-    runner = runner_for(target)
-    rows = registry()
-    context = RunContext(target, runner, max_examples, rows, base_dtype=dtypes[0])
-    columns = {"first": dtypes[:1], "float64": ("float64",), "half": (), "base": dtypes, "all": dtypes}
-    for feature in rows.values():
-        for mode in runner.summary.modes:
-            if not feature.applies_to(mode):
-                continue
-            for dtype in columns[feature.dtypes]:
-                try:
-                    run_row(context, feature, Column(mode, "cpu", dtype))
-                except FailureRaised as raised:
-                    if raised.failure.status != "blocked":
-                        return feature.name, raised.failure
-                except pytest.skip.Exception:
-                    continue
-    return None, None
+    """The first row that fails on its own, and its failure (like ``pytest -x``)."""
+    return run_matrix(target, dtypes=dtypes, max_examples=max_examples, stop_at_first_failure=True).first_failure()
 
 
 @pytest.mark.parametrize("mutant", sorted(EXPECTED))

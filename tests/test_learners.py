@@ -59,16 +59,6 @@ def matrix_of(entry: dict, args: list, rows=None):
     return run_matrix(target(entry), dtypes=("float64",), max_examples=3, rows=rows, **chosen)
 
 
-def verdicts(matrix) -> str:
-    """Each row's status and first failure, for an assertion's message."""
-    lines = [matrix.summary.description]
-    for row, status in matrix.statuses.items():
-        failure = matrix.failures.get(row)
-        said = f" {failure.summary} {failure.diagnosis} {failure.blocked_by}" if failure is not None else ""
-        lines.append(f"  {row}: {status}{said}{' (' + matrix.reasons[row] + ')' if row in matrix.reasons else ''}")
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_learner_code_conforms_as_written(name):
     entry = MANIFEST[name]
@@ -76,17 +66,17 @@ def test_correct_learner_code_conforms_as_written(name):
     expected_failures = set()
     if entry["dtype_finding"]:
         expected_failures.add("dtype")
-        assert matrix.failures["dtype"].diagnosis[:1] == ["default_dtype_buffer"], verdicts(matrix)
+        assert matrix.failures["dtype"].diagnosis[:1] == ["default_dtype_buffer"], matrix.verdicts()
     if options(entry["args"])["allow_builtin"]:  # --rnn-allow-builtin turns off the one row it fails
         expected_failures.add("no_delegation")
-        assert matrix.failures["no_delegation"].kind == "delegation", verdicts(matrix)
-    assert matrix.failing() == expected_failures, verdicts(matrix)
-    assert not any(status == "blocked" for status in matrix.statuses.values()), verdicts(matrix)
-    assert matrix.statuses["forward"] == "pass", verdicts(matrix)
+        assert matrix.failures["no_delegation"].kind == "delegation", matrix.verdicts()
+    assert matrix.failing() == expected_failures, matrix.verdicts()
+    assert not any(status == "blocked" for status in matrix.statuses.values()), matrix.verdicts()
+    assert matrix.statuses["forward"] == "pass", matrix.verdicts()
     for row, status in matrix.statuses.items():
         if status == "unsupported":
             reason = matrix.reasons[row].removeprefix("unsupported:").strip()
-            assert reason and not reason.endswith("NotImplementedError:"), (row, verdicts(matrix))
+            assert reason and not reason.endswith("NotImplementedError:"), (row, matrix.verdicts())
 
 
 @pytest.mark.parametrize("name", WRONG)
@@ -94,15 +84,15 @@ def test_wrong_learner_code_fails_the_row_that_owns_its_bug(name):
     entry = MANIFEST[name]
     matrix = matrix_of(entry, entry["args"])
     owner = entry["owner"]
-    assert matrix.failing() == {owner}, verdicts(matrix)
+    assert matrix.failing() == {owner}, matrix.verdicts()
     failure = matrix.failures[owner]
     if entry["diagnosis"]:
-        assert failure.diagnosis[:1] == [entry["diagnosis"]], verdicts(matrix)
+        assert failure.diagnosis[:1] == [entry["diagnosis"]], matrix.verdicts()
     else:
-        assert failure.diagnosis == [] and failure.localisation, verdicts(matrix)
+        assert failure.diagnosis == [] and failure.localisation, matrix.verdicts()
     for row, status in matrix.statuses.items():
         if status == "blocked":
-            assert matrix.failures[row].blocked_by == owner, (row, verdicts(matrix))
+            assert matrix.failures[row].blocked_by == owner, (row, matrix.verdicts())
 
 
 @pytest.mark.parametrize("name, index", ALTERNATIVES)
@@ -110,11 +100,11 @@ def test_other_ways_of_saying_it_give_the_same_verdict(name, index):
     entry = MANIFEST[name]
     matrix = matrix_of(entry, entry["alternatives"][index], rows=("forward",))
     if entry["correct"] or entry["owner"] != "forward":
-        assert matrix.statuses["forward"] == "pass", verdicts(matrix)
+        assert matrix.statuses["forward"] == "pass", matrix.verdicts()
     else:
-        assert matrix.statuses["forward"] == "fail", verdicts(matrix)
+        assert matrix.statuses["forward"] == "fail", matrix.verdicts()
         assert matrix.failures["forward"].diagnosis[:1] == ([entry["diagnosis"]] if entry["diagnosis"] else []), \
-            verdicts(matrix)
+            matrix.verdicts()
 
 
 def test_the_manifest_says_what_each_entry_needs():

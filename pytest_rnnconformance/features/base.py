@@ -16,7 +16,7 @@ import torch
 from .. import modes as mode_registry
 from ..draw.cases import Dimensions
 from ..judge.failure import Failure, FailureRaised, OutOfRange
-from ..judge.judge import failure_of, judge
+from ..judge.judge import coarser, failure_of, judge
 from ..judge.tolerance import Tolerance
 from ..run.call import Call, Runner
 from ..run.results import Result
@@ -115,3 +115,16 @@ class RowCheck:
 
     def fail(self, kind: str, summary: str, **fields) -> None:
         raise FailureRaised(Failure("fail", kind, summary, **fields))
+
+    def relation(self, inputs, computed: torch.Tensor, whole: torch.Tensor, broken: str, details: str,
+                 slack: float = 1.0) -> None:
+        """Fail as a broken relation when `computed` (pieced together from the implementation's own
+        results) and `whole` (its result in one call) differ by more than rounding allows at the
+        precision it returned (`slack` times, for a relation with that many roundings in a row).
+        No oracle takes part: the implementation is held to agreeing with itself."""
+        difference = float((computed.double() - whole.double()).abs().max())
+        tolerance = self.tolerance_of(coarser(inputs.dtype, whole.dtype))
+        allowed = tolerance.allowed(0.0, float(whole.abs().max())) * slack
+        if difference > allowed:
+            self.fail("relation", f"{broken} (max difference {difference:.3g}, allowed {allowed:.3g})",
+                      details=(details,))

@@ -4,7 +4,7 @@ from dataclasses import replace
 import torch
 
 from ..judge.failure import Failure, FailureRaised
-from ..judge.judge import coarser, judge
+from ..judge.judge import judge
 from ..run.results import Result
 from .base import Feature
 
@@ -55,13 +55,10 @@ def alone(row, inputs) -> None:
     for name, tensor in single.items():
         dim = batch_dim.get(name, 0 if inputs.spec.single_step else 1)
         inside = whole[name].narrow(dim, row_index, 1)
-        difference = float((inside.double() - tensor.double()).abs().max())
-        allowed = row.tolerance_of(coarser(inputs.dtype, tensor.dtype)).allowed(0.0, float(tensor.abs().max()))
-        if difference > allowed:
-            row.fail("relation", f"batch row {row_index} gives a different {name} inside the batch than alone "
-                     f"(max difference {difference:.3g}, allowed {allowed:.3g}): batch rows influence each other",
-                     details=("look for a reshape/view where a transpose belongs, a sum or mean over the batch, or a "
-                              "buffer reused between calls",))
+        row.relation(inputs, inside, tensor, f"batch row {row_index} gives a different {name} inside the batch than "
+                     "alone: batch rows influence each other",
+                     "look for a reshape/view where a transpose belongs, a sum or mean over the batch, or a buffer "
+                     "reused between calls")
 
 
 def _time_slice(inputs, start: int, stop: int, hx):

@@ -3,7 +3,6 @@ from dataclasses import replace
 
 from ..draw.cases import Dimensions
 from ..draw.inputs import map_hidden
-from ..judge.judge import coarser
 from .base import Feature, needs
 
 
@@ -27,14 +26,10 @@ def layers_stack(row, inputs, whole_output) -> None:
                   if name.split("_l")[-1].split("_")[0] == str(layer)}
         piece = replace(inputs, spec=one, input=layer_input, hx=map_hidden(lambda t: t[rows], inputs.hx), params=params)
         layer_input = row.result(piece).tensors["output"].to(inputs.dtype).clone()  # its own dtype is dtype's row
-    difference = float((layer_input.double() - whole_output.double()).abs().max())
-    precision = coarser(inputs.dtype, whole_output.dtype)  # judged at the precision it returned
-    allowed = row.tolerance_of(precision).allowed(0.0, float(whole_output.abs().max())) * spec.num_layers
-    if difference > allowed:
-        row.fail("relation", f"one call with {spec.num_layers} layers differs from the same layers run one at a time "
-                 f"(max difference {difference:.3g}, allowed {allowed:.3g}): the layers do not stack",
-                 details=("each layer must read the previous layer's whole output (both directions) and start from "
-                          "its own rows of h0",))
+    row.relation(inputs, layer_input, whole_output, f"one call with {spec.num_layers} layers differs from the same "
+                 "layers run one at a time: the layers do not stack",
+                 "each layer must read the previous layer's whole output (both directions) and start from its own "
+                 "rows of h0", slack=spec.num_layers)
 
 
 FEATURE = Feature(
