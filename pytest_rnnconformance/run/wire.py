@@ -36,9 +36,9 @@ def encode(value: Any) -> Any:
         return {"__RNNInputs__": {"spec": encode(value.spec), "recipe": encode(value.recipe),
                                   "input": encode(value.input), "hx": encode(value.hx), "params": encode(value.params)}}
     if type(value) is torch.Tensor or type(value) is torch.nn.Parameter:
-        tensor = value.detach().cpu().contiguous().clone()
+        tensor = value.detach().cpu().contiguous()
         return {"__tensor__": str(tensor.dtype).replace("torch.", ""), "shape": list(tensor.shape),
-                "device": str(value.device), "data": bytes(tensor.untyped_storage()) if tensor.numel() else b""}
+                "device": str(value.device), "data": _raw_bytes(tensor)}
     if isinstance(value, PackedSequence):
         return {"__packed__": [encode(v) for v in value]}
     if isinstance(value, (RNNSpec, InputRecipe)):
@@ -55,6 +55,15 @@ def encode(value: Any) -> Any:
         return value
     module = type(value).__module__.split(".")[0]
     return {"__foreign__": f"a {'' if module == 'builtins' else module + '.'}{type(value).__name__}"}
+
+
+def _raw_bytes(tensor: torch.Tensor) -> bytes:
+    """The tensor's elements as bytes, copied by torch into a buffer of exactly their size (not
+    `bytes(storage)`, which walks the storage one Python int at a time: 37 ms for 2,000 floats)."""
+    raw = bytearray(tensor.numel() * tensor.element_size())
+    if raw:
+        torch.frombuffer(raw, dtype=torch.uint8).copy_(tensor.reshape(-1).view(torch.uint8))
+    return bytes(raw)
 
 
 def decode(value: Any, device: Any = None) -> Any:
