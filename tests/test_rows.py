@@ -79,3 +79,12 @@ def test_a_defect_of_the_base_fails_forward_and_blocks_the_rows_that_judge_value
         assert matrix.statuses[row] == "blocked" and matrix.failures[row].blocked_by == "forward", row
     for row in ("purity", "no_delegation", "dtype", "shape"):  # they do not judge the values
         assert matrix.statuses[row] == "pass", row
+
+
+def test_a_shape_mistake_that_grows_where_dimensions_meet_is_still_shapes():
+    # h_n batch-first: (batch, 1, hidden) at one layer, which shape finds from the base with the layout
+    # changed, and (batch, 2, hidden) at two, which only combined draws: the same mistake, one row
+    matrix = run_matrix(str(ROWS.parent / "mutants" / "hn_batch_first.py") + ":forward", mode="lstm", max_examples=10)
+    assert matrix.failing() == {"shape"}, matrix.verdicts()
+    assert matrix.failures["shape"].diagnosis == ["hn_batch_first"]
+    assert matrix.statuses["combined"] == "pass" or matrix.failures["combined"].blocked_by == "shape"

@@ -1,7 +1,7 @@
 """shape: the results have exactly torch.nn's shapes, in every configuration it takes."""
 from ..draw.cases import single_changes
 from ..draw.inputs import make_inputs
-from ..judge.diagnose import explain_shape
+from ..judge.judge import shapes_explained
 from .base import Feature
 
 
@@ -20,16 +20,11 @@ def check(row, inputs) -> None:
 
 
 def _fail(row, inputs, result, what: str) -> None:
-    lines, explanations = [], []
-    for name, (got, want) in result.shape_mismatches.items():
-        lines.append(f"{name} has shape {got}; torch.nn's is {want}")
-        explanation = explain_shape(name, tuple(got), tuple(want), inputs.spec)
-        if explanation is not None:
-            explanations.append(explanation)
+    lines, explanations = shapes_explained(result.shape_mismatches, inputs.spec)
     row.fail("shape", f"returned {', '.join(result.shape_mismatches)} with torch.nn's numbers in another shape",
              context=f"{what}: {inputs.spec.describe()}; {inputs.recipe.describe()}",
-             details=tuple(lines) + ("the other rows judged the values after reshaping; only this row fails it",),
-             explanations=tuple(explanations))
+             details=lines + ("the other rows judged the values after reshaping; only this row fails it",),
+             explanations=explanations)
 
 
 FEATURE = Feature(

@@ -43,16 +43,21 @@ def shape_failure(result: Result, inputs) -> Optional[Failure]:
     """A failure for results whose shape is not torch.nn's even up to size-1 dimensions."""
     if not result.misshapen:
         return None
-    spec = inputs.spec
+    lines, explained = shapes_explained(result.misshapen, inputs.spec)
+    names = ", ".join(result.misshapen)
+    return Failure("fail", "shape", f"returned {names} in the wrong shape", details=lines, explanations=explained)
+
+
+def shapes_explained(mismatches: dict, spec) -> tuple:
+    """(a line per result, the known mistakes that explain them, each named once: h_n and c_n off
+    the same way are one mistake) for `mismatches`, name -> (shape got, torch.nn's shape)."""
     lines, explained = [], []
-    for name, (got, want) in result.misshapen.items():
+    for name, (got, want) in mismatches.items():
         lines.append(f"{name} has shape {got}; torch.nn's is {want} ({_meaning(name, spec)})")
         explanation = explain_shape(name, tuple(got), tuple(want), spec)
         if explanation is not None and explanation.id not in [e.id for e in explained]:
             explained.append(explanation)
-    names = ", ".join(result.misshapen)
-    return Failure("fail", "shape", f"returned {names} in the wrong shape", details=tuple(lines),
-                   explanations=tuple(explained))
+    return tuple(lines), tuple(explained)
 
 
 def judge(inputs, result: Result, tolerance_of: ToleranceOf = tolerance_for,
@@ -72,12 +77,12 @@ def judge(inputs, result: Result, tolerance_of: ToleranceOf = tolerance_for,
     for dtype in result.dtypes.values():
         if dtype.is_floating_point:
             precision = coarser(precision, dtype)
-    errors = measure(result.tensors, oracles, tolerance_of(precision))
     floor = tolerance_for(precision).floor  # the default policy's, whatever a hook chose
+    errors = measure(result.tensors, oracles, tolerance_of(precision), suspect_above=ORACLE_DISAGREEMENT * floor)
     # Far beyond rounding *and* beyond what this input's own sensitivity explains: a chaotic input
     # (long, saturated) amplifies any rounding, torch.nn's included, and is judged, not set aside.
-    disagreeing = [e for e in errors
-                   if e.torch_error > ORACLE_DISAGREEMENT * max(floor * max(1.0, e.magnitude), e.sensitivity)]
+    disagreeing = [e for e in errors if e.sensitivity is not None
+                   and e.torch_error > ORACLE_DISAGREEMENT * max(floor * max(1.0, e.magnitude), e.sensitivity)]
     if disagreeing:
         worst = max(disagreeing, key=lambda e: e.torch_error)
         return Failure("error", "oracles", f"torch.nn and the float64 reference disagree on {worst.name} by "
