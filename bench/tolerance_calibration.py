@@ -22,17 +22,21 @@ from hypothesis import HealthCheck, given, settings
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "examples" / "reordered"))
 
-from pytest_rnnconformance.api import binding_for  # noqa: E402
-from pytest_rnnconformance.calling import call_candidate  # noqa: E402
-from pytest_rnnconformance.compare import measure  # noqa: E402
-from pytest_rnnconformance.features import REGISTRY, feature_case  # noqa: E402
-from pytest_rnnconformance.inputs import DTYPES, make_inputs  # noqa: E402
-from pytest_rnnconformance.oracle import expected  # noqa: E402
-from pytest_rnnconformance.results import interpret_candidate  # noqa: E402
-from pytest_rnnconformance.tolerance import tolerance_for  # noqa: E402
+from pytest_rnnconformance.api import runner_for  # noqa: E402
+from pytest_rnnconformance.draw.cases import Dimensions, cases  # noqa: E402
+from pytest_rnnconformance.draw.inputs import DTYPES, make_inputs  # noqa: E402
+from pytest_rnnconformance.judge.compare import measure  # noqa: E402
+from pytest_rnnconformance.judge.oracles import expected  # noqa: E402
+from pytest_rnnconformance.judge.tolerance import tolerance_for  # noqa: E402
 
 CORRECT = ["fused_gates", "separate_gates", "wide_accumulation", "einsum_order"]
 WRONG = ["low_precision", "missing_bias_hh", "time_shift"]
+#: Any supported configuration (what the float64 row drew before the rows were split by dimension):
+#: layers, directions, biases, projection, nonlinearity, layout, unbatched, hx omitted; not packed.
+WHOLE_SPACE = Dimensions(batch_first="draw", layers="draw", bidirectional="draw", bias="draw", proj="draw",
+                         nonlinearity="draw", unbatched="draw", hx_none="draw")
+#: ... and the edge cases (time 1, batch 1, hidden 1, input 1, long sequences, saturating inputs) on top.
+EDGES = Dimensions(**{**WHOLE_SPACE.__dict__, "edge": "edge"})
 
 
 def targets() -> dict:
@@ -42,25 +46,24 @@ def targets() -> dict:
 
 
 def calibrate(draws: int, dtype: torch.dtype) -> dict:
-    bindings = {label: binding_for(target) for label, target in targets().items()}
-    stats = {label: {"worst": 0.0, "best": math.inf, "ratio": 0.0, "n": 0} for label in bindings}
-    support = bindings["correct:fused_gates"].support
+    runners = {label: {mode: runner_for(target, mode) for mode in ("lstm", "gru", "rnn")}
+               for label, target in targets().items()}
+    stats = {label: {"worst": 0.0, "best": math.inf, "ratio": 0.0, "n": 0} for label in runners}
+    support = runners["correct:fused_gates"]["lstm"].summary.support
 
     @settings(max_examples=draws, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(case=feature_case(REGISTRY["float64"], support, "lstm") | feature_case(REGISTRY["float64"], support, "gru")
-           | feature_case(REGISTRY["float64"], support, "rnn") | feature_case(REGISTRY["edge_cases"], support, "lstm"))
+    @given(case=cases(support, "lstm", WHOLE_SPACE) | cases(support, "gru", WHOLE_SPACE)
+           | cases(support, "rnn", WHOLE_SPACE) | cases(support, "lstm", EDGES))
     def sample(case):
         spec, recipe = case
         inputs = make_inputs(spec, recipe, dtype=dtype)
         oracle = expected(inputs)
         tolerance = tolerance_for(dtype)
-        for label, binding in bindings.items():
-            try:
-                raw, _ = call_candidate(binding, inputs)
-            except Exception:  # noqa: BLE001 - NotImplementedError (packed) and friends: not measured
+        for label, by_mode in runners.items():
+            call = by_mode[spec.mode].call(inputs)
+            if call.problem is not None:  # NotImplementedError (packed) and friends: not measured
                 continue
-            got = interpret_candidate(raw, inputs, False).tensors
-            errors = measure(got, oracle, tolerance)
+            errors = measure(call.result.tensors, oracle, tolerance, always_sensitivity=True)
             margin = max(e.error / e.allowed for e in errors)
             s = stats[label]
             s["worst"], s["best"], s["n"] = max(s["worst"], margin), min(s["best"], margin), s["n"] + 1

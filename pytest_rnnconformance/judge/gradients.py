@@ -9,7 +9,6 @@ the reference's on inputs nudged by one rounding (the gradients' own sensitivity
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import torch
 from torch.func import functional_call
@@ -17,14 +16,7 @@ from torch.func import functional_call
 from ..run.gradients import weighted_loss
 from ..run.in_process import named_input_tensors
 from ..run.results import named
-from .oracles import nudged_by_rounding, run_reference
-
-
-@dataclass
-class GradientOracles:
-    torch_nn: dict
-    reference: dict
-    perturbed: dict
+from .oracles import Expected, nudged_by_rounding, run_reference
 
 
 def upstream_weights(shapes: dict, seed: int) -> dict:
@@ -39,7 +31,7 @@ def _grads(loss: torch.Tensor, wrt: dict) -> dict:
     return {f"grad {n}": (g if g is not None else torch.zeros_like(wrt[n])).detach() for n, g in zip(names, grads)}
 
 
-def oracle_gradients(inputs, upstream: dict, names: list) -> GradientOracles:
+def oracle_gradients(inputs, upstream: dict, names: list) -> Expected:
     """torch.nn's gradients (inputs' device and dtype) and the reference's in float64, for `names`
     (the results the candidate returns)."""
     spec = inputs.spec
@@ -58,8 +50,10 @@ def oracle_gradients(inputs, upstream: dict, names: list) -> GradientOracles:
         torch_grads = _grads(weighted_loss(chosen(named(result, spec)), upstream), named_input_tensors(leaves))
 
         def reference(nudge_eps: float) -> dict:
-            exact = inputs.to(dtype=torch.float64, device="cpu").as_leaves()
-            used = nudged_by_rounding(exact, nudge_eps, seed=inputs.recipe.seed + 2) if nudge_eps else exact
-            return _grads(weighted_loss(chosen(named(run_reference(used), spec)), upstream), named_input_tensors(exact))
+            with torch.enable_grad():  # called again later, lazily, for the nudged inputs
+                exact = inputs.to(dtype=torch.float64, device="cpu").as_leaves()
+                used = nudged_by_rounding(exact, nudge_eps, seed=inputs.recipe.seed + 2) if nudge_eps else exact
+                loss = weighted_loss(chosen(named(run_reference(used), spec)), upstream)
+                return _grads(loss, named_input_tensors(exact))
 
-        return GradientOracles(torch_grads, reference(0.0), reference(torch.finfo(inputs.dtype).eps))
+        return Expected(torch_grads, reference(0.0), lambda: reference(torch.finfo(inputs.dtype).eps))

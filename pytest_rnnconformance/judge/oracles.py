@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -23,9 +23,16 @@ from ..run.results import named
 
 @dataclass
 class Expected:
+    """What a result (or its gradients) is judged against."""
+
     torch_nn: dict  # name -> tensor, as torch.nn returns it on the candidate's device and dtype
     reference: dict  # name -> float64 CPU tensor
-    perturbed: dict  # name -> float64 CPU tensor: the reference on inputs nudged by one rounding
+    nudged: Callable[[], dict]  # computes `perturbed`, once, only if a verdict needs it
+
+    @functools.cached_property
+    def perturbed(self) -> dict:
+        """name -> float64 CPU tensor: the reference on inputs nudged by one rounding."""
+        return self.nudged()
 
 
 def run_reference(inputs, **hooks: Any) -> Any:
@@ -99,5 +106,5 @@ def expected(inputs) -> Expected:
     return Expected(
         torch_nn=named(torch_nn_result(inputs), spec),
         reference=named(reference_result(inputs), spec),
-        perturbed=named(perturbed_reference_result(inputs), spec),
+        nudged=lambda: named(perturbed_reference_result(inputs), spec),
     )
