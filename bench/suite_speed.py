@@ -1,22 +1,28 @@
 """Wall time of the whole default suite on the bundled reference, and where it goes.
 
 Runs ``pytest --rnn-impl reference`` with timers wrapped around the two places the suite spends
-its real work: the implementation's own calls (the candidate: `Binding.call`, which hands it its
-arguments and returns what it returned) and computing the oracles (torch.nn, the float64
-reference and its rounding-sensitivity run, autograd for gradients). The rest is overhead:
+its real work: the implementation's own calls (the candidate: `bind.binding.Binding.call`, which
+hands it its arguments and returns what it returned) and computing the oracles (`judge.oracles.expected`
+as the judge calls it: torch.nn, the float64 reference and its rounding-sensitivity run; and the
+``backward`` row's `oracle_gradients`). The rest is overhead:
 hypothesis, building inputs, the guards around each call (copies, purity and tamper checks),
 comparing, diagnosing, pytest itself. Calls made under the ``no_delegation`` recorders count as
 overhead too: there the recorders, not the implementation, take most of the time.
 
-Side by side, in a second fresh process, it runs the *floor*: the same session (same features,
-same strategies, same number of examples) with every example's body emptied, so no inputs are
-built and nothing is called, compared or guarded. What remains is pytest, the binder's probes and
-hypothesis drawing and bookkeeping the examples; no plugin written on pytest and hypothesis with
-this configuration space can spend less outside its real work.
+Side by side, in a second fresh process, it runs the *floor*: the same session (same rows, same
+strategies, same number of examples) with every example's body emptied (`features.engine.make_inputs`
+and every row's check replaced by a no-op, so the base cases that decide blocking are emptied too),
+so no inputs are built and nothing is called, compared or guarded. What remains is pytest, binding
+and settling, and hypothesis drawing and bookkeeping the examples; no plugin written on pytest and
+hypothesis with this configuration space can spend less outside its real work. It also prints the
+items' outcomes and how many inputs the rows built (examples, base cases and re-checks), so runs
+with different numbers of rows or examples can be told apart.
 
     python bench/suite_speed.py [extra pytest args, e.g. --rnn-isolate]
 
-With --rnn-isolate the candidate's time is the round trip to the worker (the call and the wire).
+With --rnn-isolate the candidate's time is the round trip of each call to the worker
+(`run.isolated.WorkerClient.request` of a ``call``: the call, the worker's guards and the wire);
+the settling probes are overhead, as they were when the worker probed while binding.
 
 Goal (issue 3): the whole default suite under 60 s here, overhead under 35 %.
 """
@@ -58,43 +64,71 @@ def recording(fn):
 
 
 def install_timers() -> None:
-    import pytest_rnnconformance.binding as binding
-    import pytest_rnnconformance.calling as calling
-    import pytest_rnnconformance.check as check
-    import pytest_rnnconformance.isolation as isolation
-    import pytest_rnnconformance.properties as properties
+    import pytest_rnnconformance.bind.binding as binding
+    import pytest_rnnconformance.features.backward as backward
+    import pytest_rnnconformance.judge.judge as judge
+    import pytest_rnnconformance.run.in_process as in_process
+    import pytest_rnnconformance.run.isolated as isolated
 
     binding.Binding.call = timed("candidate", binding.Binding.call)
-    isolation.RemoteBinding.call = timed("candidate", isolation.RemoteBinding.call)
-    calling.recorded_calls = recording(calling.recorded_calls)
-    check.compute_expected = timed("oracles", check.compute_expected)
-    properties.compute_expected = timed("oracles", properties.compute_expected)
-    properties.oracle_gradients = timed("oracles", properties.oracle_gradients)
+    request = isolated.WorkerClient.request
+    timed_request = timed("candidate", request)
+
+    def worker_request(self, message, *args, **kwargs):  # a call's round trip; probes and binding are overhead
+        return (timed_request if message.get("op") == "call" else request)(self, message, *args, **kwargs)
+
+    isolated.WorkerClient.request = worker_request
+    in_process.recorded_calls = recording(in_process.recorded_calls)
+    judge.expected = timed("oracles", judge.expected)
+    backward.oracle_gradients = timed("oracles", backward.oracle_gradients)
+    count_examples()
+
+
+def count_examples() -> None:
+    """Count the inputs the rows build (examples, base cases and their re-checks) in SPENT["examples"]."""
+    import pytest_rnnconformance.features.engine as engine
+
+    make_inputs = engine.make_inputs
+
+    def counted(*args, **kwargs):
+        SPENT["examples"] += 1
+        return make_inputs(*args, **kwargs)
+
+    engine.make_inputs = counted
 
 
 def empty_every_example() -> None:
-    """Keep each property's draws and example count; do nothing with what is drawn."""
-    import pytest_rnnconformance.properties as properties
+    """Keep each row's draws and example count; do nothing with what is drawn."""
+    import pytest_rnnconformance.features as features
+    import pytest_rnnconformance.features.engine as engine
 
     def nothing(*args, **kwargs) -> None:
         return None
 
-    properties.make_inputs = nothing
-    properties.CHECKS = {}
-    properties.check_values = nothing
+    engine.make_inputs = nothing
+    for feature in features.registry().values():
+        object.__setattr__(feature, "check", nothing)  # a frozen dataclass: the row's check, emptied
+
+
+class _Outcomes:
+    """Counts the items' outcomes (passed, failed, skipped) into SPENT."""
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+            SPENT[f"items {report.outcome}"] += 1
 
 
 def measure(floor: bool, pytest_args: list) -> dict:
     """Run the suite in this process; return its wall time and the time spent per timer."""
     import pytest
 
-    install_timers()
     if floor:
         empty_every_example()
+    install_timers()
     with tempfile.TemporaryDirectory() as scratch:
         start = time.perf_counter()
         code = pytest.main(["-q", "-p", "no:cacheprovider", "--rnn-impl", "reference", "--rootdir", scratch,
-                            "--rnn-report", f"{scratch}/report.json", *pytest_args])
+                            "--rnn-report", f"{scratch}/report.json", *pytest_args], plugins=[_Outcomes()])
         wall = time.perf_counter() - start
     return {"code": int(code), "wall": wall, **SPENT}
 
@@ -121,6 +155,9 @@ def main(argv: list) -> int:
     overhead = wall - work
     above_floor = overhead - floor["wall"]
     label = f"reference {' '.join(argv)}".strip()
+    items = ", ".join(f"{int(suite[key])} {key[6:]}" for key in sorted(suite) if key.startswith("items "))
+    print(f"items: {items}; inputs built: {int(suite.get('examples', 0))} (floor: {int(floor.get('examples', 0))} "
+          "drawn, none built)\n")
     print("| suite | wall s | candidate s | oracles s | overhead s (of which recorded calls) | overhead share "
           "| floor s | overhead above floor |")
     print("|---|---|---|---|---|---|---|---|")
