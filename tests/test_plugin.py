@@ -138,6 +138,16 @@ def test_junitxml_and_xdist_give_the_same_verdicts(pytester, run_pytest):
     assert '<property name="rnn_status" value="fail"' in junit  # each row's verdict, as properties
     assert '<property name="rnn_diagnosis" value="missing_bias_hh"' in junit
     assert '<property name="rnn_counterexample"' in junit
+    assert 'message="forward [rnn-cpu-float64]: output, h_n differ from torch.nn [missing_bias_hh]"' in junit
+
+
+def test_tb_line_prints_each_failure_in_one_line(pytester, run_pytest):
+    pytester.makepyfile(impl=GOOD_RNN.replace("h @ w_hh.T + b_hh", "h @ w_hh.T"))  # wrong: no b_hh
+    result = run_pytest("--rnn-impl", "impl.py:rnn_forward", *FAST, "-p", "no:cacheprovider", "--rnn-rows",
+                        "forward,shape", "--tb=line")
+    failures = result.stdout.str().split("= FAILURES =")[1]
+    lines = failures.split("\n=")[0].strip("= \n").splitlines()  # up to the next section
+    assert lines == ["forward [rnn-cpu-float64]: output, h_n differ from torch.nn [missing_bias_hh]"], lines
 
 
 def test_the_command_says_its_version():

@@ -9,11 +9,14 @@ reason names the row that owns the defect; an *unsupported* one a skip that says
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
+from _pytest._code.code import TerminalRepr
 
 from ..features.engine import run_row
 from ..judge.failure import Failure, FailureRaised
-from ..report.render import render
+from ..report.render import one_line, render
 from ..report.verdicts import properties, verdict
 
 
@@ -115,12 +118,40 @@ class RowItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, FailureRaised):
             tbstyle = self.config.getoption("tbstyle", "auto")
-            text = render(excinfo.value.failure, "long" if tbstyle == "auto" else tbstyle)
+            failure = excinfo.value.failure
+            text = "" if tbstyle == "line" else render(failure, "long" if tbstyle == "auto" else tbstyle)
             notes = getattr(excinfo.value, "__notes__", [])
             if self.config.getoption("verbose", 0) > 0 and notes:
                 text += "\n" + "\n".join(notes)
-            return text
+            return RowFailureRepr(text, CrashLine(one_line(failure)))
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}::{self.name}"
+
+
+@dataclass(frozen=True)
+class CrashLine:
+    """The failure in one line, where pytest looks for it: ``-r`` summaries, junitxml's message and
+    ``--tb=line`` read ``reprcrash.message``."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RowFailureRepr(TerminalRepr):
+    """A row's failure as pytest prints it: the block `render` made (nothing with ``--tb=line``,
+    where pytest prints the crash line alone, as it does for any test)."""
+
+    def __init__(self, text: str, reprcrash: CrashLine) -> None:
+        self.text = text
+        self.reprcrash = reprcrash
+
+    def toterminal(self, tw) -> None:
+        if self.text:
+            tw.line(self.text)
+
+    def __str__(self) -> str:  # what crosses to the xdist controller
+        return self.text or self.reprcrash.message
