@@ -1,5 +1,5 @@
 """float64: the base configuration in float64."""
-from .base import Feature
+from .base import SWITCH_SHARE, Feature
 from .forward import check
 
 FEATURE = Feature(
@@ -7,4 +7,4 @@ FEATURE = Feature(
     "The base configuration in float64, where the tolerance is tightest: an implementation that computes in "
     "float32 and casts back fails here (named low_precision), and every other row's float64 cells are blocked "
     "by it.",
-    check, dtypes="float64")
+    check, dtypes="float64", example_share=SWITCH_SHARE)

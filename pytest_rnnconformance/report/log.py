@@ -42,7 +42,7 @@ class ResultLog:
 
     def record(self, feature: str, cell: str, verdict: dict) -> None:
         self.cells.setdefault(feature, {})[cell] = verdict
-        self.write()
+        self.write(readable=False)  # every verdict reached is on disk, should the run be killed
 
     def feature_summary(self, feature: str) -> dict:
         cells = self.cells.get(feature, {})
@@ -84,11 +84,13 @@ class ResultLog:
         report.update(self.extra)
         return report
 
-    def write(self) -> None:
+    def write(self, readable: bool = True) -> None:
+        """The report, replaced atomically. During the run (`readable` false) in one line: json's C
+        encoder, where indenting takes its pure-Python one (0.4 s over a canonical run's 200 writes)."""
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_json(), indent=1, default=str)
+        text = json.dumps(self.to_json(), indent=1 if readable else None, default=str)
         descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".rnnreport-", suffix=".json")
         with os.fdopen(descriptor, "w") as handle:
             handle.write(text)
