@@ -48,6 +48,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import isolation_speed  # noqa: E402
+from pytest_rnnconformance.options import DEFAULT_MAX_EXAMPLES  # noqa: E402
 import mutants  # noqa: E402
 
 STEPS = ("main", "mutants", "suite", "isolation", "reference")
@@ -298,8 +299,8 @@ def suite_rows(old: Version, new: Version, results: Results) -> list:
                 medians[version.name]["items"] = runs[0].get("items")
         if len(medians) == 2:
             o, n = medians["old"], medians["new"]
-            examples = "each version's default (old 25, new 10 per row)" if label == "default" else \
-                "--rnn-max-examples 25 in both"
+            examples = "--rnn-max-examples 25 in both" if label != "default" else \
+                f"each version's default (old 25, new {DEFAULT_MAX_EXAMPLES} per row)"
             rows.append((f"(c) suite wall on the reference, {examples}, median of {min(o['n'], n['n'])}",
                          f"new {n['wall']:.1f} s / old {o['wall']:.1f} s (floor {n['floor']:.1f} / {o['floor']:.1f}; "
                          f"oracles {n['oracles']:.1f} / {o['oracles']:.1f}; candidate {n['candidate']:.1f} / "
