@@ -134,3 +134,41 @@ def test_layers_that_do_not_stack_fail_the_metamorphic_check(tmp_path):
         layers_stack(odd, inputs, odd.result(inputs).tensors["output"])
     honest = RowCheck(runner_for("reference", "gru"), "multilayer", tolerance_for)
     layers_stack(honest, inputs, honest.result(inputs).tensors["output"])
+
+
+# ----------------------------------------------------------------------------- kernel authors' own tools
+KERNELS = REPO / "examples" / "kernels"
+
+
+def test_a_wrong_custom_backward_fails_backward_in_every_dtype_never_errors(run_suite):
+    """tanh's derivative dropped from a custom Function's backward: a failure of backward in float32
+    and in float64 (where gradcheck runs too), never an error blamed on the implementation."""
+    run = run_suite("examples/kernels/custom_function.py:rnn_forward_no_tanh_derivative", *FAST,
+                    "--rnn-rows", "forward,backward", "--rnn-dtype", "float32,float64")
+    assert run.status("forward") == "pass"
+    cells = run.report["features"]["backward"]["cells"]
+    assert {cell: value["status"] for cell, value in cells.items()} == {"rnn-cpu-float32": "fail",
+                                                                         "rnn-cpu-float64": "fail"}
+    right = run_suite("examples/kernels/custom_function.py:rnn_forward", *FAST, "--rnn-rows", "forward,backward",
+                      "--rnn-dtype", "float32,float64")
+    assert right.statuses() == {"forward": "pass", "backward": "pass"}
+
+
+def test_gradcheck_of_a_wrong_custom_backward_is_a_verdict_not_a_crash():
+    """gradcheck's own failure is read as a verdict ("failed: ..."), whatever torch version raises it."""
+    import torch
+
+    from pytest_rnnconformance import RNNSpec, make_inputs
+    from pytest_rnnconformance.api import runner_for
+    from pytest_rnnconformance.judge.gradients import upstream_weights
+    from pytest_rnnconformance.run.results import expected_shapes
+
+    inputs = make_inputs(RNNSpec("rnn", 2, 3), time=2, batch=2, seed=0, dtype=torch.float64)
+    upstream = upstream_weights(expected_shapes(inputs), 0)
+    verdicts = {}
+    for entry in ("rnn_forward", "rnn_forward_no_tanh_derivative"):
+        call = runner_for(f"{KERNELS / 'custom_function.py'}:{entry}", "rnn").call(inputs, upstream=upstream)
+        assert call.problem is None, call.problem
+        verdicts[entry] = call.gradients["gradcheck"]
+    assert verdicts["rnn_forward"] == "passed"
+    assert verdicts["rnn_forward_no_tanh_derivative"].startswith("failed: ")

@@ -10,6 +10,7 @@ module loaded by its own ``from_torch`` keeps them in parameters of its own, whi
 from __future__ import annotations
 
 import torch
+from torch.autograd.gradcheck import GradcheckError  # the module's class: torch.autograd.gradcheck is the function
 
 from ..bind.binding import Unsupported
 
@@ -83,6 +84,6 @@ def _gradcheck(call, given) -> str:
     try:
         torch.autograd.gradcheck(run, tuple(tensors[n].detach().requires_grad_(True) for n in names), eps=1e-6,
                                  atol=1e-5)
-    except torch.autograd.gradcheck.GradcheckError as error:
+    except GradcheckError as error:
         return f"failed: {str(error).splitlines()[0]}"
     return "passed"
