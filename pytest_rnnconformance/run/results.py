@@ -8,7 +8,8 @@ Two steps, so that nothing the implementation made is ever handled by the judge:
    tuples and lists, ``None``, and a `Foreign` description of anything else (a meta tensor, an
    object). Only this crosses the wire.
 2. `read` (where the judge is) names the tensors: ``{"output", "h_n", "c_n"}`` (or a cell's
-   ``{"h_1", "c_1"}``), as torch.nn returns them or as ``--rnn-returns`` declares them. A per-layer
+   ``{"h_1", "c_1"}``), as torch.nn returns them or as ``--rnn-returns`` declares them (an output
+   returned as a list of steps is stacked, when it holds exactly one tensor per step). A per-layer
    function's state without the layer dimension, or one tensor per direction, is its convention,
    not a mismatch; for every other convention a tensor right in size but off in a size-1 dimension
    is kept, reshaped, and recorded as a *shape* mismatch for the ``shape`` row. Anything unusable is
@@ -23,6 +24,10 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence
 
+from ..reference.packed import unpack
+
+#: Deeper than this, a returned structure is described, not walked (a list that holds itself).
+DEEPEST = 8
 
 class Unreadable(Exception):
     """The result cannot be read as the expected tensors; the message is one line."""
@@ -50,30 +55,37 @@ class Plain:
 def plain(raw: Any, keep_graph: bool = False) -> Plain:
     """Plain data for whatever the implementation returned (see the module docstring)."""
     found = Plain(None)
-    found.value = _plain(raw, keep_graph, found)
+    found.value = _plain(raw, keep_graph, found, 0)
     return found
 
 
-def _plain(value: Any, keep_graph: bool, found: Plain) -> Any:
+def _plain(value: Any, keep_graph: bool, found: Plain, depth: int) -> Any:
+    if depth > DEEPEST:
+        return Foreign(f"a structure nested deeper than {DEEPEST} levels")
     if isinstance(value, PackedSequence):
-        return PackedSequence(_plain(value.data, keep_graph, found), value.batch_sizes, value.sorted_indices,
-                              value.unsorted_indices)
+        data = _plain(value.data, keep_graph, found, depth + 1)
+        if not isinstance(data, Tensor):
+            return Foreign(f"a PackedSequence holding {describe(data)}")
+        return PackedSequence(data, value.batch_sizes, value.sorted_indices, value.unsorted_indices)
     if isinstance(value, Tensor):
         return _plain_tensor(value, keep_graph, found)
     if isinstance(value, (tuple, list)):
-        return type(value)(_plain(v, keep_graph, found) for v in value) if type(value) in (tuple, list) \
-            else tuple(_plain(v, keep_graph, found) for v in value)
+        items = [_plain(v, keep_graph, found, depth + 1) for v in value]
+        return items if type(value) is list else tuple(items)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if type(value).__module__ == "numpy" and type(value).__name__ == "ndarray":
         found.arrays = True
-        if value.dtype.kind not in "fiub":
-            return Foreign(f"a numpy array of {value.dtype}")
-        import numpy
-
-        return torch.from_numpy(numpy.ascontiguousarray(value))
+        return _plain_array(value)
     module = type(value).__module__.split(".")[0]
     return Foreign(_a(f"{'' if module == 'builtins' else module + '.'}{type(value).__name__}"))
+
+
+def _plain_array(value: Any) -> Any:
+    """A numpy array as a tensor (in native byte order), or described when it holds no numbers."""
+    if value.dtype.kind not in "fiub":
+        return Foreign(f"a numpy array of {value.dtype}")
+    return torch.from_numpy(value.astype(value.dtype.newbyteorder("="), order="C", copy=True))
 
 
 def _a(name: str) -> str:
@@ -133,8 +145,6 @@ def named(result: Any, spec) -> dict:
         return dict(zip(spec.result_names, states))
     output, hidden = result
     if isinstance(output, PackedSequence):
-        from ..reference.packed import unpack
-
         output = unpack(output)[0]
     states = tuple(hidden) if spec.num_states == 2 else (hidden,)
     return dict(zip(spec.result_names, (output,) + states))
@@ -156,20 +166,19 @@ def describe(value: Any) -> str:
 def read(value: Any, inputs, *, per_layer: bool, returns=None, found: Optional[Plain] = None) -> Result:
     """Name the tensors of a plain result (see the module docstring); `Unreadable` if it cannot be."""
     spec = inputs.spec
-    tensors = _by_declaration(value, returns, spec) if returns is not None else _as_torch_returns(value, spec, per_layer)
+    parts = _by_declaration(value, returns, spec) if returns is not None else _as_torch_returns(value, spec, per_layer)
+    if not parts:
+        raise Unreadable(f"--rnn-returns {returns} names no result to judge: name at least one of "
+                         f"{', '.join(spec.result_names)}")
     result = Result({}, arrays=bool(found and found.arrays), subclass=found.subclass if found else "")
     shapes = expected_shapes(inputs)
-    for name, tensor in tensors.items():
-        if isinstance(tensor, PackedSequence):
-            from ..reference.packed import unpack
-
-            tensor = unpack(tensor)[0]
-        if name == "output_steps" and all(isinstance(step, Tensor) for step in tensor) and len(tensor):
-            tensor = torch.stack(list(tensor))
-        if not isinstance(tensor, Tensor):
-            raise Unreadable(f"returned {describe(tensor)} for {name}; expected a tensor")
-        if name in ("output_cat", "output_steps"):
-            name, tensor = "output", _as_sequence(name, tensor, inputs)
+    for name, part in parts.items():
+        name, tensor = _tensor_of(name, part, inputs)
+        if name not in shapes:
+            raise Unreadable(f"--rnn-returns declares {name}, which {spec.mode} does not return (it returns "
+                             f"{', '.join(spec.result_names)})")
+        if tensor.is_complex():
+            raise Unreadable(f"returned {name} as {str(tensor.dtype)[6:]}; expected real numbers")
         if tensor.device != inputs.device and not result.arrays:
             raise Unreadable(f"returned {name} on {tensor.device}; the inputs were on {inputs.device}")
         if result.arrays:
@@ -187,6 +196,56 @@ def read(value: Any, inputs, *, per_layer: bool, returns=None, found: Optional[P
                 result.misshapen[name] = (got, want)
         result.tensors[name] = tensor
     return result
+
+
+def _tensor_of(name: str, part: Any, inputs) -> tuple:
+    """(the result's name, one tensor) for what was found under `name`: a packed output unpacked,
+    steps stacked, ``output_cat`` split back into steps."""
+    if isinstance(part, PackedSequence):
+        try:
+            part = unpack(part)[0]
+        except (RuntimeError, IndexError, ValueError) as error:
+            raise Unreadable(f"returned {name} as a PackedSequence that cannot be unpacked ("
+                             f"{_first_line(error)})") from None
+    if name == "output_steps":
+        return "output", _stacked_steps(part, inputs)
+    if not isinstance(part, Tensor):
+        raise Unreadable(f"returned {describe(part)} for {name}; expected a tensor")
+    if name == "output_cat":
+        return "output", _as_sequence(_split_steps(part, inputs), inputs)
+    return name, part
+
+
+def _stacked_steps(steps: Any, inputs) -> Tensor:
+    """One tensor per time step, in time order, as torch.nn's output."""
+    time = inputs.recipe.time
+    if not isinstance(steps, (tuple, list)) or not steps or not all(isinstance(step, Tensor) for step in steps):
+        raise Unreadable(f"returned {describe(steps)} for output; expected one tensor per time step")
+    if len(steps) != time:
+        raise Unreadable(f"returned {len(steps)} steps for output; the input has {time}")
+    if len({tuple(step.shape) for step in steps}) != 1 or len({(step.dtype, step.device) for step in steps}) != 1:
+        raise Unreadable("returned output steps of different shapes or dtypes: "
+                         + ", ".join(str(tuple(step.shape)) for step in steps))
+    return _as_sequence(torch.stack(list(steps)), inputs)
+
+
+def _split_steps(value: Tensor, inputs) -> Tensor:
+    """``output_cat``: the steps joined along the first dimension, (time * batch, features)."""
+    recipe = inputs.recipe
+    batch = recipe.batch if recipe.batch is not None else 1
+    if value.dim() != 2 or value.shape[0] != recipe.time * batch:
+        raise Unreadable(f"returned output of shape {tuple(value.shape)}; --rnn-returns output_cat means "
+                         f"({recipe.time} * {batch}, features), the time steps joined")
+    return value.reshape(recipe.time, batch, value.shape[1])
+
+
+def _as_sequence(steps: Tensor, inputs) -> Tensor:
+    """Steps stacked on a first (time) dimension, in torch.nn's layout for `inputs`."""
+    if inputs.recipe.batch is None:
+        return steps.reshape(steps.shape[0], steps[0].numel())
+    if inputs.spec.batch_first and steps.dim() >= 2:
+        return steps.transpose(0, 1)
+    return steps
 
 
 def _as_torch_returns(value: Any, spec, per_layer: bool) -> dict:
@@ -214,14 +273,18 @@ def _as_torch_returns(value: Any, spec, per_layer: bool) -> dict:
         if not isinstance(hidden, (tuple, list)) or len(hidden) != 2:
             raise Unreadable(f"returned {describe(hidden)} as the state; expected (h_n, c_n) (a cache or another "
                              "value? declare it: --rnn-returns \"output,_\")")
-        if per_layer and spec.num_directions == 2 and all(isinstance(h, (tuple, list)) for h in hidden):
+        if per_layer and spec.num_directions == 2 and all(_pair(h) for h in hidden):
             hidden = (_stack_directions([h[0] for h in hidden]), _stack_directions([h[1] for h in hidden]))
-        return {"output": output, "h_n": hidden[0], "c_n": hidden[1]}
-    if per_layer and spec.num_directions == 2 and isinstance(hidden, (tuple, list)) and len(hidden) == 2:
+        return _steps_named({"output": output, "h_n": hidden[0], "c_n": hidden[1]})
+    if per_layer and spec.num_directions == 2 and _pair(hidden):
         hidden = _stack_directions(list(hidden))
     if isinstance(hidden, (tuple, list)) and len(hidden) == 1:
         hidden = hidden[0]  # (h,): the state as a tuple of one, as d2l keeps it
-    return {"output": output, "h_n": hidden}
+    return _steps_named({"output": output, "h_n": hidden})
+
+
+def _pair(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and len(value) == 2
 
 
 def _by_declaration(value: Any, returns, spec) -> dict:
@@ -239,29 +302,27 @@ def _by_declaration(value: Any, returns, spec) -> dict:
             walk(item, sub, f" at [{index}]{where}")
 
     walk(returns, value, "")
-    if isinstance(collected.get("output"), (tuple, list)):
-        collected["output_steps"] = collected.pop("output")  # one tensor per time step
-    return collected
+    return _steps_named(collected)
 
 
-def _as_sequence(kind: str, value: Any, inputs) -> Tensor:
-    """Per-step outputs joined along time (``output_cat``: (time * batch, H)) as torch.nn's output."""
-    spec, recipe = inputs.spec, inputs.recipe
-    batch = recipe.batch if recipe.batch is not None else 1
-    if kind == "output_cat":
-        if value.dim() != 2 or value.shape[0] != recipe.time * batch:
-            raise Unreadable(f"returned output of shape {tuple(value.shape)}; --rnn-returns output_cat means "
-                             f"({recipe.time} * {batch}, features), the time steps joined")
-        value = value.reshape(recipe.time, batch, -1)
-    if recipe.batch is None:
-        return value.reshape(recipe.time, -1)
-    return value.transpose(0, 1) if spec.batch_first else value
+def _steps_named(parts: dict) -> dict:
+    """An output returned as a list or tuple is one tensor per time step: named so, to be stacked."""
+    if not isinstance(parts.get("output"), (tuple, list)) or isinstance(parts["output"], PackedSequence):
+        return parts
+    return {("output_steps" if name == "output" else name): part for name, part in parts.items()}
 
 
 def _stack_directions(per_direction: list) -> Any:
-    if all(isinstance(t, Tensor) for t in per_direction) and len({tuple(t.shape) for t in per_direction}) == 1:
+    """One state per direction (a per-layer function run twice) stacked as torch.nn's layers * directions."""
+    if all(isinstance(t, Tensor) for t in per_direction) and len({(t.shape, t.dtype, t.device)
+                                                                  for t in per_direction}) == 1:
         return torch.stack(per_direction)
     return per_direction
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _numel(shape) -> int:
