@@ -14,6 +14,7 @@ from typing import Any, Optional
 from .binding import Binding, BindingError, Summary, Unsupported
 from .expressions import DeclarationError, parse_map, parse_returns
 from .functions import UnknownNames, bind_function
+from .notebooks import notebook_of
 from .support import Support, implements
 
 __all__ = ["Binding", "BindingError", "Summary", "Support", "Unsupported", "candidates", "implements"]
@@ -72,7 +73,12 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
     else:
         found = _bind_guessing(target, name, mode, mapping, auto,
                                lambda chosen: bind_function(target, name, mode, chosen))
-    return tuple(binding.replace(returns=pattern) if pattern is not None else binding for binding in found)
+    if pattern is not None:
+        found = tuple(binding.replace(returns=pattern) for binding in found)
+    notebook = notebook_of(target)
+    if notebook is not None:
+        found = tuple(binding.replace(notes=binding.notes + (notebook.describe(),)) for binding in found)
+    return found
 
 
 def _method_owner(target: Any) -> tuple:

@@ -1,9 +1,11 @@
-"""Resolve ``--rnn-impl``: ``pkg.module:attr``, ``path/to/file.py:attr`` or ``reference``.
+"""Resolve ``--rnn-impl``: ``pkg.module:attr``, ``path/to/file.py:attr``, ``hw.ipynb:attr`` or ``reference``.
 
 A file is imported under a private module name derived from its full path, never its bare stem,
 so two submissions both called ``lstm.py`` do not collide in `sys.modules` (the second would
 otherwise silently get the first's code). Every way loading can fail becomes one `LoadError` whose
 message names the file and the cause in one line; the plugin turns it into a usage error.
+A notebook (``.ipynb``, or a ``.py`` file in percent format) runs the cells `notebooks` chooses for the
+entry, each under its own file name, so an error names the cell and the line.
 """
 from __future__ import annotations
 
@@ -13,8 +15,11 @@ import importlib.util
 import os
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
+
+from .notebooks import NotebookError, execute, frame_location, is_cell_of, is_notebook
 
 REFERENCE = "reference"
 
@@ -40,11 +45,11 @@ def load_target(target: str, rootdir: str | os.PathLike = ".") -> Any:
 
         return reference
     location, attr = split_target(target)
-    if location.endswith(".py") or os.sep in location or "/" in location:
+    if location.endswith((".py", ".ipynb")) or os.sep in location or "/" in location:
         path = Path(location)
         if not path.is_absolute():
             path = Path(rootdir) / path
-        module = _import_file(path.resolve(), target)
+        module = _import_file(path.resolve(), target, attr)
     else:
         module = _import_module(location, target)
     obj: Any = module
@@ -66,23 +71,34 @@ def private_module_name(path: Path) -> str:
     return f"_rnnconformance_impl_{path.stem}_{digest}"
 
 
-def _import_file(path: Path, target: str) -> Any:
+def _import_file(path: Path, target: str, attr: str) -> Any:
     if not path.exists():
         raise LoadError(f"--rnn-impl {target}: file not found: {path}")
     if path.is_dir():
-        raise LoadError(f"--rnn-impl {target}: {path} is a directory, expected a .py file")
+        raise LoadError(f"--rnn-impl {target}: {path} is a directory, expected a .py or .ipynb file")
     name = private_module_name(path)
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise LoadError(f"--rnn-impl {target}: cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
+    notebook = is_notebook(path)
+    if notebook:
+        module = types.ModuleType(name)
+        module.__file__ = str(path)
+    else:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise LoadError(f"--rnn-impl {target}: cannot import {path}")
+        module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look the module up while it executes
     # Let the submission import its sibling files, as it would when run as a script.
     sys.path.insert(0, str(path.parent))
     try:
-        spec.loader.exec_module(module)
+        if notebook:
+            module.__notebook__ = execute(path, attr, module)
+        else:
+            spec.loader.exec_module(module)
+    except NotebookError as error:
+        del sys.modules[name]
+        raise LoadError(f"--rnn-impl {target}: {error}") from None
     except SyntaxError as error:
         del sys.modules[name]
         raise LoadError(f"--rnn-impl {target}: syntax error in {error.filename}, line {error.lineno}: {error.msg}") from None
@@ -115,8 +131,8 @@ def _one_line(error: BaseException, path: Path | None = None) -> str:
     where = ""
     frames = traceback.extract_tb(error.__traceback__)
     if path is not None:
-        frames = [f for f in frames if Path(f.filename).resolve() == path] or frames
+        frames = [f for f in frames if is_cell_of(f.filename, path) or Path(f.filename).resolve() == path] or frames
     if frames:
-        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
+        where = f" (at {frame_location(frames[-1].filename, frames[-1].lineno)})"
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{type(error).__name__}{': ' + message if message else ''}{where}"

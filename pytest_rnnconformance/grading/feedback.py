@@ -21,6 +21,7 @@ from .record import Grade
 from .rubric import Rubric
 from .runner import hide_paths, learner_command
 from .scoring import blocked_by, blocked_note
+from .submissions import SOURCE_SUFFIXES
 
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "unsupported": "not supported", "error": "error",
                 "blocked": "not judged on its own", "not_checked": "not checked"}
@@ -130,7 +131,7 @@ def counterexample_words(example: Optional[dict]) -> str:
 
 def _root(grade: Grade) -> Path:
     path = Path(grade.path)
-    return path.parent if path.suffix == ".py" else path
+    return path.parent if path.suffix in SOURCE_SUFFIXES else path
 
 
 def _hidden(grade: Grade, text: str) -> str:
@@ -276,7 +277,7 @@ def rerun_command(grade: Grade, rubric: Rubric) -> str:
 
 def header_lines(grade: Grade, rubric: Rubric, markdown: bool = True) -> list:
     lines = [f"Submission: {grade.target}"]
-    if not grade.path.endswith(".py") and grade.outcome not in ("no_entry", "unloadable"):
+    if not grade.path.endswith(SOURCE_SUFFIXES) and grade.outcome not in ("no_entry", "unloadable"):
         lines.append(f"Where: {grade.located}")
     checks = f"Checked on {', '.join(rubric.devices)} in {', '.join(rubric.dtypes)}, {rubric.max_examples} " \
              f"examples per check"

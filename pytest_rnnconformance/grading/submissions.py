@@ -1,6 +1,7 @@
 """Finding the submissions: a class folder, a list or a glob; the entry inside a folder.
 
-A folder is searched without importing anything: each ``.py`` file is parsed and its top-level
+A folder is searched without importing anything: each ``.py`` file (and each ``.ipynb`` notebook's code
+cells, `bind.notebooks.parseable_code`) is parsed and its top-level
 definitions (``def``, ``class``, an assignment, a re-export by ``import``) are looked up by the
 entry's name. The learner is told where it was found, or why not (no file defines it, or a file
 that might have defined it does not parse: "could not be loaded: syntax error at line 5 of
@@ -21,6 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from ..bind.notebooks import parseable_code
+
+#: What a submission's source files end with: Python, and Jupyter notebooks.
+SOURCE_SUFFIXES = (".py", ".ipynb")
 
 class SubmissionError(Exception):
     """A command-line path that is not a submission (missing, or neither .py file nor folder)."""
@@ -80,7 +85,7 @@ def discover(paths: Iterable[str], entry: str, skipped: Optional[list] = None) -
             match = match.resolve()
             if match.is_dir():
                 found += _units(match) if is_class_folder(match, entry) else [match]
-            elif match.suffix == ".py":
+            elif match.suffix in SOURCE_SUFFIXES:
                 found.append(match)
             elif explicit and len(paths) == 1:
                 raise SubmissionError(f"{given}: a submission is a .py file or a folder")
@@ -126,7 +131,7 @@ def _units(folder: Path) -> list:
     return sorted(child for child in folder.iterdir()
                   if not child.name.startswith(".") and (
                       (child.is_dir() and child.name not in SKIPPED_FOLDERS)
-                      or (child.is_file() and child.suffix == ".py" and child.name != "__init__.py")))
+                      or (child.is_file() and child.suffix in SOURCE_SUFFIXES and child.name != "__init__.py")))
 
 
 
@@ -159,8 +164,9 @@ def _submission(name: str, path: Path, entry: str) -> Submission:
 
 
 def python_files(folder: Path) -> list:
-    """The folder's .py files, shallowest first, skipping hidden folders and caches."""
-    files = [f for f in folder.rglob("*.py")
+    """The folder's .py and .ipynb files, shallowest first, skipping hidden folders (a notebook's
+    .ipynb_checkpoints) and caches."""
+    files = [f for f in folder.rglob("*") if f.suffix in SOURCE_SUFFIXES and f.is_file()
              if not any(part.startswith(".") or part in SKIPPED_FOLDERS
                         for part in f.relative_to(folder).parts[:-1])]
     return sorted(files, key=lambda f: (len(f.relative_to(folder).parts), str(f)))
@@ -252,4 +258,7 @@ def normalise(source: str) -> str:
 
 
 def _read(path: Path) -> str:
+    """A file's Python: a notebook's is its code cells'."""
+    if path.suffix == ".ipynb":
+        return parseable_code(path)
     return path.read_text(encoding="utf-8", errors="replace")

@@ -12,9 +12,9 @@ import re
 import traceback
 import unittest
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional, Protocol
 
+from ..bind.notebooks import frame_location
 from .guard import CallRecord, CallTimeout
 from .results import Plain, Result
 
@@ -75,7 +75,7 @@ def where(error: BaseException) -> str:
               and "/torch/" not in f.filename and "/numpy/" not in f.filename]
     if not frames:
         return ""
-    return f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})"
+    return f" (at {frame_location(frames[-1].filename, frames[-1].lineno)})"
 
 
 def problem_of(error: BaseException, input_dtype=None) -> Problem:
