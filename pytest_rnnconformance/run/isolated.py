@@ -8,14 +8,17 @@ past the per-call timeout (it is killed), or exceeding its memory cap (RLIMIT_AS
 an ``error`` of the check in progress; the run goes on. It is forked from this process where that
 is safe (`forking`), which costs milliseconds; otherwise it is a new interpreter, which costs
 seconds (importing torch).
+
+With ``RNNCONFORMANCE_SANDBOX=bwrap`` (or ``unshare``) in the environment, as the grader sets it,
+the worker is always a new interpreter inside that sandbox (`sandbox`): a private copy of the
+implementation's folder, no network, its own PID namespace, nobody, and the plugin's modules out
+of its reach.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import resource
 import select
-import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +34,9 @@ from .call import Call, Problem
 from .forking import can_fork, fork_child
 from .guard import CallRecord
 from .results import Plain, Unreadable, read
+from .sandbox.launch import Sandboxed, start_worker
+from .sandbox.processes import Limits, exit_description, kill_tree
+from .sandbox.tools import TOOL_ENV, TOOLS, SandboxUnavailable, working_tool
 
 DEFAULT_MEMORY_MB = 6144
 
@@ -43,12 +49,13 @@ class WorkerFailed(Exception):
     """The worker hung or died during a request; the message says which and how."""
 
 
-def _limit_memory(megabytes: int):
-    def apply() -> None:
-        limit = megabytes * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+#: Processes and threads the sandbox's user may have (a flood of forks stops there).
+SANDBOX_PROCESSES = 256
 
-    return apply
+
+def sandbox_tool() -> Optional[str]:
+    """The sandbox the environment asks for (``$RNNCONFORMANCE_SANDBOX`` naming a tool); None: none."""
+    return os.environ.get(TOOL_ENV) if os.environ.get(TOOL_ENV) in TOOLS else None
 
 
 class WorkerClient:
@@ -64,14 +71,28 @@ class WorkerClient:
         self.summaries: Optional[list] = None
         self.chosen: Optional[dict] = None  # the settled way, told again to a restarted worker
         self.restarts = 0
+        self.sandbox: Optional[Sandboxed] = None
 
     def start(self) -> list:
+        self.stop()  # what is left of an earlier worker: its sandbox's folder
         parent, child = socket.socketpair()
-        if can_fork():  # milliseconds instead of seconds: torch and the plugin are already imported
+        limits = Limits(memory_mb=self.memory_mb)
+        tool = sandbox_tool()
+        if tool is not None:
+            try:
+                working_tool(tool)
+                self.sandbox = start_worker(tool, self.bind_request["target"], self.rootdir, child.fileno(),
+                                            self.log, Limits(memory_mb=self.memory_mb,
+                                                             processes=SANDBOX_PROCESSES))
+            except (SandboxUnavailable, OSError) as error:
+                child.close()
+                parent.close()
+                raise WorkerUnavailable(f"--rnn-isolate: the sandbox could not start ({error})") from None
+            self.process = self.sandbox.process
+        elif can_fork():  # milliseconds instead of seconds: torch and the plugin are already imported
             fd = child.fileno()
             self.process = fork_child(lambda: worker.main(fd), cwd=self.rootdir, stdout_fd=self.log.fileno(),
-                                      stderr_fd=self.log.fileno(), prepare=_limit_memory(self.memory_mb),
-                                      keep_fds=(fd,))
+                                      stderr_fd=self.log.fileno(), prepare=limits.apply, keep_fds=(fd,))
         else:
             if mode_registry.registered_modes():
                 child.close()
@@ -84,7 +105,7 @@ class WorkerClient:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pytest_rnnconformance.run.worker", str(child.fileno())],
                 pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-                start_new_session=True, preexec_fn=_limit_memory(self.memory_mb), env=env, cwd=self.rootdir)
+                start_new_session=True, preexec_fn=limits.apply, env=env, cwd=self.rootdir)
         child.close()
         self.sock = parent
         try:
@@ -125,25 +146,18 @@ class WorkerClient:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_tree(self.process.pid)
             self.process.wait()
+        if self.sandbox is not None:
+            self.sandbox.remove()
+            self.sandbox = None
         if self.sock is not None:
             self.sock.close()
         self.sock = None
 
 
 def _exit_description(code: Optional[int]) -> str:
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}" + (" after a MemoryError?" if code == 1 else "")
+    return exit_description(code) + (" after a MemoryError?" if code == 1 else "")
 
 
 def summary_from(message: dict) -> Summary:

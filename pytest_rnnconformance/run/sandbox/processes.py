@@ -1,0 +1,105 @@
+"""Supervising untrusted processes: resource limits, how a process ended, killing a whole tree.
+
+Written once for the two places that start untrusted code: the grader's run of a submission
+(`grading.runner`) and the ``--rnn-isolate`` worker (`run.isolated`). The limits are set in the
+child between fork and exec (``preexec_fn``), so they hold for the sandbox tool and everything it
+starts; the process count (``RLIMIT_NPROC``) binds once the sandbox has dropped to its
+unprivileged user (the kernel never applies it to root).
+"""
+from __future__ import annotations
+
+import os
+import resource
+import signal
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+FILE_LIMIT = 1 << 30
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one untrusted process tree may use. None leaves a limit as it is."""
+
+    memory_mb: Optional[int] = None  # address space of each process (RLIMIT_AS)
+    cpu_seconds: Optional[int] = None  # CPU time of each process (RLIMIT_CPU; SIGXCPU, then SIGKILL 3 s later)
+    file_bytes: int = FILE_LIMIT  # largest file it may write (RLIMIT_FSIZE)
+    processes: Optional[int] = None  # processes and threads of its user (RLIMIT_NPROC)
+
+    def apply(self) -> None:
+        """Set the limits on the calling process (and so on all it starts); no core dumps."""
+        if self.memory_mb is not None:
+            _lower(resource.RLIMIT_AS, self.memory_mb * 1024 * 1024)
+        if self.cpu_seconds is not None:
+            resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds + 3))
+        _lower(resource.RLIMIT_FSIZE, self.file_bytes)
+        if self.processes is not None:
+            _lower(resource.RLIMIT_NPROC, self.processes)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def preexec(self) -> Callable[[], None]:
+        return self.apply
+
+
+def _lower(which: int, value: int) -> None:
+    """Soft and hard limit to `value`, never above a hard limit already set."""
+    _, hard = resource.getrlimit(which)
+    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def exit_description(code: Optional[int]) -> str:
+    """How a process ended, in words: 'killed by SIGSEGV', 'exit code 3'."""
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        return f"killed by {signal_name(-code)}"
+    return f"exit code {code}"
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a live (not yet reaped) process, its process group, and every descendant: a child
+    that started its own session is not in the group, so the group alone would miss it."""
+    for victim in [pid] + descendants(pid):
+        kill_group(victim)
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def descendants(pid: int) -> list:
+    """Descendants of `pid` found through /proc (Linux); [] elsewhere."""
+    children: dict = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
