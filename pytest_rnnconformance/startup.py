@@ -100,7 +100,8 @@ def start(config: pytest.Config, settings: Settings) -> Run:
             def adapt(target):
                 return config.hook.pytest_rnnconformance_adapt(obj=target, name=settings.impl, mode=settings.mode)
 
-            bindings = bind_target(settings.impl, root, settings.mode, settings.bind, settings.returns, adapt)
+            with watch.exit_gate.refusing():  # importing it may register exit handlers: torch's alone are kept
+                bindings = bind_target(settings.impl, root, settings.mode, settings.bind, settings.returns, adapt)
             import_tampering = tuple(watch.check_and_restore())  # what importing it replaced, before any call
             binding = settled_here(bindings, settings.timeout)
             runner, benchmark_prepare = InProcessRunner(binding, settings.timeout), binding.prepare

@@ -172,3 +172,42 @@ def test_gradcheck_of_a_wrong_custom_backward_is_a_verdict_not_a_crash():
         verdicts[entry] = call.gradients["gradcheck"]
     assert verdicts["rnn_forward"] == "passed"
     assert verdicts["rnn_forward_no_tanh_derivative"].startswith("failed: ")
+
+
+LATE_WRITER = '''
+import threading, time
+import torch
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
+    h, out = h0, []
+    for step in x:
+        h = torch.tanh(step @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+        out.append(h)
+    output = torch.stack(out)
+
+    def epilogue():  # an asynchronous epilogue done wrong: it writes after the results were returned
+        time.sleep(0.02)
+        output.mul_(2.0)
+
+    threading.Thread(target=epilogue, name="late-epilogue").start()
+    return output, h
+'''
+
+
+def test_a_thread_writing_to_the_results_after_return_fails_purity_in_both_modes(run_suite, pytester):
+    target = f"{pytester.makepyfile(late_writer=LATE_WRITER)}:rnn_forward"
+    for mode in ((), ("--rnn-isolate",)):
+        run = run_suite(target, *FAST, "--rnn-rows", "purity", "--rnn-dtype", "float64", *mode)
+        assert run.status("purity") == "fail", (mode, run.output)
+        text = run.report["features"]["purity"]["message"]
+        assert "a thread it started (late-epilogue) is still running" in text
+        assert "its results changed after it returned" in text
+
+
+def test_a_compiled_implementation_is_not_tampering_and_exits_quietly(run_suite):
+    """inductor's compile workers and exit handlers are torch's; nothing prints at exit."""
+    run = run_suite("examples/kernels/compiled_lstm.py:lstm_forward", "--rnn-max-examples", "2",
+                    "--rnn-rows", "forward,backward,purity", "--rnn-dtype", "float32")
+    assert run.statuses() == {"forward": "pass", "backward": "pass", "purity": "pass"}, run.output
+    assert "tampering" not in json.dumps(run.report).lower()
+    assert "Exception ignored" not in run.output and "Traceback" not in run.output

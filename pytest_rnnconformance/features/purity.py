@@ -9,6 +9,7 @@ def check(row, inputs) -> None:
     row.settled(call)
     record = call.record
     problems = list(record.mutated) + [f"changed the global torch state: {change}" for change in record.state_changes]
+    problems += record.left_running
     if problems:
         row.fail("purity", "; ".join(problems), details=("the plugin restored its own copies and state",))
     first, second = call.result, row.result(inputs)
@@ -26,5 +27,7 @@ FEATURE = Feature(
     "purity", 180,
     "The implementation leaves its inputs and weights as it found them (it gets private copies; what it wrote "
     "to is named), leaves the global torch state alone (default dtype, grad mode, threads, cuDNN flags, the "
-    "global random generator) and gives the same result twice. Judges only that, not the values.",
+    "global random generator), leaves nothing running after it returns (threads or processes it started; torch's "
+    "own, such as inductor's compile workers, are not its doing) and gives the same result twice. Judges only "
+    "that, not the values.",
     check, judges_values=False, example_share=0.4)

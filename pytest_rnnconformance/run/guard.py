@@ -114,6 +114,7 @@ class CallRecord:
     tampered: list = field(default_factory=list)
     mutated: list = field(default_factory=list)
     kernels: list = field(default_factory=list)  # torch's recurrent kernels reached (when recorded)
+    left_running: list = field(default_factory=list)  # threads, processes and their writes after it returned
     output: str = ""
     warnings: int = 0
 

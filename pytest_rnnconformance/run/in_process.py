@@ -19,6 +19,7 @@ from .call import Call, Problem, problem_of
 from .delegation import recorded_calls, recurrent_kernels
 from .gradients import gradients_of
 from .guard import CallRecord, guarded
+from .lingering import left_running
 from .results import Unreadable, plain, read
 from .tamper import TamperWatch, watching
 
@@ -76,8 +77,8 @@ class InProcessRunner:
         versions = {name: t._version for name, t in named_input_tensors(given).items()}
         record, problem, raw, names = CallRecord(), None, None, set()
         try:
-            with guarded(TAMPER_WATCH, self.timeout) as record, \
-                    watching(TAMPER_WATCH, getattr(TAMPER_WATCH, "pluginmanager", None)) as left_running:
+            with guarded(TAMPER_WATCH, self.timeout) as record, left_running() as leftovers, \
+                    watching(TAMPER_WATCH, getattr(TAMPER_WATCH, "pluginmanager", None)) as registered:
                 if inputs.device.type == "cuda":
                     torch.cuda.synchronize()  # an earlier asynchronous error surfaces here, not in this call
                 grad_mode = upstream is not None or grad
@@ -94,7 +95,9 @@ class InProcessRunner:
             problem = Problem("unsupported", str(error))
         except BaseException as error:  # noqa: BLE001 - whatever the implementation does, it is judged
             problem = problem_of(error, inputs.dtype)
-        record.tampered += left_running if "left_running" in locals() else []
+        record.tampered += registered if "registered" in locals() else []
+        if "leftovers" in locals():
+            record.left_running = leftovers.still_running() + leftovers.changed_results(raw)
         if record.tampered:
             problem = Problem("error", f"tampering: the implementation replaced or left behind "
                                        f"{', '.join(record.tampered)} (put back now); run untrusted code with "

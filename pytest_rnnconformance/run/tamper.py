@@ -9,11 +9,14 @@ reports it, so the check in progress is an error:
 
 * watched functions (torch's comparison and arithmetic, numpy's allclose, pytest's outcome and
   reporting machinery, and every function of this plugin), by identity and by code object;
-* ``atexit.register`` is replaced while the implementation runs, and the number of exit handlers
-  is compared, so no handler it leaves behind runs after the judge has finished;
-* threads it starts and leaves running;
+* exit handlers: ``atexit.register`` goes through `ExitHandlerGate`, which refuses the handlers the
+  implementation registers while it is imported or called, so none runs after the judge has
+  finished; torch's own (dynamo's, inductor's, the exit function behind torch.library's finalizers)
+  are registered as usual (``origin`` tells them apart), and none registered before is ever removed;
 * pytest's plugins: none registered, no hook implementation's function swapped (a hook found
   through ``gc`` that forges reports).
+
+Threads and processes it leaves running are ``purity`` findings, seen in both modes (``lingering``).
 
 This *detects* a tamperer; it cannot make one harmless: only ``--rnn-isolate`` does that, by
 judging in another process. The README says so.
@@ -26,9 +29,10 @@ import importlib
 import operator
 import pkgutil
 import sys
-import threading
 import types
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
+
+from .origin import torch_registers
 
 #: (module, attribute path) of the outside functions verdicts depend on.
 WATCHED = (
@@ -42,7 +46,7 @@ WATCHED = (
     ("pytest", "skip"), ("pytest", "fail"), ("pytest", "xfail"), ("_pytest.runner", "call_and_report"),
     ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
     ("_pytest.terminal", "TerminalReporter.summary_stats"), ("_pytest.main", "Session.__init__"),
-    ("os", "_exit"), ("sys", "exit"), ("json", "dump"), ("json", "dumps"),
+    ("os", "_exit"), ("sys", "exit"), ("json", "dump"), ("json", "dumps"), ("atexit", "register"),
 )
 PACKAGE = __name__.split(".")[0]
 _CODE, _DEFAULTS = operator.attrgetter("__code__"), operator.attrgetter("__defaults__")
@@ -90,6 +94,53 @@ def _code_of(value: Any) -> Any:
     return getattr(function, "__code__", None), getattr(function, "__defaults__", None)
 
 
+class ExitHandlerGate:
+    """``atexit.register`` for the rest of the process: while the implementation runs (`refusing`),
+    a handler is registered only when torch's code asks for one of torch's (or the standard
+    library's) callbacks; the others are refused and named by `findings`.
+
+    Refusing at the door, not clearing afterwards: ``atexit._clear()`` would also drop the exit
+    function of ``weakref.finalize``, and torch.library's finalizers would then run during the
+    interpreter's teardown, each printing "'NoneType' object is not callable".
+    """
+
+    def __init__(self) -> None:
+        self.original = atexit.register
+        self.refusing_now = False
+        self.refused: list = []
+        self.expected = atexit._ncallbacks()  # handlers there should be: those before and those let through
+        atexit.register = self.register
+
+    def register(self, function: Callable, *args: Any, **kwargs: Any) -> Callable:
+        if self.refusing_now and not torch_registers(sys._getframe(1), function):
+            self.refused.append(getattr(function, "__qualname__", repr(function)))
+            return function
+        self.original(function, *args, **kwargs)
+        self.expected = atexit._ncallbacks()
+        return function
+
+    @contextlib.contextmanager
+    def refusing(self) -> Iterator[None]:
+        """While the implementation is imported or called."""
+        self.refusing_now = True
+        try:
+            yield
+        finally:
+            self.refusing_now = False
+
+    def findings(self) -> list:
+        """The handlers refused since the last time, and handlers registered around the gate
+        (``atexit._ncallbacks`` grew unseen): those cannot be told apart from the others, so all are
+        dropped (a tamperer's run is an error anyway; only then may exit tracebacks follow)."""
+        found = [f"atexit (it registered the exit handler {name})" for name in self.refused]
+        self.refused.clear()
+        if atexit._ncallbacks() > self.expected:
+            found.append("atexit (an exit handler was registered around atexit.register; all were removed)")
+            atexit._clear()
+            self.expected = 0
+        return found
+
+
 class TamperWatch:
     """References to what verdicts depend on, taken once; `check_and_restore` after each call.
 
@@ -98,6 +149,7 @@ class TamperWatch:
     """
 
     def __init__(self) -> None:
+        self.exit_gate = ExitHandlerGate()  # first: ``atexit.register`` is then watched as the gate
         self.originals: list = []
         for module_name, path in WATCHED:
             try:
@@ -117,7 +169,6 @@ class TamperWatch:
         self._functions = [f for f in self._functions if f is not None]
         self._codes = [f.__code__ for f in self._functions]
         self._defaults = [f.__defaults__ for f in self._functions]
-        self.exit_handlers = atexit._ncallbacks()
         self.pluginmanager = None  # pytest's, in process: plugins and hooks are watched too
         self.hook_functions: list = []
 
@@ -155,10 +206,7 @@ class TamperWatch:
                 replaced.append(f"{label} (its code)")
                 function = getattr(value, "__func__", None) or getattr(value, "fget", None) or value
                 function.__code__, function.__defaults__ = code, defaults
-        if atexit._ncallbacks() > self.exit_handlers:
-            replaced.append("atexit (an exit handler was registered)")
-            atexit._clear()  # none of them may run after the verdicts; the plugin keeps none of its own
-            self.exit_handlers = 0
+        replaced += self.exit_gate.findings()
         if full:  # a hook acts at report time: after the row, and this check comes before then
             replaced += self._hooks_restored()
         return replaced
@@ -175,31 +223,19 @@ class TamperWatch:
 
 @contextlib.contextmanager
 def watching(watch: Optional[TamperWatch], pluginmanager=None) -> Iterator[list]:
-    """While the implementation runs: no exit handlers; afterwards, what it left behind: threads
-    still running, pytest plugins it registered (unregistered again)."""
-    left_running: list = []
+    """While the implementation runs: its exit handlers refused; afterwards, pytest plugins it
+    registered (unregistered again)."""
+    registered: list = []
     if watch is None:
-        yield left_running
+        yield registered
         return
-    before = set(threading.enumerate())
     plugins = set(map(id, pluginmanager.get_plugins())) if pluginmanager is not None else set()
-    register = atexit.register
-    refused: list = []
-
-    def refuse(function, *args, **kwargs):
-        refused.append(getattr(function, "__qualname__", repr(function)))
-        return function
-
-    atexit.register = refuse
     try:
-        yield left_running
+        with watch.exit_gate.refusing():
+            yield registered
     finally:
-        atexit.register = register
-        left_running += [f"atexit.register({name})" for name in refused]
-        left_running += [f"a thread it started ({thread.name})" for thread in threading.enumerate()
-                         if thread not in before and thread.is_alive()]
         for plugin in list(pluginmanager.get_plugins()) if pluginmanager is not None else ():
             if id(plugin) not in plugins:
                 name = pluginmanager.get_name(plugin) or type(plugin).__name__
                 pluginmanager.unregister(plugin)
-                left_running.append(f"pytest's plugins (it registered {name})")
+                registered.append(f"pytest's plugins (it registered {name})")
