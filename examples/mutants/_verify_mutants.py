@@ -13,6 +13,11 @@ detached) "differs" too.  Mutants that take torch.nn's ``train`` flag are also r
 each mutant in which configurations its bug must show; a difference anywhere else (a second bug)
 makes the mutant a PROBLEM, and so does an error or a call to torch's own RNN code.  Exit status:
 the number of problems.
+
+Mutants that take packed input are also run on PackedSequences (lengths equal, sorted and unsorted),
+against torch.nn given the same PackedSequence. Where BUG_MODELS has a model of the bug made of
+torch.nn alone, the mutant must equal it wherever its bug shows: that is what proves the catalogue id
+it stands for.
 """
 import copy
 import importlib.util
@@ -22,6 +27,7 @@ import sys
 from pathlib import Path
 
 import torch
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 HERE = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent)
 T, B, I, H, P = 4, 3, 5, 4, 2
@@ -76,7 +82,9 @@ def build(spec, seed):
     return m.double().train(spec.train)
 
 
-def make_inputs(spec, seed, unbatched=False, hx_none=False, batch=B):
+def make_inputs(spec, seed, unbatched=False, hx_none=False, batch=B, lengths=None, sorted=True, scale=1.0):
+    """(x, hx) in float64; x a PackedSequence of the given lengths (in batch order) when given; x times
+    `scale` (1000 drives every pre-activation far into saturation)."""
     g = torch.Generator().manual_seed(seed + 1)
     D = 2 if spec.bidirectional else 1
     Hout = spec.proj_size or H
@@ -90,6 +98,9 @@ def make_inputs(spec, seed, unbatched=False, hx_none=False, batch=B):
     h0 = torch.randn(*sh, generator=g, dtype=torch.float64)
     c0 = torch.randn(*sc, generator=g, dtype=torch.float64)
     hx = None if hx_none else ((h0, c0) if spec.mode == "lstm" else h0)
+    x = x * scale
+    if lengths is not None:
+        x = pack_padded_sequence(x, torch.tensor(lengths), batch_first=spec.batch_first, enforce_sorted=sorted)
     return x, hx
 
 
@@ -100,6 +111,29 @@ def flatten(result, mode):
     return {"output": out, "h_n": st}
 
 
+def _order(packed):
+    """The batch order a PackedSequence was sorted in (None means already sorted: the identity)."""
+    if packed.sorted_indices is None:
+        return torch.arange(int(packed.batch_sizes[0]))
+    return packed.sorted_indices
+
+
+def unpacked(result, want):
+    """``result`` with each PackedSequence replaced by its data, and the mismatches of the packing
+    itself (not a PackedSequence where torch.nn returns one, other batch sizes or indices)."""
+    plain, mismatches = {}, []
+    for k, v in result.items():
+        w = want[k]
+        if isinstance(w, PackedSequence):
+            if not isinstance(v, PackedSequence):
+                mismatches.append(f"{k} is {type(v).__name__}, torch.nn returns a PackedSequence")
+            elif not (torch.equal(v.batch_sizes, w.batch_sizes) and torch.equal(_order(v), _order(w))):
+                mismatches.append(f"{k}: batch_sizes or order differ from torch.nn's")
+            v = v.data if isinstance(v, PackedSequence) else v
+        plain[k] = v
+    return plain, mismatches
+
+
 def compare(got, want):
     """(max error, list of shape mismatches)"""
     worst, shapes = 0.0, []
@@ -108,7 +142,7 @@ def compare(got, want):
         if tuple(v.shape) != tuple(w.shape):
             shapes.append(f"{k} {tuple(v.shape)} vs torch {tuple(w.shape)}")
             continue
-        worst = max(worst, (v.double() - w).abs().max().item())
+        worst = max(worst, (v.double() - w).abs().nan_to_num(nan=float("inf")).max().item())  # NaN differs
     return worst, shapes
 
 
@@ -235,6 +269,8 @@ M["low_precision_half"] = ("gru_forward", "by-name, seq-first", lambda m: single
                            lambda: grid(("gru",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), unbatched=False, hx_none=False))
 M["dropout_in_eval"] = ("forward", "canonical with train", lambda m: canonical_train(m.forward), lambda: with_dropout(grid(ALL)))
 M["detached_outputs"] = ("forward", "canonical", lambda m: canonical(m.forward), lambda: grid(ALL))
+M["unstable_activation"] = ("rnn_forward", "by-name, seq-first", lambda m: single_h_by_name(m.rnn_forward, ["x", "h", "w_ih", "w_hh", "b_ih", "b_hh"]),
+                            lambda: ((spec, dict(extra, scale=scale)) for spec, extra in grid(("rnn",), layers=(1,), dirs=(False,), bias=(True,), bf=(False,), relu=False, unbatched=False, hx_none=False) for scale in (1.0, 1000.0)))
 
 
 # When the bug shows (T=4, B=3, random non-zero h0): the mutant must match torch.nn everywhere else.
@@ -263,6 +299,7 @@ BUG_SHOWS = {
     "low_precision_half": ALWAYS,
     "dropout_in_eval": lambda s, e: s.dropout > 0 and s.num_layers > 1 and not s.train,
     "detached_outputs": ALWAYS,  # as "no grad_fn"
+    "unstable_activation": lambda s, e: e.get("scale", 1.0) > 100,  # saturated: e^{2x} overflows
 }
 
 
@@ -284,6 +321,38 @@ def with_batch_one(configs):
 M["batch_mixing"] = M["batch_mixing"][:3] + ((lambda f: (lambda: with_batch_one(f())))(M["batch_mixing"][3]),)
 
 
+PACKINGS = (dict(lengths=(T, T, T)), dict(lengths=(T, 3, 1)), dict(lengths=(2, T, 3), sorted=False))
+
+
+def with_packed(configs):
+    """Each batched configuration, then the same as a PackedSequence of equal lengths, of sorted
+    unequal lengths and of unsorted ones."""
+    for spec, extra in configs:
+        yield spec, extra
+        if not extra.get("unbatched"):
+            for packing in PACKINGS:
+                yield spec, dict(extra, **packing)
+
+
+M["packed_padding"] = ("forward", "canonical (gru), packed", lambda m: canonical(m.forward),
+                       lambda: with_packed(grid(("gru",), layers=(1,))))
+BUG_SHOWS["packed_padding"] = lambda s, e: len(set(e.get("lengths", (T,)))) > 1
+
+
+def _padding_run(spec, m, x, hx):
+    """packed_padding_run: torch.nn run over the padded batch, padding included, packed again."""
+    padded, lengths = pad_packed_sequence(x)
+    with torch.no_grad():
+        out, states = m(padded, hx) if not spec.batch_first else m(padded.transpose(0, 1), hx)
+    if spec.batch_first:
+        out = out.transpose(0, 1)
+    return flatten((pack_padded_sequence(out, lengths, enforce_sorted=x.sorted_indices is None), states), spec.mode)
+
+
+#: the bug rebuilt from torch.nn alone, where the mutant must equal it (wherever BUG_SHOWS)
+BUG_MODELS = {"packed_padding": _padding_run}
+
+
 FORBIDDEN = ("nn.RNN", "nn.LSTM", "nn.GRU", "RNNCell", "LSTMCell", "GRUCell", "_VF", "torch.lstm", "torch.gru",
              "torch.rnn_", "_rnn_impls", "reference", "pytest_rnnconformance")
 
@@ -296,7 +365,7 @@ def main():
         banned = [w for w in FORBIDDEN if w in source.split('"""', 2)[-1]]
         module = load(name)
         call = adapter(module)
-        n_match = n_diff = n_err = 0
+        n_match = n_diff = n_err = n_model = 0
         diffs, unexpected, masked = [], [], []
         for k, (spec, extra) in enumerate(configs()):
             m = build(spec, seed=k)
@@ -314,30 +383,45 @@ def main():
                 n_err += 1
                 diffs.append(f"    ERROR {spec}{' ' + str(extra) if extra else ''}: {type(e).__name__}: {e}")
                 continue
+            modelled = BUG_MODELS.get(name)
+            model = modelled(spec, m, x, hx) if modelled and BUG_SHOWS[name](spec, extra) else None
+            got, packing = unpacked(got, want)
+            want = {k2: v2.data if isinstance(v2, PackedSequence) else v2 for k2, v2 in want.items()}
             detached = [k2 for k2, v2 in got.items() if not v2.requires_grad]
             got = {k2: v2.detach() for k2, v2 in got.items()}
             err, shapes = compare(got, want)
+            shapes = packing + shapes
             shapes += [f"{k2} has no grad_fn" for k2 in detached]
             shapes += [f"{k2} dtype {got[k2].dtype}" for k2 in want if got[k2].dtype != want[k2].dtype]
             tag = f"{spec}" + ("".join(f" {k2}={v2}" for k2, v2 in extra.items()))
             differs = bool(shapes) or err > TOL
             predicted = BUG_SHOWS[name](spec, extra)
+            if model is not None:
+                model_got, model_packing = unpacked(flatten(call(spec, x, hx, params), spec.mode), model)
+                model_err, model_shapes = compare(model_got, unpacked(model, model)[0])
+                n_model += 1
+                if model_packing or model_shapes or model_err > TOL:
+                    unexpected.append(f"    NOT THE BUG'S MODEL {tag}: {model_packing + model_shapes} {model_err:.3g}")
             if differs and not predicted:
                 unexpected.append(f"    UNEXPECTED difference (a second bug?) {tag}: {shapes} {err:.3g}")
             elif predicted and not differs:
                 masked.append(f"    bug masked in {tag} (torch.nn output all zero: {bool((want['output'] == 0).all())})")
             if differs:
                 n_diff += 1
-                where = [k2 for k2 in want if got[k2].shape == want[k2].shape and (got[k2].double() - want[k2]).abs().max() > TOL]
+                where = [k2 for k2 in want if got[k2].shape == want[k2].shape
+                         and not (got[k2].double() - want[k2]).abs().max() <= TOL]  # NaN differs too
                 diffs.append(f"    differs {tag}: " + ("; ".join(shapes) + (" " if shapes else "")) +
                              (f"max|err| {err:.3g} in {', '.join(where)}" if where else ""))
             else:
                 n_match += 1
+        if name in BUG_MODELS and n_model == 0:
+            unexpected.append("    the bug's model applied nowhere")
         status = "OK" if (n_diff > 0 and n_err == 0 and not banned and not unexpected) else "PROBLEM"
         if status != "OK":
             failures += 1
         print(f"{name}.py:{entry}  [{conv}]  configs: {n_match} match torch.nn, {n_diff} differ, {n_err} errors; "
               f"every difference where the bug predicts one"
+              f"{f'; equal to the bug model of torch.nn in {n_model}' if name in BUG_MODELS else ''}"
               f"{'  BANNED ' + str(banned) if banned else ''}  -> {status}")
         for line in unexpected + masked:
             print(line)
