@@ -33,7 +33,7 @@ def _split_auto(declared: Optional[str]) -> tuple[dict, bool]:
 def _top_level(text: str) -> list:
     parts, depth, current = [], 0, ""
     for char in text:
-        depth += 1 if char in "([" else -1 if char in ")]" else 0
+        depth += 1 if char in "([{" else -1 if char in ")]}" else 0
         if char == "," and depth == 0:
             parts.append(current)
             current = ""

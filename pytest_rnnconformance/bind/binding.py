@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .expressions import MISSING, Environment, Expr, Returns, evaluate
+from .expressions import MISSING, DoesNotFit, Environment, Expr, Returns, evaluate, size_symbols
 from .support import Support
 
 
@@ -126,7 +126,10 @@ class Binding:
     def _arguments(self, arguments: tuple, env: Environment) -> tuple[list, dict]:
         args, kwargs = [], {}
         for argument in arguments:
-            value = evaluate(argument.value, env)
+            try:
+                value = evaluate(argument.value, env)
+            except DoesNotFit as error:  # as declared, it does not take this configuration
+                raise Unsupported(f"{self.name}: {argument.name}={error}") from None
             if value is MISSING:
                 if argument.required:
                     raise Unsupported(f"{self.name} requires {argument.name} ({argument.value}), which this check "
@@ -282,7 +285,8 @@ def environment(binding: Binding, inputs) -> Environment:
             return torch.zeros(size, dtype=inputs.dtype, device=inputs.device)
         return None
 
-    return Environment(tensor, setting, collection, constant, spec.recurrence.family)
+    return Environment(tensor, setting, collection, constant, spec.recurrence.family,
+                       size_symbols(spec, inputs.recipe))
 
 
 def _reads_reverse_state(expr: Expr) -> bool:

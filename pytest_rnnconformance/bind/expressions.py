@@ -15,12 +15,32 @@ Names are torch.nn's (layer 0 unless ``_l1``..., the second direction with ``_re
 ``spec``; the constants ``eye`` and ``zeros`` (size hidden), ``None``, ``True`` and ``False``. ``X.T`` transposes,
 ``X[g]`` is one gate's block (LSTM ``i, f, g, o``, ``c`` for g; GRU ``r, z, n``), ``A+B`` adds,
 ``cat(A, B)`` joins along the last dimension, ``(a, b)`` and ``[a, b]`` build a tuple or a list.
+
+What courses write (`Dict`, `Reshape`, `Permute`)::
+
+    parameters={Wax: weight_ih, Waa: weight_hh, ba: (bias_ih+bias_hh).reshape(H,1), Wya: eye, by: zeros}
+    x=input.permute(2,1,0), a0=hx.reshape(B,H).T, hprev=hx.reshape(H,1), xs=input.reshape(T,I,1)
+
+``{key: expr, ...}`` builds a dict with the learner's own keys; ``X.reshape(...)`` and
+``X.permute(...)`` take integers and the size symbols ``H`` (hidden), ``I`` (input), ``B`` (batch)
+and ``T`` (time). A shape expression *declares* what a configuration must look like: where it
+cannot hold one (``B`` for an unbatched input, a permutation of three dimensions of a 2-D input,
+a reshape that changes the number of elements) evaluating raises `DoesNotFit`, and the binding
+calls that configuration unsupported, as declared.
+
+``--rnn-returns`` reads results the same way round: each item is what the implementation returns,
+written in torch.nn's names (`parse_returns`). ``output.permute(2,1,0),y_pred,caches`` says the
+first item is torch.nn's output with its dimensions permuted (time last), then a prediction and a
+cache, which are not judged (``_``, ``y_pred``, ``yt_pred``, ``cache``, ``caches``);
+``h_1.T,yt_pred,cache`` a cell's state as columns; ``output_list,h_n.reshape(H,1)`` a list of
+per-step outputs and a column state. `undo` turns a declared result back into torch.nn's tensor.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 GATE_LETTERS = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n"), "rnn": ("h",)}
 GATE_ALIASES = {"c": "g"}  # the candidate cell, as many LSTM write-ups call it
@@ -31,12 +51,19 @@ SETTINGS = ("hidden_size", "input_size", "num_layers", "batch_first", "bias", "p
 COLLECTIONS = ("params", "flat_weights", "spec")
 CONSTANTS = ("eye", "zeros", "None", "True", "False")
 LITERALS = {"None": None, "True": True, "False": False}
+SIZE_SYMBOLS = {"H": "hidden_size", "I": "input_size", "B": "batch", "T": "time"}
+SHAPE_METHODS = ("reshape", "permute")
 _REFERENCE = re.compile(r"^(?P<base>input|hx|h0|c0|weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)"
                         r"(?:_l(?P<layer>\d+))?(?P<reverse>_reverse)?$")
 
 
 class DeclarationError(ValueError):
     """A ``--rnn-bind`` or ``--rnn-returns`` that cannot be read; the message says where."""
+
+
+class DoesNotFit(Exception):
+    """A declared shape expression cannot hold this configuration's tensor: as declared, the
+    implementation does not take it (the message says which expression and which shape)."""
 
 
 # --------------------------------------------------------------------------- the expressions
@@ -97,21 +124,75 @@ class Group:
         return f"({inner}{',' if len(self.items) == 1 else ''})"
 
 
-Expr = Union[Name, Transpose, GateBlock, Sum, Cat, Group]
+@dataclass(frozen=True)
+class Dict:
+    """``{key: expr, ...}``: a dict with the learner's own keys (the keys are not names)."""
+
+    items: tuple  # ((key, Expr), ...)
+
+    def __str__(self) -> str:
+        return "{" + ",".join(f"{key}:{value}" for key, value in self.items) + "}"
+
+
+@dataclass(frozen=True)
+class Reshape:
+    """``X.reshape(H,1)``: sizes are integers or size symbols (`SIZE_SYMBOLS`)."""
+
+    arg: "Expr"
+    sizes: tuple
+
+    def __str__(self) -> str:
+        return f"{_grouped(self.arg)}.reshape({','.join(map(str, self.sizes))})"
+
+
+@dataclass(frozen=True)
+class Permute:
+    """``X.permute(2,1,0)``."""
+
+    arg: "Expr"
+    dims: tuple
+
+    def __str__(self) -> str:
+        return f"{_grouped(self.arg)}.permute({','.join(map(str, self.dims))})"
+
+
+def _grouped(expr: "Expr") -> str:
+    return f"({expr})" if isinstance(expr, Sum) else str(expr)
+
+
+Expr = Union[Name, Transpose, GateBlock, Sum, Cat, Group, Dict, Reshape, Permute]
 
 
 def names_in(expr: Expr) -> set:
     """Every name an expression reads."""
     if isinstance(expr, Name):
         return {expr.text}
-    if isinstance(expr, (Transpose, GateBlock)):
+    if isinstance(expr, (Transpose, GateBlock, Reshape, Permute)):
         return names_in(expr.arg)
+    if isinstance(expr, Dict):
+        return set().union(*(names_in(value) for _, value in expr.items)) if expr.items else set()
     parts = expr.terms if isinstance(expr, Sum) else expr.items
     return set().union(*(names_in(part) for part in parts)) if parts else set()
 
 
+def gates_in(expr: Expr) -> set:
+    """Every gate letter an expression's blocks name (``weight_ih[f]`` names ``f``)."""
+    if isinstance(expr, GateBlock):
+        return {expr.gate} | gates_in(expr.arg)
+    if isinstance(expr, Name):
+        return set()
+    if isinstance(expr, (Transpose, Reshape, Permute)):
+        return gates_in(expr.arg)
+    if isinstance(expr, Dict):
+        return set().union(*(gates_in(value) for _, value in expr.items)) if expr.items else set()
+    parts = expr.terms if isinstance(expr, Sum) else expr.items
+    return set().union(*(gates_in(part) for part in parts)) if parts else set()
+
+
 # --------------------------------------------------------------------------- parsing
-_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)*)|(?P<op>\.T\b|[=+,()\[\]]))")
+# a name is a path: `rnn.W_xh`, and `W_x.0` for an nn.ParameterList's first item
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*(?:\.(?:[A-Za-z_][A-Za-z_0-9]*|\d+))*)|(?P<number>-?\d+)"
+                    r"|(?P<op>\.(?:T|reshape|permute)\b|[=+,()\[\]{}:]))")
 
 
 def _tokens(text: str) -> list:
@@ -122,10 +203,11 @@ def _tokens(text: str) -> list:
         if not match:
             raise DeclarationError(f"cannot read {text[position:]!r} (at character {position + 1} of {text!r})")
         name = match.group("name")
-        if name is not None and name.endswith(".T") and name != ".T":
-            tokens += [name[:-2], ".T"]  # 'weight_ih.T' is a name and a transpose
+        method = name.rsplit(".", 1)[-1] if name is not None and "." in name else ""
+        if method in ("T",) + SHAPE_METHODS:
+            tokens += [name[:-len(method) - 1], "." + method]  # 'weight_ih.T' is a name and a transpose
         else:
-            tokens.append(name if name is not None else match.group("op"))
+            tokens.append(name if name is not None else match.group("number") or match.group("op"))
         position = match.end()
     return tokens
 
@@ -154,10 +236,18 @@ class _Parser:
         return terms[0] if len(terms) == 1 else Sum(tuple(terms))
 
     def term(self) -> Expr:
-        expr = self.atom()
-        while self.peek() in (".T", "["):
-            if self.take() == ".T":
+        return self.postfix(self.atom())
+
+    def postfix(self, expr: Expr, gates: bool = True) -> Expr:
+        """`expr` followed by ``.T``, ``.reshape(...)``, ``.permute(...)`` and (with `gates`) ``[g]``."""
+        while self.peek() in (".T", ".reshape", ".permute") or (gates and self.peek() == "["):
+            token = self.take()
+            if token == ".T":
                 expr = Transpose(expr)
+            elif token == ".reshape":
+                expr = Reshape(expr, self.sizes(symbols=True))
+            elif token == ".permute":
+                expr = Permute(expr, self.sizes(symbols=False))
             else:
                 gate = self.take()
                 self.take("]")
@@ -171,12 +261,51 @@ class _Parser:
             return items[0] if len(items) == 1 and not trailing else Group(tuple(items))
         if token == "[":
             return Group(tuple(self.items("]")[0]), is_list=True)
+        if token == "{":
+            return self.dict()
         if token == "cat":
             self.take("(")
             return Cat(tuple(self.items(")")[0]))
         if not re.match(r"^[A-Za-z_]", token):
             raise DeclarationError(f"unexpected {token!r} in {self.text!r}")
         return Name(token)
+
+    def dict(self) -> Dict:
+        """After ``{``: ``key: expression`` pairs up to ``}``."""
+        items, keys = [], set()
+        while self.peek() != "}":
+            key = self.take()
+            if not re.match(r"^[A-Za-z_]", key):
+                raise DeclarationError(f"expected a key in {{...}}, got {key!r} in {self.text!r}")
+            if key in keys:
+                raise DeclarationError(f"the key {key} is given twice in {self.text!r}")
+            keys.add(key)
+            self.take(":")
+            items.append((key, self.expression()))
+            if self.peek() != "}":
+                self.take(",")
+        self.take("}")
+        return Dict(tuple(items))
+
+    def sizes(self, symbols: bool) -> tuple:
+        """``(2,1,0)`` or, with `symbols`, ``(H,1)``: integers and size symbols."""
+        self.take("(")
+        sizes = []
+        while self.peek() != ")":
+            token = self.take()
+            if re.fullmatch(r"-?\d+", token):
+                sizes.append(int(token))
+            elif symbols and token in SIZE_SYMBOLS:
+                sizes.append(token)
+            else:
+                allowed = "integers and H, I, B, T" if symbols else "integers"
+                raise DeclarationError(f"unexpected {token!r} in {self.text!r}: sizes are {allowed}")
+            if self.peek() != ")":
+                self.take(",")
+        self.take(")")
+        if not sizes:
+            raise DeclarationError(f"empty sizes in {self.text!r}")
+        return tuple(sizes)
 
     def items(self, closing: str) -> tuple:
         """Comma-separated expressions up to `closing`; (items, whether a comma came last)."""
@@ -251,6 +380,7 @@ class Environment:
     collection: Callable[[str], Any]
     constant: Callable[[str], Any]
     family: str  # the gate letters' mode: "lstm", "gru", "rnn"
+    size: Callable[[str], Optional[int]] = lambda symbol: None  # H, I, B, T; None where there is none
 
 
 class _Missing:
@@ -274,6 +404,12 @@ def evaluate(expr: Expr, env: Environment) -> Any:
         if expr.text in LITERALS:
             return LITERALS[expr.text]
         return env.constant(expr.text)
+    if isinstance(expr, Dict):
+        entries = {key: evaluate(value, env) for key, value in expr.items}
+        return MISSING if any(value is MISSING for value in entries.values()) else entries
+    if isinstance(expr, (Reshape, Permute)):
+        value = evaluate(expr.arg, env)
+        return MISSING if value is MISSING else _shaped(expr, value, env.size)
     if isinstance(expr, Group):
         values = [evaluate(item, env) for item in expr.items]
         if any(value is MISSING for value in values):
@@ -300,29 +436,107 @@ def evaluate(expr: Expr, env: Environment) -> Any:
     return torch.cat(values, dim=-1)
 
 
+def size_symbols(spec: Any, recipe: Any) -> Callable[[str], Optional[int]]:
+    """What ``H``, ``I``, ``B`` and ``T`` are for one check (``B`` is None for an unbatched input)."""
+    values = {"H": spec.hidden_size, "I": spec.input_size, "B": recipe.batch, "T": recipe.time}
+    return values.get
+
+
+def _shaped(expr: Union[Reshape, Permute], value: Any, size: Callable[[str], Optional[int]]) -> Any:
+    """`value` reshaped or permuted as `expr` declares; `DoesNotFit` where it cannot be."""
+    shape = tuple(value.shape)
+    if isinstance(expr, Permute):
+        if sorted(expr.dims) != list(range(len(shape))):
+            raise DoesNotFit(f"{expr}: {_grouped(expr.arg)} has shape {shape} here, which permute"
+                             f"({','.join(map(str, expr.dims))}) does not fit")
+        return value.permute(*expr.dims)
+    return value.reshape(resolve_sizes(expr, shape, size))
+
+
+def resolve_sizes(expr: Reshape, shape: tuple, size: Callable[[str], Optional[int]]) -> tuple:
+    """The integer sizes (a ``-1`` worked out) of ``X.reshape(...)`` for a tensor of `shape`;
+    `DoesNotFit` where a symbol has no value here (``B`` unbatched) or the number of elements differs."""
+    sizes = []
+    for item in expr.sizes:
+        value = size(item) if isinstance(item, str) else item
+        if value is None:
+            raise DoesNotFit(f"{expr}: this configuration has no {SIZE_SYMBOLS[item]} ({item}): "
+                             f"{'an unbatched input' if item == 'B' else 'not given'}")
+        sizes.append(value)
+    elements, known = math.prod(shape), math.prod(s for s in sizes if s != -1)
+    free = sizes.count(-1)
+    if free > 1 or (free == 0 and known != elements) or (free == 1 and (known == 0 or elements % known)):
+        raise DoesNotFit(f"{expr}: {_grouped(expr.arg)} has shape {shape} here, which cannot be reshaped to "
+                         f"({','.join(map(str, sizes))})")
+    return tuple(elements // known if s == -1 else s for s in sizes)
+
+
+def undo(declared: Expr, returned: Any, want: tuple, size: Callable[[str], Optional[int]]) -> Any:
+    """torch.nn's tensor of shape `want` from `returned`, which `declared` (an expression of
+    ``.T``, ``.reshape``, ``.permute`` over one result's name) says it is; `DoesNotFit` when the
+    returned shape is not the declared one."""
+    steps = []
+    while isinstance(declared, (Transpose, Reshape, Permute)):
+        steps.append(declared)
+        declared = declared.arg
+    steps.reverse()
+    shapes, shape = [], tuple(want)
+    for step in steps:  # the shape torch.nn's tensor has after each declared step
+        shapes.append(shape)
+        if isinstance(step, Transpose):
+            shape = shape[:-2] + shape[-2:][::-1] if len(shape) >= 2 else shape
+        elif isinstance(step, Permute):
+            if sorted(step.dims) != list(range(len(shape))):
+                raise DoesNotFit(f"{step}: torch.nn's {declared} has shape {tuple(want)} here, which "
+                                 f"permute({','.join(map(str, step.dims))}) does not fit")
+            shape = tuple(shape[d] for d in step.dims)
+        else:
+            shape = resolve_sizes(step, shape, size)
+    if tuple(returned.shape) != shape:
+        raise DoesNotFit(f"returned a tensor of shape {tuple(returned.shape)} where --rnn-returns declares "
+                         f"{steps[-1] if steps else declared}, of shape {shape}")
+    value = returned
+    for step, before in zip(reversed(steps), reversed(shapes)):
+        if isinstance(step, Transpose):
+            value = value.transpose(-1, -2) if value.dim() >= 2 else value
+        elif isinstance(step, Permute):
+            value = value.permute(*sorted(range(len(step.dims)), key=step.dims.__getitem__))
+        else:
+            value = value.reshape(before)
+    return value
+
+
 # --------------------------------------------------------------------------- --rnn-returns
-RESULT_NAMES = ("output", "output_cat", "h_n", "c_n", "h_1", "c_1", "_")
+RESULT_NAMES = ("output", "output_cat", "output_list", "h_n", "c_n", "h_1", "c_1")
+#: Results returned but not judged: ``_``, and what courses return beside torch.nn's (a prediction, a cache).
+IGNORED_RESULTS = ("_", "y_pred", "yt_pred", "cache", "caches")
 
 
 @dataclass(frozen=True)
 class Returns:
-    """The declared shape of a result: a name, or a tuple/list of them (nested)."""
+    """The declared shape of a result: a name, or a tuple/list of them (nested). A leaf may be
+    declared through ``.T``, ``.reshape(...)`` and ``.permute(...)`` (`declared`; `undo` reverses it)."""
 
-    name: str = ""  # a leaf: one of RESULT_NAMES
+    name: str = ""  # a leaf: one of RESULT_NAMES or IGNORED_RESULTS
     items: tuple = ()  # a group
+    declared: Optional[Expr] = None  # a leaf written as an expression of its name: output.permute(2,1,0)
 
     @property
     def is_leaf(self) -> bool:
         return bool(self.name)
 
+    @property
+    def ignored(self) -> bool:
+        return self.name in IGNORED_RESULTS
+
     def names(self) -> set:
         if self.is_leaf:
-            return {self.name} - {"_"}
+            return set() if self.ignored else {self.name}
         return set().union(*(item.names() for item in self.items)) if self.items else set()
 
     def __str__(self) -> str:
         if self.is_leaf:
-            return self.name
+            return str(self.declared) if self.declared is not None else self.name
         return "(" + ",".join(map(str, self.items)) + ("," if len(self.items) == 1 else "") + ")"
 
 
@@ -351,6 +565,13 @@ def _returns_item(parser: _Parser) -> Returns:
                 parser.take(",")
         parser.take(closing)
         return Returns(items=tuple(items))
-    if token not in RESULT_NAMES:
-        raise DeclarationError(f"--rnn-returns: unknown {token!r}; use {', '.join(RESULT_NAMES)} and parentheses")
-    return Returns(name=token)
+    if token not in RESULT_NAMES + IGNORED_RESULTS:
+        raise DeclarationError(f"--rnn-returns: unknown {token!r}; use {', '.join(RESULT_NAMES + IGNORED_RESULTS)} "
+                               "and parentheses")
+    declared = parser.postfix(Name(token), gates=False)
+    if declared == Name(token):
+        return Returns(name=token)
+    if token in IGNORED_RESULTS + ("output_list", "output_cat"):
+        raise DeclarationError(f"--rnn-returns: {declared}: {token} has no shape to declare "
+                               f"({'it is not judged' if token in IGNORED_RESULTS else 'its steps are read as they come'})")
+    return Returns(name=token, declared=declared)

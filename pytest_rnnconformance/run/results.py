@@ -24,6 +24,7 @@ import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence
 
+from ..bind.expressions import DoesNotFit, size_symbols, undo
 from ..reference.packed import unpack
 
 #: Deeper than this, a returned structure is described, not walked (a list that holds itself).
@@ -172,11 +173,17 @@ def read(value: Any, inputs, *, per_layer: bool, returns=None, found: Optional[P
                          f"{', '.join(spec.result_names)}")
     result = Result({}, arrays=bool(found and found.arrays), subclass=found.subclass if found else "")
     shapes = expected_shapes(inputs)
+    declared = declared_leaves(returns) if returns is not None else {}
     for name, part in parts.items():
         name, tensor = _tensor_of(name, part, inputs)
         if name not in shapes:
             raise Unreadable(f"--rnn-returns declares {name}, which {spec.mode} does not return (it returns "
                              f"{', '.join(spec.result_names)})")
+        if name in declared:  # returned as a declared view of torch.nn's tensor: output.permute(2,1,0)
+            try:
+                tensor = undo(declared[name], tensor, tuple(shapes[name]), size_symbols(spec, inputs.recipe))
+            except DoesNotFit as error:
+                raise Unreadable(f"{name}: {error}") from None
         if tensor.is_complex():
             raise Unreadable(f"returned {name} as {str(tensor.dtype)[6:]}; expected real numbers")
         if tensor.device != inputs.device and not result.arrays:
@@ -293,8 +300,8 @@ def _by_declaration(value: Any, returns, spec) -> dict:
 
     def walk(pattern, part, where: str) -> None:
         if pattern.is_leaf:
-            if pattern.name != "_":
-                collected[pattern.name] = part
+            if not pattern.ignored:
+                collected["output_steps" if pattern.name == "output_list" else pattern.name] = part
             return
         if not isinstance(part, (tuple, list)) or len(part) != len(pattern.items):
             raise Unreadable(f"returned {describe(part)}{where}; --rnn-returns declares {pattern}")
@@ -310,6 +317,13 @@ def _steps_named(parts: dict) -> dict:
     if not isinstance(parts.get("output"), (tuple, list)) or isinstance(parts["output"], PackedSequence):
         return parts
     return {("output_steps" if name == "output" else name): part for name, part in parts.items()}
+
+
+def declared_leaves(returns) -> dict:
+    """{result name: its declared expression} for the leaves ``--rnn-returns`` writes as one."""
+    if returns.is_leaf:
+        return {returns.name: returns.declared} if returns.declared is not None else {}
+    return {name: expr for item in returns.items for name, expr in declared_leaves(item).items()}
 
 
 def _stack_directions(per_direction: list) -> Any:
