@@ -93,9 +93,10 @@ def start(config: pytest.Config, settings: Settings) -> Run:
     import_tampering: tuple = ()
     try:
         if settings.isolate:
-            runner, benchmark_prepare = _isolated(config, settings, root)
+            runner, benchmark_prepare, hung_in_probe = _isolated(config, settings, root)
         else:
-            from .settle import bind_target, settled_here
+            from .bind import bind_target
+            from .judge.probe import settled_here
 
             def adapt(target):
                 return config.hook.pytest_rnnconformance_adapt(obj=target, name=settings.impl, mode=settings.mode)
@@ -103,7 +104,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
             with watch.exit_gate.refusing():  # importing it may register exit handlers: torch's alone are kept
                 bindings = bind_target(settings.impl, root, settings.mode, settings.bind, settings.returns, adapt)
             import_tampering = tuple(watch.check_and_restore())  # what importing it replaced, before any call
-            binding = settled_here(bindings, settings.timeout)
+            binding, hung_in_probe = settled_here(bindings, settings.timeout)
             runner, benchmark_prepare = InProcessRunner(binding, settings.timeout), binding.prepare
     except (LoadError, BindingError) as error:
         raise pytest.UsageError(str(error)) from None
@@ -125,8 +126,9 @@ def start(config: pytest.Config, settings: Settings) -> Run:
         return config.hook.pytest_rnnconformance_tolerance(feature=feature, dtype=dtype, device=device)
 
     context = RunContext(settings.impl, runner, settings.max_examples, rows, base_dtype=settings.base_dtype,
-                         tolerance_hook=tolerance_hook, verbose=config.getoption("verbose", 0) > 0)
-    if "timed out" in " ".join(summary.notes):
+                         tolerance_hook=tolerance_hook, verbose=config.getoption("verbose", 0) > 0,
+                         declared=dict(mode=settings.mode, bind=settings.bind, returns=settings.returns))
+    if hung_in_probe:
         context.hung_in.append("the layout probe")
     inflight = None
     if "cuda" in settings.devices:
@@ -140,7 +142,8 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
 
     from .bind.binding import describe
     from .run.isolated import WorkerClient, WorkerRunner, WorkerUnavailable, summary_from
-    from .settle import settle
+    from .bind.settle import settle
+    from .judge.probe import experiment_with
 
     client = WorkerClient({"target": settings.impl, "mode": settings.mode, "bind": settings.bind,
                            "returns": settings.returns}, root, settings.memory_mb)
@@ -152,7 +155,8 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
             from None
     config.add_cleanup(client.stop)
     probe = WorkerRunner(client, settings.timeout, summaries[0])
-    decision = settle(summaries, lambda way, inputs: probe.probe(way, inputs, summaries[way.candidate]))
+    decision = settle(summaries, experiment_with(
+        lambda way, inputs, limit: probe.probe(way, inputs, summaries[way.candidate], limit), settings.timeout))
     client.choose(decision.way)
     summary = decision.summary
     runner = WorkerRunner(client, settings.timeout, replace(summary, notes=summary.notes + ("isolated in a worker "
@@ -169,4 +173,4 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
 
         return call
 
-    return runner, benchmark_prepare
+    return runner, benchmark_prepare, decision.hung

@@ -2,8 +2,9 @@
 
 `candidates` is the front door: a function, an ``nn.Module`` subclass or factory, a plain class, a
 ``Class.method``, with ``--rnn-bind`` and ``--rnn-returns`` applied. It returns one `Binding`, or
-several where only a probe can tell (the storage conventions of a guessed map); `settle` (in the
-package's ``settle`` module) picks among them and settles the layout.
+several where only an experiment can tell (the storage conventions of a guessed map); `settle.settle`
+decides among them, and settles what the signature leaves open, by experiments.
+`bind_target` is the whole first stage: load what ``--rnn-impl`` names, then its candidates.
 """
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import sys
 from typing import Any, Optional
 
 from .binding import Binding, BindingError, Summary, Unsupported
-from .expressions import DeclarationError, parse_map, parse_returns
-from .functions import UnknownNames, bind_function
+from .. import modes as mode_registry
+from .expressions import DeclarationError, gate_index, gates_in, parse_map, parse_returns
+from .functions import UnknownNames, bind_function, declare_line
+from .load import load_target
 from .notebooks import notebook_of
 from .support import Support, implements
 
-__all__ = ["Binding", "BindingError", "Summary", "Support", "Unsupported", "candidates", "implements"]
+__all__ = ["Binding", "BindingError", "Summary", "Support", "Unsupported", "bind_target", "candidates",
+           "implements"]
 
 
 def _split_auto(declared: Optional[str]) -> tuple[dict, bool]:
@@ -57,8 +61,8 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
         raise BindingError(f"--rnn-bind/--rnn-returns: {error}") from None
     owner, method = _method_owner(target)
     if owner is not None:
-        if issubclass(owner, torch.nn.Module) and method == "forward":
-            found: tuple = (bind_module(owner, name, mode, mapping),)
+        if issubclass(owner, torch.nn.Module):
+            found: tuple = (bind_module(owner, name, mode, mapping, method=method),)
         else:
             found = _bind_guessing(owner, name, mode, mapping, auto,
                                    lambda chosen: bind_class(owner, name, mode, chosen, method=method))
@@ -73,12 +77,30 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
     else:
         found = _bind_guessing(target, name, mode, mapping, auto,
                                lambda chosen: bind_function(target, name, mode, chosen))
+    for binding in found:
+        _check_gates(binding)
     if pattern is not None:
         found = tuple(binding.replace(returns=pattern) for binding in found)
     notebook = notebook_of(target)
     if notebook is not None:
         found = tuple(binding.replace(notes=binding.notes + (notebook.describe(),)) for binding in found)
     return found
+
+
+def _check_gates(binding: Binding) -> None:
+    """A declared gate block the mode does not have (``weight_ih[q]``) is a usage error now, not a
+    crash blamed on the implementation at its first call."""
+    family = mode_registry.get(binding.modes[0]).family
+    construction = binding.construction
+    expressions = [a.value for a in binding.arguments]
+    if construction is not None:
+        expressions += [a.value for a in construction.arguments] + [expr for _, expr in construction.weights]
+    for expr in expressions:
+        for gate in sorted(gates_in(expr)):
+            try:
+                gate_index(family, gate)
+            except DeclarationError as error:
+                raise BindingError(f"--rnn-bind: {expr}: {error}") from None
 
 
 def _method_owner(target: Any) -> tuple:
@@ -127,7 +149,9 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
         guesses = guess_all(names, family)
         missing = [parameter for parameter, found in guesses.items() if found is None]
         if missing:
-            raise BindingError(f"{unknown} (no guess for {', '.join(missing)})") from None
+            weights = {p: g.expression(True) for p, g in guesses.items() if g is not None}
+            raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))}; no weight is named by "
+                               f"{', '.join(missing)}. {declare_line(missing, {**mapping, **weights}, family)}") from None
         conventions = [(transposed, hidden_first) for transposed in (True, False) for hidden_first in (True, False)
                        if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
         mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
@@ -137,5 +161,18 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
         found = []
         for chosen in mappings:
             bound = bind(chosen)
-            found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",)))
+            found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",),
+                                       declaration=render_map(chosen)))
         return tuple(found)
+
+
+def bind_target(impl: str, rootdir: str, mode: Optional[str], declared: Optional[str], returns: Optional[str],
+                adapt=None) -> tuple:
+    """The candidate bindings of what `impl` names (``adapt(target)`` may replace the loaded object:
+    the ``pytest_rnnconformance_adapt`` hook)."""
+    target = load_target(impl, rootdir)
+    adapted = adapt(target) if adapt is not None else None
+    if adapted is None:
+        return candidates(target, impl, mode, declared=declared, returns=returns)
+    return tuple(b.replace(convention="adapter", notes=b.notes + ("adapted by a pytest_rnnconformance_adapt hook",))
+                 for b in candidates(adapted, impl, mode))

@@ -14,6 +14,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .evidence import render as render_evidence
 from .expressions import MISSING, DoesNotFit, Environment, Expr, Returns, evaluate, size_symbols
 from .support import Support
 
@@ -73,6 +74,8 @@ class Summary:
     notes: tuple
     description: str
     from_torch: bool = False
+    evidence: tuple = ()  # evidence.Fact: each fact the verdicts rest on, and how it was established
+    declaration: str = ""  # the --rnn-bind line this binding answers to, where it was guessed or declared
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Binding:
     state_layer_dim: bool = True  # pass h0 as (layers * directions, B, H) (True) or (B, H) (False)
     arrays: bool = False  # numpy: arrays in (results are converted whatever was passed)
     notes: tuple = ()
+    evidence: tuple = ()  # evidence.Fact: what the binder read or was told, and how
+    declaration: str = ""  # the --rnn-bind line this binding answers to, where it was guessed or declared
 
     def replace(self, **changes: Any) -> Binding:
         return dataclasses.replace(self, **changes)
@@ -98,7 +103,8 @@ class Binding:
         """What the judge needs to know of this binding (all that crosses back from a worker)."""
         return Summary(self.name, self.convention, self.modes, self.support, self.per_layer, self.returns,
                        self.state_layer_dim, self.arrays, self.notes, self.describe(),
-                       self.construction is not None and self.construction.from_torch)
+                       self.construction is not None and self.construction.from_torch, self.evidence,
+                       self.declaration)
 
     @property
     def per_layer(self) -> bool:
@@ -211,7 +217,8 @@ def describe(bound) -> str:
     if bound.arrays:
         parts.append("numpy arrays")
     text = f"{bound.convention}: " + ", ".join(parts)
-    return text + ("; " + "; ".join(bound.notes) if bound.notes else "")
+    text += "; " + "; ".join(bound.notes) if bound.notes else ""
+    return text + ("\n  evidence: " + render_evidence(bound.evidence) if bound.evidence else "")
 
 
 def as_arrays(value: Any) -> Any:

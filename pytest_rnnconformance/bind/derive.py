@@ -42,7 +42,7 @@ def derive_support(arguments: tuple, convention: str, modes: tuple) -> Support:
                       directions=frozenset({1}), proj=frozenset({False}), packed=False, dropout=False, training=False)
     states = [a for a in _reads(arguments, "hx", "h0") if not _reads_exactly((a,), "hx_reverse")
               and not _reads_exactly((a,), "h0_reverse")]
-    if not states and convention != "canonical":
+    if not states:
         s = s.without("default_state", "it takes no state argument: it starts from zeros", state_given=False)
     elif convention != "canonical" and any(a.required for a in states):
         s = s.without("default_state", "the state argument has no default", default_state=False)

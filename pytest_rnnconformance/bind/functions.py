@@ -15,6 +15,7 @@ from typing import Any, Optional
 from .binding import Argument, Binding, BindingError, signature_parameters
 from .derive import argument, derive_support, infer_modes
 from .expressions import Name
+from .guess import ready_line, suggest
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 from .vocabulary import H_ALONE, REVERSE_SUFFIXES, SETTING_ROLES, known_names, role_of
 
@@ -94,12 +95,22 @@ def h_alone(arguments: tuple, declared: dict, modes: tuple) -> tuple:
 class UnknownNames(BindingError):
     """Parameters no known name or declaration covers (the guesser may take it from here)."""
 
-    def __init__(self, name: str, unknown: list, known: tuple) -> None:
+    def __init__(self, name: str, unknown: list, known: tuple, family: str = "rnn") -> None:
         plural = "s" if len(unknown) > 1 else ""
         super().__init__(f"{name}: cannot bind parameter{plural} {', '.join(map(repr, unknown))}; known names: "
-                         f"{known_names()} (see the README); declare yours with --rnn-bind, e.g. "
-                         f"--rnn-bind \"{unknown[0]}=weight_ih\", or let it guess with --rnn-bind auto")
+                         f"{known_names()} (see the README). {declare_line(unknown, {}, family)}")
         self.unknown, self.known = unknown, known
+
+
+def declare_line(unknown: list, mapping: dict, family: str) -> str:
+    """What to declare, from each unknown name's role: a ready line that parses as printed, and in
+    words what cannot be written into one (an object passed in)."""
+    suggestions = {name: suggest(name, family) for name in unknown}
+    objects = [f"{name} looks like {s.why}" for name, s in suggestions.items() if s.value is None]
+    roles = ", ".join(f"{name}: {s.why}" for name, s in suggestions.items() if s.value is not None)
+    line = ready_line(mapping, suggestions)
+    said = f"Declare what each holds (a guess from its role: {roles}): --rnn-bind \"{line}\"" if line else ""
+    return " ".join(part for part in ["; ".join(objects) + ("." if objects else ""), said] if part)
 
 
 def convention_of(arguments: tuple, declared: dict) -> str:

@@ -15,7 +15,8 @@ The names understood, beyond the letters: ``W``/``U`` (input and hidden weight, 
 (``forget_gate``, ``input_gate``, ``cell_gate``, ``output_gate``; ``reset``/``update``/``new`` for a
 GRU), and an ``nn.Linear``'s ``weight``/``bias`` read through the name of the layer that owns it
 (``x_i.weight`` is ``W_x_i``). A bias beside an input-side bias of the same gate is the hidden-side
-one (``bx``, ``bh``); alone it is the sum of both (``b = bias_ih + bias_hh``).
+one (``bx``, ``bh``); a bias alone, whatever side its name says (``b``, ``bias_hh``), can only be the
+sum of both (``b = bias_ih + bias_hh``), as torch.nn adds them.
 """
 from __future__ import annotations
 
@@ -93,10 +94,15 @@ def _parts(name: str) -> str:
 
 
 def layer_name(path: str) -> str:
-    """The name to read for a module parameter: ``x_i.weight`` -> ``W_x_i``, ``rnn.W_xh`` -> ``W_xh``."""
+    """The name to read for a module parameter: ``x_i.weight`` -> ``W_x_i``, ``rnn.W_xh`` -> ``W_xh``;
+    a layer already named as a weight keeps its name (``W_ii.weight`` -> ``W_ii``, its bias ``b_ii``,
+    as torch's LSTM docs name the per-gate blocks)."""
     pieces = path.split(".")
     if pieces[-1] in ("weight", "bias") and len(pieces) > 1:
-        return ("W_" if pieces[-1] == "weight" else "b_") + pieces[-2]
+        layer = pieces[-2]
+        if re.match(r"^[Ww]_?[a-z]{1,2}$", layer):
+            return layer if pieces[-1] == "weight" else "b" + layer[1:]
+        return ("W_" if pieces[-1] == "weight" else "b_") + layer
     return pieces[-1]
 
 
@@ -153,6 +159,8 @@ def _gate(letter: str, letters: dict, family: str, per_gate: bool) -> tuple[bool
 
 
 def _weight(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[Guess]:
+    if per_gate and family == "gru" and rest in ("", "x", "h"):  # Cho's W, U beside Wz, Uz, Wr, Ur: the candidate
+        return Guess("hidden_weight" if rest == "h" else "input_weight", "n")
     if per_gate and len(rest) == 1 and rest in letters:
         return Guess("joint_weight", letters[rest])
     if per_gate and len(rest) == 2 and rest[0] in "xih" and rest[1] in letters and rest[1] != "h":
@@ -173,6 +181,8 @@ def _weight(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[G
 
 
 def _bias(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[Guess]:
+    if per_gate and family == "gru" and rest == "":  # b beside bz, br: the candidate's
+        return Guess("bias", "n")
     if per_gate and len(rest) == 1 and rest in letters:
         return Guess("bias", letters[rest])
     if per_gate and len(rest) == 2 and rest[0] in "xih" and rest[1] in letters and rest[1] != "h":
@@ -208,12 +218,19 @@ def guess_all(names: list, family: str) -> dict:
     per_gate = names_gates(names, family)
     found = {name: guess(name, family, per_gate) for name in names}
     input_biases = {g.gate for g in found.values() if g is not None and g.kind == "input_bias"}
+    hidden_biases = {g.gate for g in found.values() if g is not None and g.kind == "hidden_bias"}
     hidden_weights = [g for g in found.values() if g is not None and g.kind == "hidden_weight"]
+    hidden_gates = {g.gate for g in hidden_weights}
     for name, g in found.items():
         if g is None:
             continue
-        if g.kind == "bias" and g.gate in input_biases:
+        if g.kind == "joint_weight" and g.gate is not None and g.gate in hidden_gates:
+            found[name] = replace(g, kind="input_weight")  # W_z beside U_z: W x + U h, gate by gate (Cho)
+        elif g.kind == "bias" and g.gate in input_biases:
             found[name] = replace(g, kind="hidden_bias")
+        elif (g.kind == "hidden_bias" and g.gate not in input_biases) or (
+                g.kind == "input_bias" and g.gate not in hidden_biases):
+            found[name] = replace(g, kind="bias")  # one bias vector alone can only be bias_ih + bias_hh
         elif g.kind == "input_weight" and _parts(name) in ("w", "weight", "weights") and not hidden_weights:
             found[name] = replace(g, kind="joint_weight")
     return found
@@ -222,3 +239,56 @@ def guess_all(names: list, family: str) -> dict:
 def render_map(mapping: dict) -> str:
     """A ready ``--rnn-bind`` value: ``Wx=weight_ih.T,Wh=weight_hh.T,b=bias_ih+bias_hh``."""
     return ",".join(f"{name}={expr}" for name, expr in mapping.items())
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a ready ``--rnn-bind`` line should say an unknown parameter holds, read from its role:
+    `value` is an expression of the binding language, or None where the parameter cannot be bound
+    (an object passed in, such as a cell), with `why`."""
+
+    value: Optional[str]
+    why: str
+
+
+#: Words in a name that say what role it plays, checked in this order.
+OBJECT_WORDS = ("cell", "layer", "model", "module", "net", "rnn", "lstm", "gru", "fn", "func", "activation")
+SIZE_WORDS = ("size", "dim", "units", "features", "len")
+STATE_WORDS = ("state", "prev", "init", "mem", "carry", "hid")
+
+
+def suggest(name: str, family: str) -> Suggestion:
+    """The role of an unknown name, for a ready line (never used unless declared): a weight's guess
+    (`guess`), else a size, the sequence, a state or an object passed in, by the words in it."""
+    found = guess_all([name], family).get(name)
+    words = _parts(name)
+    if found is not None and (found.is_weight or found.kind.endswith("bias")):
+        return Suggestion(str(found.expression(transposed=False)), found.describe())
+    if any(word in words for word in OBJECT_WORDS) and not any(word in words for word in SIZE_WORDS + STATE_WORDS):
+        return Suggestion(None, "an object passed in (a cell or a layer?): it cannot be bound; check a function "
+                                "that takes tensors, or the cell itself")
+    sized = any(word in words for word in SIZE_WORDS) or re.match(r"^(n|num|nb)[a-z]", words) is not None         or len(words) == 1 and words in "ihlo"
+    if sized:
+        if "layer" in words or words.startswith("nl") or words == "l":
+            return Suggestion("num_layers", "a size: the number of layers")
+        if re.search(r"out|^o$|^y", words):
+            return Suggestion("hidden_size", "a size: the output's features (hidden_size where the output layer is "
+                                             "the identity)")
+        if re.search(r"h|hid|hidden|state|units", words) and not re.search(r"in|inp|x", words):
+            return Suggestion("hidden_size", "a size: the hidden size")
+        return Suggestion("input_size", "a size: the input features")
+    if words.startswith(("c", "m")) and len(words) <= 6 and family == "lstm":
+        return Suggestion("c0", "the cell state")
+    if words.startswith(("h", "a", "s")) or any(word in words for word in STATE_WORDS):
+        return Suggestion("h0" if family == "lstm" else "hx", "the initial state")
+    if words.startswith(("x", "in", "seq", "data", "emb", "tok")):
+        return Suggestion("input", "the input sequence")
+    return Suggestion("weight_ih", "unknown: a placeholder to replace")
+
+
+def ready_line(mapping: dict, suggestions: dict) -> str:
+    """A parseable ``--rnn-bind`` value: the declared or guessed items, then each suggestion that
+    has a value (those that have none are said in words, not written into the line)."""
+    items = {**{k: str(v) for k, v in mapping.items()},
+             **{name: s.value for name, s in suggestions.items() if s.value is not None}}
+    return ",".join(f"{name}={value}" for name, value in items.items())

@@ -53,14 +53,16 @@ def torch_mode_of(cls: Any) -> Optional[str]:
     return None
 
 
-def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, factory: bool = False) -> Binding:
-    """The binding of an nn.Module subclass or of a factory function returning one."""
+def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, factory: bool = False,
+                method: str = "forward") -> Binding:
+    """The binding of an nn.Module subclass or of a factory function returning one (its `method`
+    called: ``file.py:Module.step`` names another than forward)."""
     constructor = signature_parameters(target) or []
     if _takes_any_keyword(target):  # (*args, **kwargs): a subclass passing torch.nn's arguments on
         constructor = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None if k > 1 else
                                          inspect.Parameter.empty) for k, name in enumerate(TORCH_ARGUMENTS)
                        if name not in {p.name for p in constructor}] + constructor
-    forward = signature_parameters(getattr(target, "forward", None)) if not factory else None
+    forward = signature_parameters(getattr(target, method, None)) if not factory else None
     if forward is None:
         forward = [inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD),
                    inspect.Parameter("hx", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
@@ -85,7 +87,7 @@ def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, 
     forward_args = h_alone(forward_args, declared, modes)
     support = _constructor_support(derive_support(constructor_args + forward_args, "module", modes), constructor_args,
                                    modes)
-    construction = Construction(arguments=constructor_args, method="forward",
+    construction = Construction(arguments=constructor_args, method=method,
                                 from_torch=callable(getattr(target, "from_torch", None)))
     binding = Binding(name, target, "module", modes, support, forward_args, construction,
                       notes=("a factory returning a module",) if factory else ())
@@ -145,25 +147,52 @@ def _constructor_support(support: Support, constructor_args: tuple, modes: tuple
 
 # --------------------------------------------------------------------------- weights
 def _probe_instance(binding: Binding) -> Any:
-    """One instance at small sizes, to read its parameters (and any torch.nn module it wraps)."""
+    """One instance at small sizes, to read its parameters (and any torch.nn module it wraps).
+
+    A constructor that raises ``NotImplementedError`` refuses that configuration, as a function
+    does: the next is tried (each layout, one direction or two), and the refusals teach the draws
+    when the suite builds it for each check."""
     import torch
 
     from ..spec import RNNSpec
     from .binding import environment
     from ..draw.inputs import make_inputs
 
-    spec = RNNSpec(binding.modes[0], **PROBE_SIZES, bias=True in binding.support.bias)
-    inputs = make_inputs(spec, time=2, batch=2, seed=0)
-    args, kwargs = binding._arguments(binding.construction.arguments, environment(binding, inputs))
-    try:
-        with torch.random.fork_rng(devices=[]):
-            made = binding.target(*args, **kwargs)
-    except Exception as error:  # noqa: BLE001 - the implementation's own constructor failed
-        raise BindingError(f"{binding.name}(input_size={PROBE_SIZES['input_size']}, hidden_size="
-                           f"{PROBE_SIZES['hidden_size']}, ...) raised {type(error).__name__}: {error}") from None
-    if not isinstance(made, torch.nn.Module):
-        raise BindingError(f"{binding.name}(...) returned a {type(made).__name__}, expected an nn.Module")
-    return made, spec
+    single = mode_registry.get(binding.modes[0]).single_step
+    configurations = [{}] if single else [dict(batch_first=f, bidirectional=b) for b in (False, True)
+                                          for f in (False, True)]
+    refusals = []
+    for settings in configurations:
+        spec = RNNSpec(binding.modes[0], **PROBE_SIZES, bias=True in binding.support.bias, **settings)
+        inputs = make_inputs(spec, time=2, batch=2, seed=0)
+        args, kwargs = binding._arguments(binding.construction.arguments, environment(binding, inputs))
+        try:
+            with torch.random.fork_rng(devices=[]):
+                made = binding.target(*args, **kwargs)
+        except NotImplementedError as refusal:
+            refusals.append(str(refusal) or "NotImplementedError")
+            continue
+        except Exception as error:  # noqa: BLE001 - the implementation's own constructor failed
+            raise BindingError(f"{binding.name}(input_size={PROBE_SIZES['input_size']}, hidden_size="
+                               f"{PROBE_SIZES['hidden_size']}, ...) raised {type(error).__name__}: {error}") from None
+        if not isinstance(made, torch.nn.Module):
+            raise BindingError(f"{binding.name}(...) returned a {type(made).__name__}, expected an nn.Module")
+        return made, spec
+    raise BindingError(f"{binding.name}(input_size={PROBE_SIZES['input_size']}, hidden_size={PROBE_SIZES['hidden_size']}"
+                       f", ...) refused every configuration tried (each layout, one and two directions): "
+                       f"{refusals[0]}")
+
+
+def _torch_names(own: dict, spec) -> tuple:
+    """(prefix, spec) where `own` holds exactly torch.nn's names and shapes for `spec` with some
+    number of layers and directions (read from the parameters themselves), else (None, spec)."""
+    for layers in (1, 2, 3):
+        for bidirectional in (spec.bidirectional, not spec.bidirectional):
+            variant = spec if spec.single_step else spec.replace(num_layers=layers, bidirectional=bidirectional)
+            prefix = _common_prefix(own, variant.param_shapes())
+            if prefix is not None:
+                return prefix, variant
+    return None, spec
 
 
 def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
@@ -181,8 +210,7 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
         support = _fixed_by(sub, support, binding)
         spec = spec.replace(bias=sub.bias)
         notes.append(f"wraps torch.nn.{type(sub).__name__} as {path}")
-    expected = spec.param_shapes()
-    prefix = _common_prefix(own, expected)
+    prefix, spec = _torch_names(own, spec)
     if prefix is not None and not declared_weights:
         if prefix:
             notes.append(f"weights by torch.nn's names under {prefix!r}")
@@ -190,25 +218,17 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
                                construction=replace(binding.construction, prefix=prefix, from_torch=False))
     if binding.construction.from_torch and not declared_weights:
         return binding.replace(support=support, notes=tuple(notes + ["weights loaded by its from_torch"]))
-    if declared_weights:
-        mapping = dict(declared_weights)
-        unknown = sorted(set(mapping) - set(own))
-        if unknown:
-            raise BindingError(f"--rnn-bind names {', '.join(unknown)}, which {binding.name} does not have "
-                               f"(its parameters: {', '.join(f'{p} {list(s)}' for p, s in own.items())})")
-        unmatched = sorted(set(own) - set(mapping))
-        if unmatched:
-            raise BindingError(f"{binding.name}: --rnn-bind does not say what its parameter"
-                               f"{'s' if len(unmatched) > 1 else ''} {', '.join(f'{p} {list(own[p])}' for p in unmatched)}"
-                               f" hold; declare them too: --rnn-bind \""
-                               f"{render_map({**mapping, **{p: Name('?') for p in unmatched}})}\"")
-        how = "declared: " + render_map(mapping)
-    else:
-        match = match_structure(own, spec)
-        mapping = match.mapping
-        if match.unmatched or match.ambiguous or not mapping:
-            raise BindingError(_refusal(binding.name, own, match))
-        how = "matched by name and shape: " + match.header()
+    unknown = sorted(set(declared_weights) - set(own))
+    if unknown:
+        raise BindingError(f"--rnn-bind names {', '.join(unknown)}, which {binding.name} does not have "
+                           f"(its parameters: {', '.join(f'{p} {list(s)}' for p, s in own.items())})")
+    rest = {path: shape for path, shape in own.items() if path not in declared_weights}
+    match = match_structure(rest, spec)  # what the declaration leaves, matched as without one
+    if match.unmatched or match.ambiguous or not (match.mapping or declared_weights):
+        raise BindingError(_refusal(binding.name, own, match, declared_weights))
+    mapping = {path: declared_weights.get(path, match.mapping.get(path)) for path in own}
+    said = ["declared: " + render_map(declared_weights)] if declared_weights else []
+    how = "; ".join(said + (["matched by name and shape: " + match.header()] if match.mapping else []))
     from .expressions import names_in
 
     used = {n for expr in mapping.values() for n in names_in(expr)}
@@ -227,8 +247,9 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     return binding.replace(support=support, notes=tuple(notes), construction=construction)
 
 
-def _refusal(name: str, own: dict, match: Match) -> str:
-    """Why a module's own parameters cannot be matched, with the ``--rnn-bind`` line to edit."""
+def _refusal(name: str, own: dict, match: Match, declared: dict) -> str:
+    """Why a module's own parameters cannot be matched, with the ``--rnn-bind`` line to edit (the
+    declared items and the matches already made kept in it)."""
     parts = []
     if match.unmatched:
         parts.append(f"cannot tell which of torch.nn's weights {', '.join(f'{p} {list(own[p])}' for p in match.unmatched)}"
@@ -236,7 +257,7 @@ def _refusal(name: str, own: dict, match: Match) -> str:
     if match.ambiguous:
         parts.append(f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way "
                      "(which comes first in the concatenation of x and h, or how a square weight is stored)")
-    line = {**match.mapping, **match.ambiguous, **{p: Name("?") for p in match.unmatched}}
+    line = {**declared, **match.mapping, **match.ambiguous, **{p: Name("?") for p in match.unmatched}}
     order = {p: line[p] for p in own if p in line}
     return (f"{name} holds weights under names of its own, and the binder {', and '.join(parts)}; edit this guess and "
             f"declare it: --rnn-bind \"{render_map(order)}\"")

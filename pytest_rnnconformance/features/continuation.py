@@ -5,12 +5,15 @@ import torch
 
 from ..judge.failure import Failure, FailureRaised
 from ..judge.judge import judge
+from ..judge.status import Status
 from ..run.results import Result
 from .base import Feature
 
 
 def check(row, inputs) -> None:
-    if row.summary.support.state_given and inputs.spec.num_directions == 1:
+    support = row.summary.support
+    # the carry needs every state the first call returns: an LSTM without c0 cannot be handed c_n
+    if support.state_given and support.cell_state_given and inputs.spec.num_directions == 1:
         split(row, inputs)
     alone(row, inputs)
 
@@ -22,24 +25,27 @@ def _piece(row, inputs, what: str, small: bool) -> Result:
     failure = judge(inputs, result, row.tolerance_of)
     if failure is not None:
         owner = "edge_cases" if small else "forward"
-        raise FailureRaised(Failure("blocked", failure.kind, f"blocked by {owner}: {what} is already wrong on its own "
+        raise FailureRaised(Failure(Status.BLOCKED, failure.kind, f"blocked by {owner}: {what} is already wrong on its own "
                                     f"({failure.summary})", blocked_by=owner, explanations=failure.explanations))
     return result
 
 
 def split(row, inputs) -> None:
-    """The sequence in two calls, the second starting from the state the first returned."""
+    """The sequence in two calls, the second starting from the state the first returned, judged on
+    what it returns: without an output (``--rnn-returns h_n``), on the states after the second call.
+    A state it does not return cannot be carried: then only `alone` is asked."""
     time = inputs.recipe.time
     cut = time // 2
     first = _time_slice(inputs, 0, cut, inputs.hx)
     head = _piece(row, first, f"the first {cut} step(s) alone", cut == 1).tensors
-    if "h_n" not in head:
-        return  # it does not return its state: there is nothing to carry
-    carried = (head["h_n"], head["c_n"]) if inputs.spec.num_states == 2 else head["h_n"]
+    states = [name for name in inputs.spec.result_names if name != "output"]
+    if not set(states) <= set(head):
+        return
+    carried = tuple(head[name] for name in states) if len(states) > 1 else head[states[0]]
     second = _time_slice(inputs, cut, time, carried)
     tail = row.result(second).tensors
     time_dim = 1 if inputs.spec.batch_first and inputs.recipe.batch is not None else 0
-    joined = dict(tail, output=torch.cat([head["output"], tail["output"]], dim=time_dim))
+    joined = dict(tail, output=torch.cat([head["output"], tail["output"]], dim=time_dim)) if "output" in tail else tail
     row.judge(inputs, Result(joined, dtypes={n: t.dtype for n, t in joined.items()}),
               context=f"two calls, split at step {cut}, the second starting from the state the first returned")
 
@@ -71,5 +77,6 @@ FEATURE = Feature(
     "continuation", 160,
     "Running a sequence in two calls, the second starting from the state the first returned, equals one call; "
     "a batch row run alone equals the same row inside the batch. Each part is judged alone first, so a defect "
-    "of one step or one row is left to edge_cases.",
+    "of one step or one row is left to edge_cases. The carry is asked only of a signature that takes every state "
+    "(an LSTM without c0 cannot be handed c_n).",
     check, sequences_only=True)

@@ -38,6 +38,14 @@ class Problem:
     message: str
     fatal: bool = False
     cause: str = ""
+    timed_out: bool = False  # it ran past the time limit (a fact the probe and the hang count read)
+    raised: str = ""  # the class name of what the implementation raised, "" when it raised nothing
+    missing_key: str = ""  # a KeyError's key: it looked up a name of its own in a dict it was given
+    location: str = ""  # ' (at my_lstm.py:12)': where in the implementation's own code it raised
+
+    def brief(self) -> str:
+        """'raised RuntimeError (at my_lstm.py:12)': the problem in a few words, for a list of them."""
+        return f"raised {self.raised}{self.location}" if self.raised else self.message[:100]
 
 
 @dataclass
@@ -83,7 +91,7 @@ def problem_of(error: BaseException, input_dtype=None) -> Problem:
     if isinstance(error, NotImplementedError):
         return Problem("unsupported", str(error) or "NotImplementedError")
     if isinstance(error, CallTimeout):
-        return Problem("error", f"timed out: {error}", fatal=True)
+        return Problem("error", f"timed out: {error}", fatal=True, timed_out=True)
     if isinstance(error, _outcome_exceptions()):
         kind = PYTEST_OUTCOME_NAMES.get(type(error).__name__, type(error).__name__)
         message = str(getattr(error, "msg", "") or error)
@@ -94,4 +102,7 @@ def problem_of(error: BaseException, input_dtype=None) -> Problem:
 
     cause = "default_dtype_buffer" if (DTYPE_MIXING.search(text) and input_dtype is not None
                                        and input_dtype != torch.get_default_dtype()) else ""
-    return Problem("error", f"raised {type(error).__name__}{': ' + text if text else ''}{where(error)}", cause=cause)
+    key = error.args[0] if isinstance(error, KeyError) and error.args and isinstance(error.args[0], str) else ""
+    location = where(error)
+    return Problem("error", f"raised {type(error).__name__}{': ' + text if text else ''}{location}", cause=cause,
+                   raised=type(error).__name__, missing_key=key, location=location)

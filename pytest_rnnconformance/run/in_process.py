@@ -114,7 +114,7 @@ class InProcessRunner:
             result = read(found.value, inputs, per_layer=self.summary.per_layer, returns=self.summary.returns,
                           found=found)
         except Unreadable as error:
-            return Call(None, Problem("error", str(error)), record)
+            return Call(None, Problem("error", str(error)), record, plain=found)
         if upstream is None:
             return Call(result, None, record, plain=found)
         try:

@@ -27,6 +27,7 @@ from typing import Optional
 
 from .. import modes as mode_registry
 from ..bind.binding import Summary
+from ..bind.evidence import Fact, How
 from ..bind.expressions import parse_returns
 from ..bind.support import Support
 from . import wire, worker
@@ -47,6 +48,10 @@ class WorkerUnavailable(Exception):
 
 class WorkerFailed(Exception):
     """The worker hung or died during a request; the message says which and how."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 #: Processes and threads the sandbox's user may have (a flood of forks stops there).
@@ -136,7 +141,7 @@ class WorkerClient:
             if not ready:
                 self.stop()
                 raise WorkerFailed(f"timed out: {what} took longer than {timeout:g} s (--rnn-timeout); the worker "
-                                   "was killed and will be restarted")
+                                   "was killed and will be restarted", timed_out=True)
             return wire.decode(wire.receive(self.sock))
         except (wire.WireError, OSError):
             code = self.process.wait(timeout=10) if self.process else None
@@ -168,7 +173,9 @@ def summary_from(message: dict) -> Summary:
     returns = parse_returns(message["returns"]) if message["returns"] else None
     return Summary(message["name"], message["convention"], tuple(message["modes"]), support, message["per_layer"],
                    returns, message["state_layer_dim"], message["arrays"], tuple(message["notes"]),
-                   message["description"], message["from_torch"])
+                   message["description"], message["from_torch"],
+                   tuple(Fact(f["fact"], f["value"], How(f["how"]), f["because"]) for f in message["evidence"]),
+                   message["declaration"])
 
 
 class WorkerRunner:
@@ -182,12 +189,13 @@ class WorkerRunner:
         return self.request({"op": "call", "inputs": inputs, "record_kernels": record_kernels, "upstream": upstream,
                              "grad": grad}, inputs, self.summary, upstream is not None)
 
-    def request(self, message: dict, inputs, summary: Summary, gradients: bool = False) -> Call:
+    def request(self, message: dict, inputs, summary: Summary, gradients: bool = False,
+                timeout: Optional[float] = None) -> Call:
         """Send one call (or probe) and read its reply here, as `summary` says results read."""
         try:
-            reply = self.client.request(message, self.timeout)
+            reply = self.client.request(message, timeout or self.timeout)
         except WorkerFailed as failure:
-            return Call(None, Problem("error", str(failure), fatal=True), CallRecord())
+            return Call(None, Problem("error", str(failure), fatal=True, timed_out=failure.timed_out), CallRecord())
         record = CallRecord(**reply["record"])
         if reply["problem"] is not None and reply.get("value") is None:
             return Call(None, Problem(**reply["problem"]), record)
@@ -195,11 +203,13 @@ class WorkerRunner:
         try:
             result = read(found.value, inputs, per_layer=summary.per_layer, returns=summary.returns, found=found)
         except Unreadable as error:
-            return Call(None, Problem("error", str(error)), record)
+            return Call(None, Problem("error", str(error)), record, plain=found)
         problem = Problem(**reply["problem"]) if reply["problem"] is not None else None
         taken = dict(reply.get("gradients") or {}) if gradients and problem is None else None
         return Call(result, problem, record, taken, found)
 
-    def probe(self, way, inputs, summary: Summary) -> Call:
-        """A call in one way of calling, while the parent settles (see ``settle``)."""
-        return self.request({"op": "probe", "way": dataclasses.asdict(way), "inputs": inputs}, inputs, summary)
+    def probe(self, way, inputs, summary: Summary, timeout: Optional[float] = None) -> Call:
+        """A call in one way of calling, while the parent settles (see ``bind.settle``); `timeout`
+        replaces the per-call limit (the first call's warm-up has a generous one)."""
+        return self.request({"op": "probe", "way": dataclasses.asdict(way), "inputs": inputs}, inputs, summary,
+                            timeout=timeout)

@@ -32,7 +32,8 @@ def summary_message(summary) -> dict:
             "reasons": dict(support.reasons), "per_layer": summary.per_layer,
             "returns": str(summary.returns) if summary.returns is not None else None,
             "state_layer_dim": summary.state_layer_dim, "arrays": summary.arrays, "notes": list(summary.notes),
-            "description": summary.description, "from_torch": summary.from_torch}
+            "description": summary.description, "from_torch": summary.from_torch,
+            "evidence": [fact.as_json() for fact in summary.evidence], "declaration": summary.declaration}
 
 
 def serve(sock: socket.socket) -> None:
@@ -47,7 +48,7 @@ def serve(sock: socket.socket) -> None:
             return  # the parent is gone
         if message["op"] == "bind":
             try:
-                from ..settle import bind_target
+                from ..bind import bind_target
 
                 bindings = bind_target(message["target"], message["rootdir"], message["mode"], message["bind"],
                                        message["returns"])

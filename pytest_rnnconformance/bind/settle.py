@@ -1,0 +1,412 @@
+"""Settling how to call an implementation: a small solver over what its signature leaves open.
+
+The binder reads what the names and the signature say; what they leave open (the layout, whether a
+per-layer state has its layer dimension, numpy arrays or tensors, one unbatched sequence or a
+batch, what the result holds, which storage a guessed ``--rnn-bind auto`` map means) is settled
+here, by experiments, under one rule: **no verdict on a guess**.
+
+* **Candidates** come from the declaration, the names, the shapes and the signature's defaults
+  (`ways`), each a `Way` of calling one candidate binding, and, where ``--rnn-returns`` is not
+  declared and torch.nn's form cannot be read, each reading of the result (`RETURNS_TRIED`).
+* **Experiments** (`Experiment`, run where the implementation runs) call one way on inputs whose
+  sizes tell the candidates apart (time, batch, features and hidden sizes all distinct) on fresh
+  state, and say what happened as an `Outcome`. The first call is a warm-up with a generous time
+  limit of its own, whose result counts for nothing: a slow first call (a lazy build, a compile) is
+  not a hang, and a one-time side effect is not evidence.
+* **One decision**: a crash, a timeout or an unreadable result rules out one candidate, never the
+  run; a refusal (``NotImplementedError``, or an exception raised for that configuration alone)
+  proves that configuration unsupported. Among what remains, the candidate that reproduces
+  torch.nn is proven; one remaining alone is proven by elimination; several remaining that all
+  differ from torch.nn prove the failure, and the binding is reported unproven (a pass needs a
+  proven one); several reproducing torch.nn that are different bindings stop the run
+  (`AmbiguousBinding`, exit 4), listing each with a ready line.
+
+Every fact decided is an `evidence.Fact` saying how; the summary carries them to the header and
+the JSON report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Callable, Optional
+
+from .binding import Binding, BindingError, Summary, describe
+from .evidence import Fact, How
+from .expressions import Returns, parse_returns
+
+#: What a result may hold when it is not torch.nn's form, tried in this order (fullest reading
+#: first) and only when torch.nn's form cannot be read: a result that reads as torch.nn's is
+#: judged as such, so an alternative reading can never hide a wrong state.
+RETURNS_TRIED = {
+    "sequence": ("output,h_n,_", "output,(h_n,c_n),_", "output,h_n,c_n,_", "output,_", "output", "h_n"),
+    "cell": ("h_1,_", "(h_1,c_1),_", "h_1,c_1,_", "h_1"),
+}
+#: A warm-up call's time limit, as a multiple of the per-call one (and at least this many seconds).
+WARMUP_FACTOR, WARMUP_FLOOR = 6.0, 60.0
+
+
+class Verdict(Enum):
+    """What one experiment showed."""
+
+    REFUSED = "refused"  # NotImplementedError: this configuration is unsupported
+    CRASHED = "crashed"  # raised, hung or died: this candidate is ruled out
+    UNREADABLE = "unreadable"  # returned something that does not read this way
+    DIFFERS = "differs"  # read, and differs from torch.nn
+    REPRODUCES = "reproduces"  # read, and equals torch.nn
+
+
+@dataclass(frozen=True)
+class Way:
+    """One way of calling: which candidate binding, and the conventions the signature left open."""
+
+    candidate: int = 0
+    state_layer_dim: bool = True
+    arrays: bool = False
+    batch_first: bool = False
+    unbatched: bool = False
+    bidirectional: bool = False  # tried only where one direction was refused
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One experiment's result under one reading of what was returned."""
+
+    verdict: Verdict
+    detail: str  # what it raised or returned, or how far from torch.nn
+    returns: Optional[Returns] = None  # the reading (None: torch.nn's form)
+    shape_mismatches: int = 0
+    returned_arrays: bool = False
+    timed_out: bool = False
+    missing_key: str = ""  # it looked up a key of its own in a dict it was given
+
+    @property
+    def fits(self) -> bool:
+        return self.verdict in (Verdict.DIFFERS, Verdict.REPRODUCES)
+
+
+#: ``experiment(summary, way, readings, warmup=False)``: the outcome of calling `way` under each
+#: reading in `readings` (one outcome when it refused or crashed).
+Experiment = Callable[..., tuple]
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the solver decided: the way, the summary (support narrowed, facts added), and whether a
+    probe call ran out of time (it counts towards the run's hangs)."""
+
+    way: Way
+    summary: Summary
+    hung: bool = False
+
+
+class AmbiguousBinding(BindingError):
+    """Several different bindings reproduce torch.nn: the user says which (exit 4)."""
+
+
+def apply(binding: Binding, settled: Settled) -> Binding:
+    """The binding a `Settled` decision describes."""
+    s = settled.summary
+    return binding.replace(state_layer_dim=s.state_layer_dim, arrays=s.arrays, support=s.support, notes=s.notes,
+                           modes=s.modes, evidence=s.evidence, returns=s.returns)
+
+
+def warmup_timeout(timeout: Optional[float]) -> Optional[float]:
+    """The first call's limit: a slow first call is a warm-up, not a hang."""
+    return None if timeout is None else max(WARMUP_FACTOR * timeout, WARMUP_FLOOR)
+
+
+def readings(summary: Summary) -> tuple:
+    """The readings of the result to try: the declared one alone, else torch.nn's form, then the
+    alternatives (each only where the ones before it cannot be read)."""
+    if summary.returns is not None:
+        return (summary.returns,)
+    single = summary.modes[0].endswith("_cell")
+    return (None,) + tuple(parse_returns(text) for text in RETURNS_TRIED["cell" if single else "sequence"])
+
+
+def layout_is_configuration(summary: Summary) -> bool:
+    """Whether the signature takes the layout as a setting (then both are configurations to check,
+    not candidates to choose from)."""
+    s = summary.support
+    return len(s.layouts) == 2 and "layout" not in s.reasons
+
+
+def ways(summaries: tuple, arrays: bool, unbatched: bool, bidirectional: bool = False) -> list:
+    """Every way of calling in one group (tensors or arrays; batched or not; one direction or two),
+    most likely first."""
+    found = []
+    for index, summary in enumerate(summaries):
+        s = summary.support
+        single = summary.modes[0].endswith("_cell")
+        if (not unbatched and not s.batched) or (bidirectional and (single or 2 not in s.directions)):
+            continue
+        layouts = [False, True] if len(s.layouts) == 2 and not single else [min(s.layouts)]
+        forms = [summary.state_layer_dim]
+        if s.state_given and s.max_layers == 1 and not single and (summary.per_layer or summary.convention == "module"):
+            forms = [False, True]
+        found += [Way(index, form, arrays, layout, unbatched, bidirectional) for layout in layouts for form in forms]
+    return found
+
+
+def settle(summaries: tuple, experiment: Experiment) -> Settled:
+    """Decide how to call (see the module docstring)."""
+    first = next(iter(ways(summaries, False, False) or ways(summaries, False, True)), Way())
+    experiment(summaries[first.candidate], first, readings(summaries[first.candidate]), warmup=True)
+    summaries = _accepted_modes(summaries, experiment)
+    tried: list = []  # (way, outcome) of every experiment, for the evidence
+    for arrays, unbatched in ((False, False), (False, True), (True, False), (True, True)):
+        for bidirectional in (False, True):  # two directions only where every way of one was refused
+            group = [(way, outcome) for way in ways(summaries, arrays, unbatched, bidirectional)
+                     for outcome in _read(summaries[way.candidate], way, experiment)]
+            tried += group
+            _refuse_own_keys(group, summaries)
+            if any(outcome.fits for _, outcome in group):
+                return _decide(summaries, group, tried, experiment)
+            if not group or not all(outcome.verdict is Verdict.REFUSED for _, outcome in group):
+                break
+    return _unsettled(summaries, tried)
+
+
+def _read(summary: Summary, way: Way, experiment: Experiment) -> list:
+    """The outcomes of one way: torch.nn's reading, then the alternatives while none reads."""
+    outcomes = experiment(summary, way, readings(summary))
+    readable = [o for o in outcomes if o.fits]
+    return readable[:1] if readable else list(outcomes[:1])
+
+
+def _refuse_own_keys(group: list, summaries: tuple) -> None:
+    """A dict of the learner's own keys is never silently torch.nn's: when every way of calling
+    looked up a key torch.nn's named-parameter dict does not have, the binding is refused."""
+    if not group or not all(outcome.missing_key for _, outcome in group):
+        return
+    key = group[0][1].missing_key
+    name = summaries[group[0][0].candidate].name
+    raise BindingError(f"{name}: it looked up {key!r} in the parameter dict it was given, and torch.nn's dict has no "
+                       f"such key: its dict holds names of its own. Say what each key holds with --rnn-bind, e.g. "
+                       f"--rnn-bind \"parameters={{{key}: weight_ih, ...}}\" (see the README, 'Your code as you "
+                       "wrote it')")
+
+
+def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment) -> Settled:
+    """Choose among the ways of one group that read (see the module docstring)."""
+    fitting = [(way, outcome) for way, outcome in group if outcome.fits]
+    reproducing = [(way, outcome) for way, outcome in fitting if outcome.verdict is Verdict.REPRODUCES]
+    configuration = layout_is_configuration(summaries[fitting[0][0].candidate])
+
+    def preference(found):
+        way, outcome = found
+        return (outcome.shape_mismatches, way.batch_first if configuration else 0, way.candidate)
+
+    if reproducing:
+        best = min(reproducing, key=preference)
+        rivals = sorted({way.candidate for way, outcome in reproducing
+                         if outcome.shape_mismatches == best[1].shape_mismatches})
+        if len(rivals) > 1:
+            raise _ambiguous(summaries, rivals)
+        remaining = [best]
+    else:
+        best = min(fitting, key=preference)
+        remaining = fitting
+    way, outcome = best
+    way = _as_written(summaries, way, outcome, experiment)
+    summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration)
+    summary = _unbatched_support(summary, way, outcome, experiment)
+    return Settled(way, _described(summary), any(o.timed_out for _, o in tried))
+
+
+def _versus(way: Way, tried: list, dimension: str) -> str:
+    """The chosen way's outcome against each way that differs from it in `dimension` alone
+    ('batch-first: raised RuntimeError (at my_rnn.py:9)'), the evidence a fact rests on."""
+    def same_but(other: Way) -> bool:
+        return other != way and all(getattr(other, f) == getattr(way, f) for f in
+                                    ("candidate", "arrays", "unbatched", "bidirectional", "state_layer_dim",
+                                     "batch_first") if f != dimension)
+
+    words = {"batch_first": lambda w: "batch-first" if w.batch_first else "seq-first",
+             "state_layer_dim": lambda w: "with the layer dimension" if w.state_layer_dim else "without it"}[dimension]
+    chosen = next((o for w, o in tried if w == way), None)
+    others = {}
+    for other, outcome in tried:
+        if same_but(other):
+            others.setdefault(words(other), outcome)
+    said = [f"it {chosen.detail}" if chosen is not None and chosen.verdict is Verdict.REPRODUCES else
+            f"the only one that reads ({chosen.detail})" if chosen is not None else ""]
+    said += [f"{name}: {o.detail}" for name, o in others.items()]
+    return "; ".join(part for part in said if part)
+
+
+def _way_words(way: Way) -> str:
+    return ("one unbatched sequence, " if way.unbatched else "") + ("batch-first" if way.batch_first else "seq-first") \
+        + (", arrays" if way.arrays else "") + ("" if way.state_layer_dim else ", state without the layer dimension")
+
+
+def _as_written(summaries: tuple, way: Way, outcome: Outcome, experiment: Experiment) -> Way:
+    """Numpy code often takes tensors too: it is called with arrays, as written, where arrays work
+    at least as well and come back as arrays."""
+    if way.arrays:
+        return way
+    as_arrays = replace(way, arrays=True)
+    rank = {Verdict.REPRODUCES: 0, Verdict.DIFFERS: 1}
+    read = [o for o in experiment(summaries[way.candidate], as_arrays, (outcome.returns,)) if o.fits]
+    if read and read[0].returned_arrays and (rank[read[0].verdict], read[0].shape_mismatches) <= (
+            rank[outcome.verdict], outcome.shape_mismatches):
+        return as_arrays
+    return way
+
+
+def _accepted_modes(summaries: tuple, experiment: Experiment) -> tuple:
+    """Modes an implementation refuses outright (``NotImplementedError`` for the plainest case of
+    the mode) are not its modes: refusals teach what it computes, as they teach everything else."""
+    kept = []
+    for index, summary in enumerate(summaries):
+        if len(summary.modes) < 2:
+            kept.append(summary)
+            continue
+        accepted, refused, refusal = [], [], ""
+        for mode in summary.modes:
+            alone = replace(summary, modes=(mode,))
+            way = Way(index, summary.state_layer_dim, False, min(summary.support.layouts), not summary.support.batched)
+            outcome = experiment(alone, way, readings(alone))[0]
+            if outcome.verdict is Verdict.REFUSED:
+                refused.append(mode)
+                refusal = outcome.detail
+            else:
+                accepted.append(mode)
+        if accepted and refused:
+            support = summary.support.without("modes", f"it refused {', '.join(refused)}: {refusal}",
+                                              modes=frozenset(accepted))
+            fact = Fact("modes", ", ".join(accepted), How.PROVEN, f"it refused {', '.join(refused)}: {refusal}")
+            summary = replace(summary, modes=tuple(accepted), support=support, evidence=summary.evidence + (fact,))
+        kept.append(summary)
+    return tuple(kept)
+
+
+def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaining: list,
+              configuration: bool) -> Summary:
+    """The summary with the decided facts: support narrowed, each fact with how it was found (a
+    fact on which the `remaining` ways disagree is unproven)."""
+    def how(field: str) -> How:
+        return How.PROVEN if len({getattr(w, field) for w, _ in remaining}) == 1 else How.UNPROVEN
+
+    s = summary.support
+    facts = list(summary.evidence)
+    single = summary.modes[0].endswith("_cell")
+    layout = "batch-first" if way.batch_first else "seq-first"
+    if not single and len(s.layouts) == 2:
+        other = [o for w, o in tried if w.batch_first != way.batch_first and w.candidate == way.candidate
+                 and w.arrays == way.arrays and w.unbatched == way.unbatched]
+        refused = [o for o in other if o.verdict in (Verdict.REFUSED, Verdict.CRASHED) and not o.timed_out]
+        if configuration:
+            if other and len(refused) == len(other):
+                reason = f"it refused batch_first={not way.batch_first}: {refused[0].detail}"
+                s = s.without("layout", reason, layouts=frozenset({way.batch_first}))
+                facts.append(Fact("layout", layout + " only", How.PROVEN, reason))
+            else:
+                facts.append(Fact("layout", "either", How.READ, "the signature takes batch_first"))
+        else:
+            s = s.without("layout", s.reasons.get("layout", ""), layouts=frozenset({way.batch_first}))
+            facts.append(Fact("layout", layout, how("batch_first"), _versus(way, tried, "batch_first")))
+    elif not single:
+        facts.append(Fact("layout", layout, How.DECLARED if "batch_first" in s.reasons else How.READ,
+                          s.reasons.get("batch_first", s.reasons.get("layout", "the only layout it takes"))))
+    if way.bidirectional and 1 in s.directions:
+        refusal = next(o.detail for w, o in tried if not w.bidirectional and o.verdict is Verdict.REFUSED)
+        s = s.without("unidirectional", f"it refused one direction: {refusal}", directions=frozenset({2}))
+        facts.append(Fact("directions", "two only", How.PROVEN, f"one direction was refused: {refusal}"))
+    if way.unbatched and s.batched:
+        batched = [o for w, o in tried if not w.unbatched]
+        refusals = [o for o in batched if o.verdict is Verdict.REFUSED]
+        reason = (f"batched input was refused: {refusals[0].detail}" if refusals else
+                  f"batched input raised under every way: {batched[0].detail}" if batched else "its signature")
+        s = s.without("batched", f"it takes one unbatched sequence ({reason})", batched=False, unbatched=True,
+                      packed=False)
+        facts.append(Fact("input", "one unbatched sequence", How.PROVEN, reason))
+    if summary.per_layer and s.state_given and not single:
+        form = "with" if way.state_layer_dim else "without"
+        versus = _versus(way, tried, "state_layer_dim")
+        facts.append(Fact("state", f"{form} the layer dimension", how("state_layer_dim"),
+                          versus or "the only form its signature allows"))
+    if not s.state_given:
+        facts.append(Fact("hx", "none", How.READ, s.reasons.get("default_state", "no state argument")))
+    elif not s.cell_state_given:
+        facts.append(Fact("c0", "none", How.READ, s.reasons.get("cell_state", "the signature takes h0 only")))
+    arrays = way.arrays or outcome.returned_arrays
+    if arrays:
+        s = s.without("differentiable", "it computes with numpy", differentiable=False,
+                      dtypes=frozenset({"float16", "float32", "float64"}), devices=frozenset({"cpu"}))
+        crashed = [o for w, o in tried if not w.arrays and o.verdict is Verdict.CRASHED]
+        reason = ("tensor input raised: " + crashed[0].detail) if way.arrays and crashed else \
+            "it returns numpy arrays" if not way.arrays else "it takes arrays and returns them, as written"
+        facts.append(Fact("arrays", "numpy", How.PROVEN, reason))
+    if summary.returns is None and outcome.returns is not None:
+        facts.append(Fact("returns", str(outcome.returns), How.PROVEN,
+                          f"torch.nn's form does not read; this reading {outcome.verdict.value}"))
+    elif summary.returns is not None:
+        facts.append(Fact("returns", str(summary.returns), How.DECLARED, "--rnn-returns"))
+    if len(remaining) > 1:
+        facts.append(Fact("binding", "unproven", How.UNPROVEN, "it differs from torch.nn under every way that "
+                          "remains, so the failure holds whichever is yours: " + "; ".join(
+                              f"{_way_words(w)}: {o.detail}" for w, o in remaining[:4])))
+    return replace(summary, support=s, evidence=tuple(facts), state_layer_dim=way.state_layer_dim, arrays=arrays,
+                   returns=outcome.returns if outcome.returns is not None else summary.returns)
+
+
+def _unbatched_support(summary: Summary, way: Way, outcome: Outcome, experiment: Experiment) -> Summary:
+    """A signature of its own (a cell's, a module's with parameters of its own) does not say whether
+    it takes unbatched input: one experiment finds out. Only a refusal makes it unsupported:
+    ``NotImplementedError``, or an exception raised for unbatched input alone (the batched base
+    runs). Wrong values are not a refusal: the ``unbatched`` row judges them."""
+    s = summary.support
+    if not (summary.per_layer and s.unbatched and s.batched) or way.unbatched:
+        return summary
+    if not summary.modes[0].endswith("_cell") and summary.convention != "module":
+        return summary
+    unbatched = replace(way, unbatched=True)
+    for hx_none in (False, True) if s.default_state and s.state_given else (False,):
+        tried = experiment(summary, unbatched, (outcome.returns,), hx_none=hx_none)[0]
+        if tried.verdict in (Verdict.REFUSED, Verdict.CRASHED) and not tried.timed_out:
+            shape = "(features,)" if summary.modes[0].endswith("_cell") else "(time, features)"
+            reason = (f"it refused unbatched {shape} input{' with hx omitted' if hx_none else ''} "
+                      f"({tried.detail[:120]}) while batched input runs")
+            s = s.without("unbatched", reason, unbatched=False)
+            fact = Fact("unbatched", "unsupported", How.PROVEN, reason)
+            return replace(summary, support=s, evidence=summary.evidence + (fact,))
+    return summary
+
+
+def _ambiguous(summaries: tuple, rivals: list) -> AmbiguousBinding:
+    """Several candidate bindings reproduce torch.nn on inputs that tell them apart: ask."""
+    lines = "\n".join(f"  --rnn-bind \"{summaries[i].declaration}\"" for i in rivals)
+    return AmbiguousBinding(f"{summaries[0].name}: more than one binding reproduces torch.nn, so the evidence does not "
+                            f"say which is yours; rerun with the line that says what your parameters hold:\n{lines}")
+
+
+def _unsettled(summaries: tuple, tried: list) -> Settled:
+    """No way of calling it reads: the failure is proven (it raised, or returned something
+    unreadable, under every candidate) and the binding is unproven. The plainest way is kept, so
+    that ``forward`` reports what it did."""
+    first = next((w for w, o in tried if o.verdict is not Verdict.REFUSED), tried[0][0] if tried else Way())
+    summary = summaries[first.candidate]
+    details = [o.detail for _, o in tried if o.verdict is not Verdict.REFUSED] or [o.detail for _, o in tried]
+    if not details:
+        because = "nothing to try"
+    elif all(o.verdict is Verdict.REFUSED for _, o in tried):
+        because = f"it refused every way of calling it (first: {details[0][:160]})"
+    else:
+        because = f"no way of calling it runs: {len(tried)} tried, first {details[0][:200]}"
+    fact = Fact("binding", "unproven", How.UNPROVEN, because)
+    hung = any(o.timed_out for _, o in tried)
+    s = summary.support
+    if not summary.modes[0].endswith("_cell"):
+        s = s.without("layout", "no way of calling it runs", layouts=frozenset({first.batch_first}))
+    return Settled(first, _described(replace(summary, support=s, evidence=summary.evidence + (fact,))), hung)
+
+
+def _described(summary: Summary) -> Summary:
+    """The summary with its one-line description made again (it names the support and facts)."""
+    return replace(summary, description=describe(summary))
+
+
+def unproven(summary: Summary) -> bool:
+    """Whether the binding rests on an unproven fact (then no run may pass)."""
+    return any(fact.how is How.UNPROVEN for fact in summary.evidence)

@@ -1,0 +1,100 @@
+"""The solver's experiments: one call of one way of calling, judged against the reference.
+
+`bind.settle` decides; this module runs what it asks, through whichever runner runs the
+implementation (in this process, or in the isolated worker, where a crash costs one call), and
+says what happened as an `Outcome`. The inputs tell the candidates apart: time, batch, input and
+hidden sizes are all distinct, so a wrong layout or a wrong state form cannot read as right.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from ..bind.binding import Summary
+from ..bind.settle import Outcome, Settled, Verdict, Way, apply, settle, warmup_timeout
+from ..draw.inputs import make_inputs
+from ..run.call import Call
+from ..run.in_process import InProcessRunner
+from ..run.results import Unreadable, named, read
+from ..spec import RNNSpec
+from .compare import max_abs_diff
+from .oracles import reference_result
+
+PROBE_SIZES = dict(time=3, batch=2, input_size=5, hidden_size=4)
+#: An error this small against the reference, in float32 on the probe's sizes, reproduces torch.nn
+#: (a right implementation's is about 1e-7; any mistake the catalogue knows is above 1e-2).
+REPRODUCES = 1e-4
+
+#: ``call(way, inputs, timeout)``: one call of the implementation in `way`, as a `run.call.Call`.
+Caller = Callable[[Way, object, Optional[float]], Call]
+
+
+def probe_inputs(summary: Summary, way: Way, hx_none: bool = False):
+    """Inputs for one experiment, in the configuration the way and the support ask for."""
+    s = summary.support
+    mode = summary.modes[0]
+    if mode.endswith("_cell"):
+        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], bias=True in s.bias)
+    else:
+        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], bias=True in s.bias,
+                       batch_first=way.batch_first, bidirectional=way.bidirectional or 1 not in s.directions,
+                       proj_size=0 if False in s.proj else 2)
+    return make_inputs(spec, time=1 if spec.single_step else PROBE_SIZES["time"],
+                       batch=None if way.unbatched else PROBE_SIZES["batch"], seed=1234,
+                       hx_none=hx_none or not s.state_given, c0_zero=not s.cell_state_given)
+
+
+def experiment_with(call: Caller, timeout: Optional[float]):
+    """The `bind.settle.Experiment` that calls through `call` with the per-call `timeout` (the
+    warm-up with its generous one)."""
+    def experiment(summary: Summary, way: Way, readings: tuple, warmup: bool = False,
+                   hx_none: bool = False) -> tuple:
+        inputs = probe_inputs(summary, way, hx_none)
+        made = call(way, inputs, warmup_timeout(timeout) if warmup else timeout)
+        return outcomes(made, inputs, summary, readings)
+
+    return experiment
+
+
+def outcomes(made: Call, inputs, summary: Summary, readings: tuple) -> tuple:
+    """What one call showed, under each reading in turn until one reads."""
+    problem = made.problem
+    if problem is not None and made.plain is None:
+        verdict = Verdict.REFUSED if problem.kind == "unsupported" else Verdict.CRASHED
+        detail = problem.message if verdict is Verdict.REFUSED else problem.brief()
+        return (Outcome(verdict, detail, timed_out=problem.timed_out, missing_key=problem.missing_key),)
+    found: list = []
+    reference = named(reference_result(inputs), inputs.spec)
+    for reading in readings:
+        outcome = _judged(made, inputs, summary, reading, reference)
+        found.append(outcome)
+        if outcome.fits:
+            break
+    return tuple(found)
+
+
+def _judged(made: Call, inputs, summary: Summary, reading, reference: dict) -> Outcome:
+    try:
+        result = made.result if made.result is not None and reading == summary.returns else \
+            read(made.plain.value, inputs, per_layer=summary.per_layer, returns=reading, found=made.plain)
+    except Unreadable as error:
+        return Outcome(Verdict.UNREADABLE, str(error), reading)
+    if result.misshapen:
+        shapes = ", ".join(f"{name} {got} (torch.nn's: {want})" for name, (got, want) in result.misshapen.items())
+        return Outcome(Verdict.UNREADABLE, f"returned {shapes}", reading, returned_arrays=result.arrays)
+    if not result.tensors:
+        return Outcome(Verdict.UNREADABLE, "returned nothing this reading names", reading)
+    error = max(max_abs_diff(result.tensors[name], reference[name]) for name in result.tensors)
+    verdict = Verdict.REPRODUCES if error <= REPRODUCES else Verdict.DIFFERS
+    detail = "reproduces torch.nn" if verdict is Verdict.REPRODUCES else f"differs from torch.nn by {error:.3g}"
+    return Outcome(verdict, detail, reading, len(result.shape_mismatches), bool(result.arrays))
+
+
+def settled_here(bindings: tuple, timeout: Optional[float] = None) -> tuple:
+    """The settled binding, its experiments run in this process (guarded), and whether one of
+    them ran out of time (it counts towards the run's hangs)."""
+    def call(way: Way, inputs, limit: Optional[float]) -> Call:
+        chosen = bindings[way.candidate].replace(state_layer_dim=way.state_layer_dim, arrays=way.arrays)
+        return InProcessRunner(chosen, limit).call(inputs)
+
+    decision: Settled = settle(tuple(b.summary() for b in bindings), experiment_with(call, timeout))
+    return apply(bindings[decision.way.candidate], decision), decision.hung
