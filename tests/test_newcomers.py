@@ -1,0 +1,160 @@
+"""No verdict on a guess: code nobody here wrote, each case written from issue 20's description.
+
+Each file in ``tests/newcomers/`` says in its docstring what it is (right or wrong) and what the
+suite used to do with it. Here each gets its true verdict, and the header says how every fact it
+rests on was established.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from matrix import run_matrix
+from pytest_rnnconformance.bind import BindingError, bind_target
+from pytest_rnnconformance.bind.evidence import How
+from pytest_rnnconformance.bind.expressions import parse_map
+from pytest_rnnconformance.bind.settle import AmbiguousBinding, Outcome, Verdict, settle
+from pytest_rnnconformance.judge.probe import settled_here
+
+HERE = Path(__file__).resolve().parent / "newcomers"
+
+
+def target(name: str) -> str:
+    return str(HERE / name)
+
+
+def facts(summary) -> dict:
+    return {fact.name: fact for fact in summary.evidence}
+
+
+def test_a_first_call_drawing_random_numbers_is_no_evidence_against_batched_input():
+    matrix = run_matrix(target("lazy_rng_batch_mixing.py:forward"), mode="rnn", max_examples=4,
+                        stop_at_first_failure=True)
+    assert matrix.summary.support.batched, matrix.verdicts()
+    assert matrix.statuses["forward"] == "fail", matrix.verdicts()
+    assert "unbatched" not in facts(matrix.summary)
+
+
+def test_an_lstm_without_c0_is_not_asked_what_its_signature_cannot_take():
+    matrix = run_matrix(target("lstm_h0_only.py:lstm_forward"), max_examples=3)
+    assert not matrix.failing(), matrix.verdicts()
+    assert matrix.statuses["backward"] == "pass" and matrix.statuses["continuation"] == "pass", matrix.verdicts()
+    assert facts(matrix.summary)["c0"].how is How.READ
+
+
+def test_a_lone_bias_is_both_biases():
+    matrix = run_matrix(target("module_lone_bias.py:OneBiasRNN"), max_examples=3)
+    assert not matrix.failing(), matrix.verdicts()
+    assert "bias_hh=bias_ih+bias_hh" in matrix.summary.description
+
+
+def test_what_is_returned_is_proven_when_torch_nn_s_form_cannot_be_read():
+    matrix = run_matrix(target("batch_first_outputs_only.py:my_rnn"), max_examples=3)
+    assert not matrix.failing(), matrix.verdicts()
+    found = facts(matrix.summary)
+    assert (found["returns"].value, found["returns"].how) == ("output", How.PROVEN)
+    assert (found["layout"].value, found["layout"].how) == ("batch-first", How.PROVEN)
+
+
+def test_a_batch_first_only_function_without_a_state_argument_is_checked_as_it_is():
+    matrix = run_matrix(target("batch_first_no_state.py:forward"), mode="rnn", max_examples=3)
+    assert not matrix.failing(), matrix.verdicts()
+    found = facts(matrix.summary)
+    assert found["layout"].value == "batch-first only" and found["layout"].how is How.PROVEN
+    assert found["hx"].value == "none"
+
+
+def test_a_constructor_refusing_configurations_teaches_the_draws():
+    matrix = run_matrix(target("constructor_refuses.py:BiGRU"), max_examples=3)
+    assert not matrix.failing(), matrix.verdicts()
+    found = facts(matrix.summary)
+    assert found["directions"].value == "two only" and found["layout"].value == "batch-first only"
+
+
+def test_a_dict_of_the_learners_own_keys_is_refused_with_the_reason():
+    with pytest.raises(BindingError, match="names of its own") as refused:
+        settled_here(bind_target(target("parameters_own_keys.py:lstm_cell_forward"), ".", None, None, None))
+    assert "'Wf'" in str(refused.value) and "--rnn-bind" in str(refused.value)
+
+
+def test_a_slow_first_call_is_a_warm_up_not_a_hang(monkeypatch):
+    monkeypatch.setenv("RNN_WARMUP_S", "3")
+    sys.modules.pop("slow_first_call", None)
+    binding, hung = settled_here(bind_target(target("slow_first_call.py:rnn_forward"), ".", None, None, None),
+                                 timeout=1.0)
+    assert not hung
+    found = facts(binding.summary())
+    assert found["state"].how is How.PROVEN and found["state"].value == "without the layer dimension"
+
+
+def test_a_native_abort_in_one_layout_rules_out_that_layout_only(run_suite):
+    run = run_suite(target("aborts_wrong_layout.py:rnn_forward"), "--rnn-isolate", "--rnn-max-examples", "2",
+                    "--rnn-rows", "forward,shape")
+    assert run.result.ret == 0, run.output
+    assert "layout batch-first: proven" in run.output
+
+
+def outcome(verdict: Verdict, detail: str = "") -> tuple:
+    return (Outcome(verdict, detail or verdict.value),)
+
+
+def test_two_different_bindings_reproducing_torch_nn_stop_the_run_with_a_line_each():
+    summaries = settled_summaries()
+
+    def experiment(summary, way, readings, warmup=False, hx_none=False):
+        return outcome(Verdict.REPRODUCES)
+
+    with pytest.raises(AmbiguousBinding) as stopped:
+        settle(summaries, experiment)
+    lines = [line.split('"')[1] for line in str(stopped.value).splitlines()[1:]]
+    assert len(lines) == 2 and all(parse_map(line) for line in lines)
+
+
+def test_a_failure_under_every_remaining_way_is_proven_and_the_binding_unproven():
+    summaries = settled_summaries()[:1]
+
+    def experiment(summary, way, readings, warmup=False, hx_none=False):
+        return outcome(Verdict.DIFFERS, f"differs by {0.5 + way.batch_first}")
+
+    settled = settle(summaries, experiment)
+    found = facts(settled.summary)
+    assert found["binding"].how is How.UNPROVEN and "differs by 0.5" in found["binding"].because
+
+
+def settled_summaries() -> tuple:
+    """Two candidate bindings of one guessed map (weights (out, in) or (in, out))."""
+    path = HERE.parent / "data" / "guessed_weights.py"
+    bindings = bind_target(f"{path}:rnn_forward", ".", None, "auto", None)
+    assert len(bindings) >= 2
+    return tuple(b.summary() for b in bindings)
+
+
+@pytest.mark.parametrize("signature, expected", [
+    ("xs, h_prev, Wxh, Whh, bh, output_size", "xs=input"),
+    ("X, H_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, n_units", "C_prev=c0"),
+])
+def test_ready_lines_are_built_from_each_names_role_and_parse_as_printed(tmp_path, signature, expected):
+    source = tmp_path / "learner.py"
+    name = "lstm_step" if "C_prev" in signature else "rnn_step"
+    source.write_text(f"def {name}({signature}):\n    raise NotImplementedError\n")
+    with pytest.raises(BindingError) as refused:
+        bind_target(f"{source}:{name}", ".", None, None, None)
+    line = str(refused.value).split('--rnn-bind "')[-1].split('"')[0]
+    assert expected in line and parse_map(line)
+
+
+def test_an_unknown_gate_in_a_declaration_is_a_usage_error(tmp_path):
+    source = tmp_path / "learner.py"
+    source.write_text("def lstm_forward(x, h0, c0, Wq, w_hh, b_ih, b_hh):\n    pass\n")
+    with pytest.raises(BindingError, match=r"\[q\] is not a gate of lstm"):
+        bind_target(f"{source}:lstm_forward", ".", None, "Wq=weight_ih[q]", None)
+
+
+def test_the_header_says_how_each_fact_was_established(run_suite):
+    run = run_suite("examples/lstm_forward.py:lstm_forward", "--rnn-rows", "forward", "--rnn-max-examples", "2")
+    assert run.result.ret == 0, run.output
+    assert "evidence: layout seq-first: proven" in run.output
+    assert os.linesep + "  evidence:" in run.output or "\n  evidence:" in run.output
