@@ -17,6 +17,7 @@ from .. import modes as mode_registry
 from ..draw.cases import Dimensions
 from ..judge.failure import Failure, FailureRaised, OutOfRange
 from ..judge.judge import coarser, failure_of, judge
+from ..judge.status import Kind, Status
 from ..judge.tolerance import Tolerance
 from ..run.call import Call, Runner
 from ..run.results import Result
@@ -99,7 +100,7 @@ class RowCheck:
     def settled(call: Call) -> Result:
         """`call`'s result, or raise what its problem is (see `result`)."""
         if call.problem is not None:
-            if call.problem.kind == "unsupported":
+            if call.problem.kind == Status.UNSUPPORTED:
                 raise Refused(call.problem.message)
             failure = failure_of(call.problem)
             raise Fatal(failure) if call.problem.fatal else FailureRaised(failure)
@@ -119,8 +120,8 @@ class RowCheck:
         if failure is not None:
             raise FailureRaised(failure.replace(context=context) if context else failure)
 
-    def fail(self, kind: str, summary: str, **fields) -> None:
-        raise FailureRaised(Failure("fail", kind, summary, **fields))
+    def fail(self, kind: Kind, summary: str, **fields) -> None:
+        raise FailureRaised(Failure(Status.FAIL, kind, summary, **fields))
 
     def relation(self, inputs, computed: torch.Tensor, whole: torch.Tensor, broken: str, details: str,
                  slack: float = 1.0) -> None:
@@ -132,5 +133,5 @@ class RowCheck:
         tolerance = self.tolerance_of(coarser(inputs.dtype, whole.dtype))
         allowed = tolerance.allowed(0.0, float(whole.abs().max())) * slack
         if difference > allowed:
-            self.fail("relation", f"{broken} (max difference {difference:.3g}, allowed {allowed:.3g})",
+            self.fail(Kind.RELATION, f"{broken} (max difference {difference:.3g}, allowed {allowed:.3g})",
                       details=(details,))

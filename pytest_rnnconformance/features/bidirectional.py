@@ -30,7 +30,7 @@ def directions_join(row, inputs, whole: dict) -> None:
         hx = map_hidden(lambda t: t[direction:direction + 1], inputs.hx)
         x = inputs.input.flip(time_dim) if direction else inputs.input
         result = {n: t.clone() for n, t in row.result(replace(inputs, spec=one, input=x, hx=hx, params=params)).tensors.items()}
-        if direction:
+        if direction and "output" in result:
             result = dict(result, output=result["output"].flip(time_dim))
         runs.append(result)
     joined = {name: torch.cat([runs[0][name], runs[1][name]], dim=-1 if name == "output" else 0) for name in whole}

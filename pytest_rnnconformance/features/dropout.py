@@ -3,6 +3,7 @@ import torch
 
 from ..draw.cases import Dimensions
 from ..draw.inputs import make_inputs
+from ..judge.status import Kind
 from .base import Feature
 
 
@@ -16,7 +17,7 @@ def check(row, inputs) -> None:
         if name in plain and not torch.equal(torch.nan_to_num(tensor), torch.nan_to_num(plain[name])):
             row.judge(inputs, dropped, context=f"train=False, dropout={inputs.spec.dropout}: dropout must not act "
                       "outside training, so the result must equal dropout=0's exactly")
-            row.fail("relation", f"with train=False the {name} for dropout={inputs.spec.dropout} differs from the "
+            row.fail(Kind.RELATION, f"with train=False the {name} for dropout={inputs.spec.dropout} differs from the "
                      "same call with dropout=0: dropout must only act in training")
 
 

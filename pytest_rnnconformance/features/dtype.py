@@ -3,6 +3,7 @@ import torch
 
 from ..judge.catalogue import SENTENCES
 from ..judge.failure import Explanation
+from ..judge.status import Kind
 from .base import Feature
 
 
@@ -22,7 +23,7 @@ def check(row, inputs) -> None:
     elif result.arrays:
         details += ("numpy computes in float64 unless told otherwise: np.zeros(..., dtype=x.dtype), or "
                     "x.astype(...) once at the end",)
-    row.fail("dtype", f"returned {names} as {returned}; the inputs were {str(inputs.dtype)[6:]}",
+    row.fail(Kind.DTYPE, f"returned {names} as {returned}; the inputs were {str(inputs.dtype)[6:]}",
              explanations=explanations, details=details)
 
 

@@ -9,13 +9,17 @@ a failure to a minimal counterexample. Then, once, on that counterexample:
   ``float64`` and ``half`` in theirs), not failed again; a row whose cases include another row's
   dimension (``dropout`` needs layers) is blocked by that row when the case fails without its own;
   ``combined`` tries each dimension alone and names the row that owns its failure. Rows after a
-  failing base are blocked without running at all (`RunContext.blocking`);
+  failing base are blocked without running at all (`RunContext.blocking`). A defect whose cause
+  names its own row (`CAUSE_OWNERS`: a default-dtype buffer is ``dtype``'s) blocks the others by
+  that row, and never that row itself: the row that owns a defect fails with it, so ``blocked``
+  never forms a cycle and always points at a row that fails;
 * **named or localised**: a values failure is run through the catalogue with a confirmation case
   (`judge.diagnose`), or localised when no known mistake reproduces it (`judge.localise`);
 * the counterexample and the snippet that rebuilds it are attached.
 
 A hang or a dead worker stops the row at once (no shrinking: every retry costs another timeout),
-and after two hanging rows the rest are not run at all.
+and after two hanging rows the rest are not run at all. A failure that does not happen again when
+hypothesis replays its case (hypothesis's ``Flaky``) is one error of the row, saying so.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from typing import Callable, Optional
 import pytest
 import torch
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
+from hypothesis.errors import Flaky
 
 from ..draw.cases import cases, fixed_base, present_dimensions, project
 from ..draw.inputs import DTYPES, make_inputs
@@ -32,6 +37,7 @@ from ..judge.diagnose import candidates, confirmation_inputs, explanations
 from ..judge.failure import Failure, FailureRaised, OutOfRange
 from ..judge.judge import allowed_and_failing, judge
 from ..judge.localise import localise
+from ..judge.status import Kind, Status
 from ..judge.tolerance import Tolerance, tolerance_for
 from ..run.call import Runner
 from .base import Fatal, Feature, Refused, RowCheck
@@ -41,6 +47,13 @@ UNSUPPORTED_AFTER = 5
 #: After this many rows that hung, the remaining rows are not run.
 HANGS_BEFORE_GIVING_UP = 2
 BASE_SEEDS = (0, 1, 2)
+#: The row that owns a cause a failure can name without the catalogue (a crash mixing dtypes).
+CAUSE_OWNERS = {"default_dtype_buffer": "dtype"}
+
+
+def cause_owner(failure: Failure) -> str:
+    """The row that owns `failure`'s named cause, or "" (see `CAUSE_OWNERS`)."""
+    return next((CAUSE_OWNERS[cause] for cause in failure.diagnosis if cause in CAUSE_OWNERS), "")
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,7 @@ class RunContext:
     runner: Runner
     max_examples: int
     features: dict  # name -> Feature, in matrix order
+    declared: dict = field(default_factory=dict)  # what the run declared: mode, bind, returns (for the snippet)
     base_dtype: str = "float32"  # the dtype forward runs in: the run's first
     tolerance_hook: Optional[Callable] = None  # (feature, dtype, device) -> Tolerance or None
     verbose: bool = False  # hypothesis's own reports (falsifying examples, seeds) only with -v
@@ -83,8 +97,10 @@ class RunContext:
             if owner == feature.name:
                 return None
             failure = self.base_failure(base_column)
-            if failure is not None and (feature.judges_values or failure.status == "error"):
-                return owner, failure
+            if failure is None or cause_owner(failure) == feature.name:
+                continue  # this row owns the base's defect: it fails with it, not blocked by it
+            if feature.judges_values or failure.status == Status.ERROR:
+                return cause_owner(failure) or owner, failure
         return None
 
     def tolerance_of(self, feature: str, device: str) -> Callable[[torch.dtype], Tolerance]:
@@ -143,7 +159,7 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
     if reason is not None:
         pytest.skip(f"unsupported: {reason}")
     if len(context.hung_in) >= HANGS_BEFORE_GIVING_UP:
-        raise FailureRaised(_placed(Failure("error", "crash", "not run: the implementation hung in "
+        raise FailureRaised(_placed(Failure(Status.ERROR, Kind.CRASH, "not run: the implementation hung in "
                                            + " and ".join(context.hung_in)), feature, column))
     blocked = context.blocking(feature, column)
     if blocked is not None:
@@ -185,21 +201,30 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
     except _StopAtOnce as stop:
         if isinstance(stop.carried, Refused):
             _unsupported(feature, column, str(stop.carried))
-        failure = stop.carried.failure
-        if "timed out" in failure.summary or "died" in failure.summary:
-            context.hung_in.append(feature.name)
-        raise FailureRaised(_finished(failure.replace(notes=("not shrunk: each retry of a hang or a crash costs as "
-                                                             "much",)), tally.last_inputs, context, feature,
-                                      column)) from None
+        context.hung_in.append(feature.name)  # a Fatal: it hung, or its worker died
+        failure = stop.carried.failure.replace(notes=("not shrunk: each retry of a hang or a crash costs as much",))
+        raise FailureRaised(_finished(failure, tally.last_inputs, context, feature, column)) from None
     except FailureRaised as raised:
         raise FailureRaised(finish(raised.failure, tally.last_inputs, context, feature, column)) from None
+    except Flaky as flaky:
+        raise FailureRaised(_finished(_flaky(flaky), tally.last_inputs, context, feature, column)) from None
     if tally.checked == 0:
         _unsupported(feature, column, tally.last_refusal)
 
 
+def _flaky(flaky: Flaky) -> Failure:
+    """One error for a failure hypothesis saw once and not again on the same case."""
+    first = next((e.failure for e in getattr(flaky, "exceptions", ()) if isinstance(e, FailureRaised)), None)
+    what = first.summary if first is not None else str(flaky).strip().splitlines()[0]
+    return Failure(Status.ERROR, Kind.FLAKY, f"flaky: {what}, but not when the same case was run again: the result "
+                   "depends on more than the inputs (a random draw, state kept between calls, timing)",
+                   explanations=first.explanations if first is not None else (),
+                   cause=first.cause if first is not None else "")
+
+
 def _unsupported(feature: Feature, column: Column, refusal: str) -> None:
     if feature.name == "forward":
-        raise FailureRaised(_placed(Failure("fail", "refused", "the implementation refused its own base "
+        raise FailureRaised(_placed(Failure(Status.FAIL, Kind.REFUSED, "the implementation refused its own base "
                                             f"configuration, which forward must check: {refusal}"), feature, column))
     pytest.skip(f"unsupported: the implementation raised NotImplementedError: {refusal}")
 
@@ -207,10 +232,10 @@ def _unsupported(feature: Feature, column: Column, refusal: str) -> None:
 def finish(failure: Failure, inputs, context: RunContext, feature: Feature, column: Column) -> Failure:
     """Blocked or not, named or localised, and placed (see the module docstring)."""
     owner = _owner(failure, inputs, context, feature, column) \
-        if failure.status == "fail" or failure.kind == "crash" else None
+        if failure.status == Status.FAIL or failure.kind == Kind.CRASH else None
     if owner is not None:
         return _blocked(owner[1], owner[0], feature, column, inputs)
-    if failure.kind == "values" and not failure.explanations:
+    if failure.kind == Kind.VALUES and not failure.explanations:
         failure = explain(failure, inputs, context.row_check(feature.name, column.device))
     return _finished(failure, inputs, context, feature, column)
 
@@ -242,16 +267,19 @@ def _owner(failure: Failure, inputs, context: RunContext, feature: Feature, colu
     trials += [(other.name, feature if feature.name == "combined" else other,
                 project(spec, recipe, support, keep=other.owns), inputs.dtype)
                for other in others if set(other.owns) & present]
-    if feature.name == "combined" and failure.kind == "shape" and "shape" in context.features:
+    if feature.name == "combined" and failure.kind == Kind.SHAPE and "shape" in context.features:
         trials.append(("shape", context.features["shape"], base, inputs.dtype))
     for name, checked_as, (owner_spec, owner_recipe), dtype in trials:
         try:
             checked_as.check(check, make_inputs(owner_spec, owner_recipe, dtype=dtype, device=inputs.device))
         except FailureRaised as raised:
             if name in ("forward", "float64", "half") and not feature.judges_values \
-                    and raised.failure.status != "error":
+                    and raised.failure.status != Status.ERROR:
                 continue
-            return name, raised.failure
+            owner = cause_owner(raised.failure) or name
+            if owner == feature.name:
+                continue  # this row owns the defect its trial found: it fails with it
+            return owner, raised.failure
         except (Refused, OutOfRange, Fatal):
             continue
     return None
@@ -269,7 +297,7 @@ def explain(failure: Failure, inputs, check: RowCheck) -> Failure:
     if result is None:
         return failure
     plain_failure = judge(inputs, result, check.tolerance_of)
-    if plain_failure is None or plain_failure.kind != "values":
+    if plain_failure is None or plain_failure.kind != Kind.VALUES:
         return failure  # this row's check is not a plain call: its failure stands as it is
     allowed, failing, agreeing = allowed_and_failing(plain_failure)
     found = candidates(inputs, result.tensors, allowed, failing)
@@ -278,7 +306,7 @@ def explain(failure: Failure, inputs, check: RowCheck) -> Failure:
     if found:
         confirm_result = _values_of(check, confirm)
         confirm_failure = judge(confirm, confirm_result, check.tolerance_of) if confirm_result is not None else None
-        if confirm_failure is not None and confirm_failure.kind == "values":
+        if confirm_failure is not None and confirm_failure.kind == Kind.VALUES:
             c_allowed, c_failing, _ = allowed_and_failing(confirm_failure)
             confirmed = candidates(confirm, confirm_result.tensors, c_allowed, c_failing)
     named = explanations(found, confirmed, inputs.spec, failing)
@@ -293,8 +321,8 @@ def _values_of(check: RowCheck, inputs):
 
 
 def _blocked(owner_failure: Failure, owner: str, feature: Feature, column: Column, inputs=None) -> Failure:
-    what = owner_failure.summary if owner_failure.status != "blocked" else "its own defect"
-    failure = Failure("blocked", owner_failure.kind, f"blocked by {owner}: {what}", blocked_by=owner,
+    what = owner_failure.summary if owner_failure.status != Status.BLOCKED else "its own defect"
+    failure = Failure(Status.BLOCKED, owner_failure.kind, f"blocked by {owner}: {what}", blocked_by=owner,
                       explanations=owner_failure.explanations, cause=owner_failure.cause)
     return _placed(failure, feature, column, inputs)
 
@@ -303,7 +331,8 @@ def _finished(failure: Failure, inputs, context: RunContext, feature: Feature, c
     placed = _placed(failure, feature, column, inputs)
     if inputs is None:
         return placed
-    return placed.replace(reproduce=reproduction(context.impl, inputs, feature.name, context.runner.summary.modes))
+    return placed.replace(reproduce=reproduction(context.impl, inputs, feature.name, context.runner.summary.modes,
+                                                 context.declared))
 
 
 def _placed(failure: Failure, feature: Feature, column: Column, inputs=None) -> Failure:
@@ -320,12 +349,16 @@ def counterexample(inputs) -> dict:
             "dtype": str(inputs.dtype).replace("torch.", ""), "device": str(inputs.device)}
 
 
-def reproduction(impl: str, inputs, row: str, modes: tuple = ()) -> str:
-    """A copy-paste snippet that rebuilds the inputs and re-runs the check."""
-    mode = f", mode={inputs.spec.mode!r}" if len(modes) != 1 else ""
+def reproduction(impl: str, inputs, row: str, modes: tuple = (), declared: Optional[dict] = None) -> str:
+    """A copy-paste snippet that rebuilds the inputs and re-runs the check, binding the implementation
+    as the run did: its declared ``--rnn-mode``, ``--rnn-bind`` and ``--rnn-returns`` are passed on."""
+    declared = {name: value for name, value in (declared or {}).items() if value}
+    if "mode" not in declared and len(modes) != 1:
+        declared["mode"] = inputs.spec.mode
+    keywords = "".join(f", {name}={declared[name]!r}" for name in ("mode", "bind", "returns") if name in declared)
     return ("import torch\n"
             "from pytest_rnnconformance import InputRecipe, RNNSpec, make_inputs, rnn_check\n"
             f"inputs = make_inputs({inputs.spec!r},\n"
             f"                     {inputs.recipe!r},\n"
             f"                     dtype=torch.{str(inputs.dtype).replace('torch.', '')}, device={str(inputs.device)!r})\n"
-            f"rnn_check({impl!r}, inputs{mode}, feature={row!r})")
+            f"rnn_check({impl!r}, inputs{keywords}, feature={row!r})")

@@ -8,13 +8,14 @@ from .base import Feature, needs
 
 def check(row, inputs) -> None:
     whole = row.values(inputs)
-    layers_stack(row, inputs, whole.tensors["output"].clone())  # kept apart from the calls that follow
+    if "output" in whole.tensors:  # each layer reads the previous one's output: without it, nothing stacks
+        layers_stack(row, inputs, whole.tensors["output"].clone())  # kept apart from the calls that follow
 
 
 def layers_stack(row, inputs, whole_output) -> None:
     """A multi-layer run equals one-layer runs stacked by hand, each layer reading the previous
     layer's output and starting from its own rows of h0. It needs no oracle, so it holds a
-    registered cell to the same rule."""
+    registered cell to the same rule. Asked only of an implementation that returns its output."""
     spec = inputs.spec
     if spec.num_layers < 2 or inputs.recipe.lengths is not None or inputs.recipe.batch is None:
         return

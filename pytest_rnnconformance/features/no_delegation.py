@@ -1,4 +1,6 @@
 """no_delegation: the recurrence is computed by the implementation, not by torch's RNN kernels."""
+from ..judge.failure import Explanation
+from ..judge.status import Kind
 from .base import Feature
 
 
@@ -7,9 +9,7 @@ def check(row, inputs) -> None:
     row.settled(call)
     kernels = call.record.kernels
     if kernels:
-        from ..judge.failure import Explanation
-
-        row.fail("delegation", f"calls torch's own recurrent kernel{'s' if len(kernels) > 1 else ''} "
+        row.fail(Kind.DELEGATION, f"calls torch's own recurrent kernel{'s' if len(kernels) > 1 else ''} "
                  f"{', '.join(kernels)}", details=(f"kernels reached: {', '.join(kernels)}",),
                  explanations=(Explanation("delegation", "the recurrence must be computed by the implementation "
                                            "itself (--rnn-allow-builtin turns this check off for code that wraps "

@@ -2,6 +2,7 @@
 from ..draw.cases import single_changes
 from ..draw.inputs import make_inputs
 from ..judge.judge import shapes_explained
+from ..judge.status import Kind
 from .base import Feature
 
 
@@ -21,7 +22,7 @@ def check(row, inputs) -> None:
 
 def _fail(row, inputs, result, what: str) -> None:
     lines, explanations = shapes_explained(result.shape_mismatches, inputs.spec)
-    row.fail("shape", f"returned {', '.join(result.shape_mismatches)} with torch.nn's numbers in another shape",
+    row.fail(Kind.SHAPE, f"returned {', '.join(result.shape_mismatches)} with torch.nn's numbers in another shape",
              context=f"{what}: {inputs.spec.describe()}; {inputs.recipe.describe()}",
              details=lines + ("the other rows judged the values after reshaping; only this row fails it",),
              explanations=explanations)

@@ -14,7 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Optional
 
-STATUSES = ("fail", "error", "blocked")
+from .status import Kind, Status
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,8 @@ class Explanation:
 class Failure:
     """What went wrong in one check (see the module docstring)."""
 
-    status: str  # "fail" (wrong), "error" (crashed, hung, unusable), "blocked" (another row's defect)
-    kind: str  # values, shape, dtype, gradients, purity, delegation, relation, refused, crash, oracles
+    status: Status  # FAIL (wrong), ERROR (crashed, hung, unusable), BLOCKED (another row's defect)
+    kind: Kind
     summary: str  # one line: "output, h_n differ from torch.nn"
     row: str = ""
     column: str = ""  # mode-device-dtype
@@ -74,7 +74,7 @@ class Failure:
 
     def as_dict(self) -> dict:
         """The JSON report's view (report_schema.json)."""
-        data = {"status": self.status, "kind": self.kind, "summary": self.summary, "row": self.row,
+        data = {"status": str(self.status), "kind": str(self.kind), "summary": self.summary, "row": self.row,
                 "column": self.column, "configuration": self.configuration, "diagnosis": self.diagnosis,
                 "explanations": [dataclasses.asdict(e) for e in self.explanations],
                 "tensors": {e.name: e.as_dict() for e in self.tensors},

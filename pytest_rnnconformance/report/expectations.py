@@ -47,10 +47,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - the dependency pyproject.toml declares for older Pythons
     import tomli as tomllib
 
+from ..judge.status import EXPECTABLE
 from ..modes import all_modes
 from ..options import DTYPE_NAMES as DTYPES
 
-STATUSES = ("fail", "error", "unsupported", "blocked")
 DEVICES = ("cpu", "cuda")
 _ENTRY = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[([^\[\]]*)\])?\s*$")
 
@@ -174,11 +174,11 @@ def parse_expectations(data: Mapping, known_features: Iterable[str], *, modes: I
                        source: str = "expectations") -> Expectations:
     """The same checks as `load_expectations`, on the already-parsed TOML (a dict of lists)."""
     known, modes = sorted(set(known_features)), tuple(modes) or all_modes()
-    unknown_keys = sorted(set(data) - set(STATUSES))
+    unknown_keys = sorted(set(data) - set(EXPECTABLE))
     if unknown_keys:
-        raise ExpectationError(f"{source}: unknown key {unknown_keys[0]!r}; expected lists named {', '.join(STATUSES)}")
+        raise ExpectationError(f"{source}: unknown key {unknown_keys[0]!r}; expected lists named {', '.join(EXPECTABLE)}")
     by_key: dict[tuple, Entry] = {}
-    for status in STATUSES:
+    for status in map(str, EXPECTABLE):
         texts = data.get(status, [])
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             raise ExpectationError(f"{source}: {status} should be a list of strings, like [\"bidirectional\"]")

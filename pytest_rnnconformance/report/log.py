@@ -6,6 +6,10 @@ any cell errored, else fail if any failed, else blocked if any was blocked (by t
 exists only once a test has reported one: nothing is ever "pass" by default. The JSON report is
 rewritten (atomically) after every verdict, so a run killed from outside still leaves every
 verdict reached so far.
+
+The score counts rows; the cells are counted too, as pytest counts their tests (a failed or errored
+cell is a failed test, an unsupported or blocked one a skip), so the two summaries can be read
+against each other.
 """
 from __future__ import annotations
 
@@ -17,15 +21,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-STATUSES = ("pass", "fail", "unsupported", "error", "blocked")
+from ..judge.status import Status
+
 SCHEMA_VERSION = 1
+#: The score's key for each status (the report schema's names).
+SCORE_KEYS = {Status.PASS: "passed", Status.FAIL: "failed", Status.UNSUPPORTED: "unsupported",
+              Status.ERROR: "error", Status.BLOCKED: "blocked"}
+#: How the terminal matrix marks each status.
+MARKS = {Status.PASS: "pass", Status.FAIL: "FAIL", Status.UNSUPPORTED: "-", Status.ERROR: "ERROR",
+         Status.BLOCKED: "blocked"}
 
 
-def summarise(statuses: list) -> str:
-    for status in ("error", "fail", "blocked", "pass"):
+def summarise(statuses: list) -> Status:
+    for status in (Status.ERROR, Status.FAIL, Status.BLOCKED, Status.PASS):
         if status in statuses:
             return status
-    return "unsupported"
+    return Status.UNSUPPORTED
+
+
+def pytest_outcome(status: str) -> str:
+    """How pytest counts a cell of this status: ``failed``, ``passed`` or ``skipped``."""
+    status = Status(status)
+    return "failed" if status.failing else "passed" if status is Status.PASS else "skipped"
 
 
 @dataclass
@@ -60,17 +77,23 @@ class ResultLog:
         summary["cells"] = cells
         return summary
 
+    def cell_counts(self) -> dict:
+        """Every cell counted by status, and as pytest counts its test (``passed``, ``failed``, ``skipped``)."""
+        statuses = [Status(verdict["status"]) for cells in self.cells.values() for verdict in cells.values()]
+        counts = {str(status): statuses.count(status) for status in Status}
+        counts["pytest"] = {outcome: sum(pytest_outcome(s) == outcome for s in statuses)
+                            for outcome in ("passed", "failed", "skipped")}
+        return counts
+
     def ordered_features(self) -> list:
         known = [f for f in self.order if f in self.cells]
         return known + sorted(f for f in self.cells if f not in self.order)
 
     def to_json(self) -> dict:
         features = {f: self.feature_summary(f) for f in self.ordered_features()}
-        score = {"passed": 0, "failed": 0, "unsupported": 0, "error": 0, "blocked": 0}
-        key = {"pass": "passed", "fail": "failed", "unsupported": "unsupported", "error": "error",
-               "blocked": "blocked"}
+        score = dict.fromkeys(SCORE_KEYS.values(), 0)
         for summary in features.values():
-            score[key[summary["status"]]] += 1
+            score[SCORE_KEYS[Status(summary["status"])]] += 1
         report = {
             "schema": SCHEMA_VERSION,
             "impl": self.impl,
@@ -80,6 +103,7 @@ class ResultLog:
             "binding": self.binding,
             "features": features,
             "score": score,
+            "cells": self.cell_counts(),
         }
         report.update(self.extra)
         return report
@@ -114,7 +138,6 @@ class ResultLog:
                          key=lambda c: (c.split("-")[0], c.split("-")[1], c))
         if not columns:
             return []
-        mark = {"pass": "pass", "fail": "FAIL", "unsupported": "-", "error": "ERROR", "blocked": "blocked"}
         width = max(14, *(len(c) for c in columns))
         lines = ["feature".ljust(14) + "".join(c.rjust(width + 1) for c in columns) + "   status"]
         for feature in self.ordered_features():
@@ -122,19 +145,23 @@ class ResultLog:
             row = feature.ljust(14)
             for column in columns:
                 verdict = cells.get(column)
-                row += (mark[verdict["status"]] if verdict else "").rjust(width + 1)
+                row += (MARKS[Status(verdict["status"])] if verdict else "").rjust(width + 1)
             summary = self.feature_summary(feature)
-            row += "   " + mark[summary["status"]]
+            row += "   " + MARKS[summary["status"]]
             if summary.get("blocked_by"):
                 row += f" by {summary['blocked_by']}"
             elif summary["diagnosis"]:
                 row += f" ({', '.join(summary['diagnosis'][:2])})"
             lines.append(row)
-        score = self.to_json()["score"]
+        score, cells = self.to_json()["score"], self.cell_counts()
+        tests = cells["pytest"]
         lines.append(
             f"score: {score['passed']} passed, {score['failed']} failed, {score['blocked']} blocked, "
             f"{score['unsupported']} unsupported, {score['error']} error  ('-' marks an unsupported cell)"
         )
+        lines.append(f"cells: {tests['passed']} passed, {tests['failed']} failed ({cells['fail']} fail, {cells['error']} "
+                     f"error), {tests['skipped']} skipped ({cells['unsupported']} unsupported, {cells['blocked']} "
+                     "blocked): pytest's counts of these tests")
         return lines
 
 

@@ -7,7 +7,9 @@ snippet and the error table, ``line`` one line, ``no`` nothing.
 """
 from __future__ import annotations
 
+from ..judge.catalogue import SENTENCES
 from ..judge.failure import Failure
+from ..judge.status import WRONG_RESULTS, Kind, Status
 
 NO_CAUSE = "likely cause: none of the known mistakes reproduces this result; start from the first divergence"
 
@@ -39,17 +41,17 @@ def render(failure: Failure, style: str = "long", verbose: bool = False) -> str:
         lines.append(f"  first divergence: {divergence.describe()}")
         lines.append(f"    expected {divergence.expected}")
         lines.append(f"    got      {divergence.actual}")
-    if failure.status == "fail" and failure.kind in ("values", "shape", "gradients", "relation", "dtype"):
+    if failure.status == Status.FAIL and failure.kind in WRONG_RESULTS:
         if failure.explanations:
             lines += [f"  likely cause [{e.id}]: {e.sentence}" for e in failure.explanations[:2]]
-        elif failure.kind == "values":
+        elif failure.kind == Kind.VALUES:
             lines.append(f"  {NO_CAUSE}")
             lines += [f"    {line}" for line in failure.localisation]
     elif failure.explanations or failure.cause:
         for explanation in failure.explanations[:2]:
             lines.append(f"  likely cause [{explanation.id}]: {explanation.sentence}")
         if failure.cause and failure.cause not in [e.id for e in failure.explanations]:
-            lines.append(f"  likely cause [{failure.cause}]: " + _cause_sentence(failure.cause))
+            lines.append(f"  likely cause [{failure.cause}]: " + SENTENCES.get(failure.cause, failure.cause))
     if style != "short" and failure.tensors:
         lines.append(f"  errors (max abs) against the float64 reference / against {failure.compared_with}:")
         for e in failure.tensors:
@@ -61,9 +63,3 @@ def render(failure: Failure, style: str = "long", verbose: bool = False) -> str:
         lines.append("  reproduce:")
         lines += ["    " + line for line in failure.reproduce.splitlines()]
     return "\n".join(lines)
-
-
-def _cause_sentence(cause: str) -> str:
-    from ..judge.catalogue import SENTENCES
-
-    return SENTENCES.get(cause, cause)

@@ -12,15 +12,16 @@ import json
 from typing import Optional
 
 from ..judge.failure import Failure
+from ..judge.status import Status
 from .render import render
 
 PROPERTY = "rnnconformance"
 MESSAGE_LIMIT = 4000
 
 
-def verdict(status: str, failure: Optional[Failure] = None, message: str = "") -> dict:
+def verdict(status: Status, failure: Optional[Failure] = None, message: str = "") -> dict:
     """``{"status", "diagnosis", "message", ...}`` for one row in one column."""
-    data: dict = {"status": status, "diagnosis": [], "message": message}
+    data: dict = {"status": str(status), "diagnosis": [], "message": message}  # plain data: it crosses xdist's wire
     if failure is not None:
         text = render(failure)
         data.update(diagnosis=failure.diagnosis, message=text if len(text) <= MESSAGE_LIMIT else

@@ -3,19 +3,24 @@ implementation (``lstm_forward::forward[lstm-cpu-float32]``), so ``-k``, ``--des
 pytest-xdist and junitxml see the rows as tests.
 
 Each item runs its row (`features.engine.run_row`) and records its own verdict as a user property
-of its report, from its own outcome, before pytest makes the report (`report.verdicts`). A failure
-is rendered by `report.render` in the style ``--tb`` asks for; a *blocked* row is a skip whose
-reason names the row that owns the defect; an *unsupported* one a skip that says why.
+of its report, from its own outcome, before pytest makes the report (`report.verdicts`): every
+item, whatever happens in it, so the run's counts and pytest's always agree. A failure is rendered
+by `report.render` in the style ``--tb`` asks for; a *blocked* row is a skip whose reason names the
+row that owns the defect; an *unsupported* one a skip that says why. Should the plugin's own check
+raise, the row is one error line naming the check's frame, never a traceback of the plugin.
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from _pytest._code.code import TerminalRepr
 
 from ..features.engine import run_row
 from ..judge.failure import Failure, FailureRaised
+from ..judge.status import Kind, Status
 from ..report.render import one_line, render
 from ..report.verdicts import properties, verdict
 
@@ -62,24 +67,39 @@ class RowItem(pytest.Item):
             self._refuse_early(run)
             try:
                 run_row(run.context, self.feature, self.column)
+            except FailureRaised:
+                raise
+            except Exception as error:  # noqa: BLE001 - the plugin's own bug: one error line, still counted
+                raise FailureRaised(self._internal(error)) from None
             finally:
                 self._check_tampering(run)
         except FailureRaised as raised:
             failure = raised.failure
             self._record(verdict(failure.status, failure))
-            if failure.status == "blocked":
+            if failure.status == Status.BLOCKED:
                 pytest.skip(failure.summary)
             raise
         except pytest.skip.Exception as skip:
             message = str(skip.msg)
             if self.feature.name in run.settings.require and message.startswith("unsupported"):
-                failure = Failure("fail", "refused", f"{self.feature.name} is required (--rnn-require) but {message}",
-                                  row=self.feature.name, column=self.column.id)
-                self._record(verdict("fail", failure))
+                failure = Failure(Status.FAIL, Kind.REFUSED, f"{self.feature.name} is required (--rnn-require) but "
+                                  f"{message}", row=self.feature.name, column=self.column.id)
+                self._record(verdict(Status.FAIL, failure))
                 raise FailureRaised(failure) from None
-            self._record(verdict("unsupported", message=message))
+            self._record(verdict(Status.UNSUPPORTED, message=message))
             raise
-        self._record(verdict("pass"))
+        self._record(verdict(Status.PASS))
+
+    def _internal(self, error: Exception) -> Failure:
+        """An error of this row for an exception of the plugin's own check (not the implementation's:
+        those are judged where they are raised)."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return Failure(Status.ERROR, Kind.INTERNAL, f"the check of {self.feature.name} could not judge it: raised "
+                       f"{type(error).__name__}{': ' + text if text else ''}{where}; a bug of the check, not of the "
+                       "implementation (in one of the plugin's own rows, please report it)",
+                       row=self.feature.name, column=self.column.id)
 
     def _refuse_early(self, run) -> None:
         """What makes the row unsupported (or an error) before anything is called."""
@@ -94,7 +114,7 @@ class RowItem(pytest.Item):
         if name == "no_delegation" and run.settings.allow_builtin:
             pytest.skip("unsupported: not checked: --rnn-allow-builtin")
         if name == "purity" and run.import_tampering:
-            raise FailureRaised(Failure("error", "crash", "tampering at import: replaced "
+            raise FailureRaised(Failure(Status.ERROR, Kind.CRASH, "tampering at import: replaced "
                                         f"{', '.join(run.import_tampering)} (restored); run untrusted code with "
                                         "--rnn-isolate", row=name, column=column.id))
 
@@ -107,7 +127,7 @@ class RowItem(pytest.Item):
             return
         found = in_process.TAMPER_WATCH.check_and_restore()
         if found:
-            raise FailureRaised(Failure("error", "crash", f"tampering: the implementation replaced or added "
+            raise FailureRaised(Failure(Status.ERROR, Kind.CRASH, f"tampering: the implementation replaced or added "
                                         f"{', '.join(found)} (put back now); its verdicts here cannot be trusted: run "
                                         "untrusted code with --rnn-isolate", row=self.feature.name,
                                         column=self.column.id))
