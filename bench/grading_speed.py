@@ -85,10 +85,10 @@ def generate(folder: Path, count: int) -> list:
     return paths
 
 
-def grade(paths: list, out: Path, jobs: int, rubric) -> tuple:
-    """(wall seconds, CPU seconds of the grader and every run it started)."""
+def grade(paths: list, out: Path, jobs: int, rubric, extra: tuple = ()) -> tuple:
+    """(wall seconds, CPU seconds of the grader and every run it started); `extra`: more options."""
     command = [sys.executable, "-m", "pytest_rnnconformance.cli", "grade", *map(str, paths), "--entry",
-               "lstm_forward", "--mode", "lstm", "--out", str(out), "--jobs", str(jobs)]
+               "lstm_forward", "--mode", "lstm", "--out", str(out), "--jobs", str(jobs), *extra]
     if rubric:
         command += ["--rubric", str(rubric)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)

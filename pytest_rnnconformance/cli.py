@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--resume", action="store_true", help="skip submissions already graded in --out")
     grade.add_argument("--shard", help="i/n: grade only every n-th submission (by name), starting at the i-th")
     grade.add_argument("--timeout", type=float, help="seconds per submission (overrides the rubric)")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="grade without an OS sandbox (only code you trust; needed where neither bwrap nor "
+                            "unshare works, e.g. macOS)")
     merge = commands.add_parser("merge", help="merge graded output folders (shards) into one")
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     merge.add_argument("--out", type=Path, required=True)
@@ -69,6 +72,7 @@ def main(argv: Optional[list] = None) -> int:
     from .grading.rubric import Rubric, RubricError, load_rubric, with_overrides
     from .grading.runner import PluginMissing
     from .grading.submissions import SubmissionError
+    from .run.sandbox.tools import SandboxUnavailable
 
     parser = _parser()
     args = parser.parse_args(argv)
@@ -92,8 +96,9 @@ def main(argv: Optional[list] = None) -> int:
             rubric = load_rubric(args.rubric) if args.rubric else Rubric()
             rubric = with_overrides(rubric, mode=args.mode, timeout=args.timeout, bind=args.bind, returns=args.returns)
             _, summary = grade_batch(args.submissions, args.entry, rubric, args.out, jobs=args.jobs,
-                                     resume=args.resume, shard=shard, solution=args.solution)
-    except (RubricError, SubmissionError, OutputError, PluginMissing, AssignmentError) as error:
+                                     resume=args.resume, shard=shard, solution=args.solution,
+                                     no_sandbox=args.no_sandbox)
+    except (RubricError, SubmissionError, OutputError, PluginMissing, AssignmentError, SandboxUnavailable) as error:
         print(f"rnnconformance: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ from .progress import Progress
 from .record import Grade
 from .rubric import Rubric
 from ..run.forking import can_fork
+from ..run.sandbox.tools import SandboxUnavailable, working_tool
 from .runner import Run, check_plugin_installed, preload
 from .submissions import discover
 from .summary import write_summary
@@ -46,9 +47,27 @@ def select_shard(submissions: list, shard: Optional[tuple]) -> list:
     return submissions[index - 1::count]
 
 
+UNSANDBOXED = "none: --no-sandbox was given, submissions ran unsandboxed"
+
+
+def choose_sandbox(no_sandbox: bool, stream: TextIO) -> Optional[str]:
+    """The tool every submission's worker runs in; None with ``--no-sandbox`` (said on `stream`).
+    Without a working tool, grading untrusted code is refused (`SandboxUnavailable`)."""
+    if no_sandbox:
+        stream.write("warning: --no-sandbox: submissions run unsandboxed (their code can read and change "
+                     "this machine's files, the class's included); use it only for code you trust\n")
+        return None
+    tool = working_tool()
+    if tool is None:
+        raise SandboxUnavailable("no sandbox tool works on this machine (bubblewrap, or util-linux unshare with "
+                                 "setpriv): install bubblewrap (apt-get install bubblewrap), or give --no-sandbox "
+                                 "to grade code you trust without one")
+    return tool
+
+
 def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 1, resume: bool = False,
                 shard: Optional[tuple] = None, stream: Optional[TextIO] = None,
-                solution: Optional[str] = None) -> tuple:
+                solution: Optional[str] = None, no_sandbox: bool = False) -> tuple:
     """Grade the submissions into `out`; returns ({name: Grade}, summary text).
 
     First the assignment's rows are decided (`assignment.resolve`: the rubric's, the rows the
@@ -59,6 +78,8 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     for path in skipped:
         out_stream.write(f"skipped {path}: a submission is a .py file or a folder\n")
     rubric = settle_mode(rubric, entry, solution)  # a usage error at once, before seconds of imports
+    sandbox = choose_sandbox(no_sandbox, out_stream)
+    sandbox_note = sandbox or UNSANDBOXED
     check_plugin_installed()
     if can_fork():
         preload(rubric)  # before anything runs: a few seconds, once, instead of once a submission
@@ -81,7 +102,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     try:
         while pending or running:
             while pending and len(running) < max(1, jobs):
-                running.append(Run(pending.popleft(), rubric))
+                running.append(Run(pending.popleft(), rubric, sandbox))
             for run in list(running):
                 result = run.poll()
                 if result is None:
@@ -90,7 +111,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
                 grade = Grade.of(run.submission, result, rubric)
                 grades[grade.submission] = grade
                 folder.write_grade(grade, rubric)
-                folder.write_gradebook(grades.values(), rubric)
+                folder.write_gradebook(grades.values(), rubric, sandbox_note)
                 progress.finished(grade)
             progress.update(running)
             if running:
@@ -99,5 +120,5 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
         for run in running:
             run.kill()
         progress.close()
-    folder.write_gradebook(grades.values(), rubric)
+    folder.write_gradebook(grades.values(), rubric, sandbox_note)
     return grades, write_summary(folder.path, list(grades.values()), rubric)

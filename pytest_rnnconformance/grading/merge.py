@@ -15,8 +15,9 @@ from .summary import write_summary
 
 def merge_folders(sources: list, out: Path) -> tuple:
     """Merge the graded folders `sources` into `out`; returns ({name: Grade}, summary text)."""
-    rubric, grades, origin = None, {}, {}
+    rubric, grades, origin, sandboxes = None, {}, {}, []
     for source in sources:
+        sandboxes.append(OutputFolder(source).sandbox())
         stored_rubric, stored = OutputFolder(source).load()
         if stored_rubric is None:
             raise OutputError(f"{source}: no grades.json here")
@@ -35,5 +36,5 @@ def merge_folders(sources: list, out: Path) -> tuple:
     folder.clear()
     for grade in grades.values():
         folder.write_grade(grade, rubric)
-    folder.write_gradebook(grades.values(), rubric)
+    folder.write_gradebook(grades.values(), rubric, "; ".join(dict.fromkeys(sandboxes)))
     return grades, write_summary(folder.path, list(grades.values()), rubric)

@@ -100,10 +100,18 @@ class OutputFolder:
                      json.dumps(gradescope(grade, rubric), indent=1) + "\n")
         write_atomic(self.path / "feedback" / f"{grade.submission}.md", markdown(grade, rubric))
 
-    def write_gradebook(self, grades: Iterable[Grade], rubric: Rubric) -> None:
+    def sandbox(self) -> str:
+        """What the stored grades ran in (``bwrap``, ``unshare``, or why none); "" before any."""
+        try:
+            return str(json.loads(self.grades_json.read_text()).get("sandbox", ""))
+        except (OSError, ValueError, AttributeError):
+            return ""
+
+    def write_gradebook(self, grades: Iterable[Grade], rubric: Rubric, sandbox: str = "") -> None:
+        """`sandbox`: the tool the submissions ran in, or why none (grades.json's ``sandbox``)."""
         ordered = sorted(grades, key=lambda g: g.submission)
         data = {"schema": SCHEMA, "rubric": rubric.to_json(), "rubric_fingerprint": rubric.fingerprint(),
-                "submissions": [g.to_json() for g in ordered]}
+                "sandbox": sandbox, "submissions": [g.to_json() for g in ordered]}
         write_atomic(self.grades_json, json.dumps(data, indent=1, default=str) + "\n")
         write_atomic(self.path / "grades.csv", gradebook_csv(ordered, rubric))
 

@@ -2,7 +2,10 @@
 
 Why a subprocess per submission: whatever the submission does (loops forever, segfaults, calls
 ``os._exit``, exhausts memory, floods the terminal, patches torch) happens in a process the grader
-can kill, and the next submission starts clean. The limits:
+can kill, and the next submission starts clean. The run works on a private copy of the submission
+(only its own files: never the class folder), and with a sandbox tool (``run.sandbox``) the
+submission's code runs only in the isolated worker, inside that sandbox: the judge (this run's
+pytest) never imports it. The limits (`Limits`, shared with the worker):
 
 * wall clock: the whole process group, and every process it spawned (the plugin's isolation
   worker starts its own session), is killed after ``rubric.timeout`` seconds;
@@ -24,10 +27,8 @@ import json
 import os
 import pkgutil
 import re
-import resource
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,12 +41,16 @@ from typing import Optional
 import pytest
 
 from ..run.forking import ForkedChild, can_fork, fork_child
+from ..run.sandbox.answer_key import bundle
+from ..run.sandbox.processes import Limits, kill_group, kill_tree, signal_name
+from ..run.sandbox.tools import TOOL_ENV
 from .rubric import Rubric
 from .sentinel import ENV as SENTINEL_ENV
 from .submissions import Submission
 
 SENTINEL_PLUGIN = "pytest_rnnconformance.grading.sentinel"
-FILE_LIMIT = 1 << 30
+#: The private copy of the submission, inside the run's working folder.
+COPY = "submission"
 #: Exit statuses of a pytest run that reached its end: all passed, some failed.
 FINISHED = (0, 1)
 USAGE_ERROR = 4
@@ -82,13 +87,15 @@ def check_plugin_installed() -> None:
                             "(pip install pytest-rnnconformance, or pip install -e . in a checkout)")
 
 
-def command(submission: Submission, rubric: Rubric, report: Path) -> list:
-    """The pytest arguments (after ``python -m pytest``) of one submission's run."""
+def command(submission: Submission, rubric: Rubric, report: Path, target: Optional[str] = None,
+            sandboxed: bool = False) -> list:
+    """The pytest arguments (after ``python -m pytest``) of one submission's run (`target`: the private
+    copy's, instead of the submission's own); `sandboxed` runs always isolate (the sandbox is the worker's)."""
     return (["-p", "no:cacheprovider", "-p", "no:randomly", "-p", SENTINEL_PLUGIN, "-q", "--rnn-impl",
-             str(submission.target), "--rnn-report", str(report)] + check_options(rubric))
+             target or str(submission.target), "--rnn-report", str(report)] + check_options(rubric, sandboxed=sandboxed))
 
 
-def check_options(rubric: Rubric, exclude: tuple = ()) -> list:
+def check_options(rubric: Rubric, exclude: tuple = (), sandboxed: bool = False) -> list:
     """The plugin options that decide what is checked, and how: the same in the grader's runs and in
     the command the feedback gives the learner (`learner_command`, which may `exclude` hidden rows)."""
     from .assignment import plugin_rows, run_rows
@@ -107,7 +114,7 @@ def check_options(rubric: Rubric, exclude: tuple = ()) -> list:
         rows = tuple(r for r in (rows or plugin_rows()) if r not in exclude)
     if rows:
         args += ["--rnn-rows", ",".join(rows)]
-    if rubric.isolate:
+    if rubric.isolate or sandboxed:
         args += ["--rnn-isolate", "--rnn-memory-limit", str(rubric.memory_mb)]
     args += ["--rnn-timeout", f"{rubric.call_timeout:g}"]
     if not rubric.checks_delegation():
@@ -151,19 +158,10 @@ def bytecode_cache() -> Optional[Path]:
     return folder if os.access(folder, os.W_OK) else None
 
 
-def _limits(rubric: Rubric):
-    """Resource limits, set in the child between fork and exec (the batch runs in one thread)."""
-    memory = rubric.memory_mb * 1024 * 1024
-    cpu = int(rubric.timeout) + 2
-
-    def apply() -> None:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(resource.RLIMIT_AS, (memory if hard == resource.RLIM_INFINITY else min(memory, hard), hard))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 3))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
+def _limits(rubric: Rubric) -> Limits:
+    """The run's limits: CPU time a little above the timeout, a backstop for descendants that outlive
+    their parent."""
+    return Limits(memory_mb=rubric.memory_mb, cpu_seconds=int(rubric.timeout) + 2)
 
 
 def preload(rubric: Rubric) -> None:
@@ -181,6 +179,7 @@ def preload(rubric: Rubric) -> None:
         importlib.import_module(module.name)  # every module: no list here to fall out of date
     if rubric.checks_delegation():
         importlib.import_module("torch._dynamo")
+    bundle()  # the sandboxed worker's modules, compiled once for every run
     torch.set_num_threads(1)  # what each run sets anyway; done here, before any thread pool exists
 
 
@@ -190,7 +189,7 @@ def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd
     null = os.open(os.devnull, os.O_WRONLY)
 
     def prepare() -> None:
-        _limits(rubric)()
+        _limits(rubric).apply()
         os.environ.clear()
         os.environ.update(env)
         tempfile.tempdir = None  # TMPDIR changed: let tempfile read it again
@@ -206,10 +205,24 @@ def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd
         os.close(null)
 
 
-class Run:
-    """One submission's run, started at construction; `poll` until it returns a `RunResult`."""
+def private_copy(submission: Submission, workdir: Path) -> str:
+    """A copy of the submission's own files (its folder, or its one file) in `workdir`; the target in it."""
+    copy = workdir / COPY
+    if submission.path.is_dir():
+        shutil.copytree(submission.path, copy, symlinks=True,
+                        ignore=shutil.ignore_patterns(".git", "__pycache__", ".hypothesis"))
+    else:
+        copy.mkdir()
+        shutil.copy2(submission.path, copy / submission.path.name)
+    return f"{copy / Path(str(submission.file)).relative_to(submission.root)}:{submission.entry}"
 
-    def __init__(self, submission: Submission, rubric: Rubric) -> None:
+
+class Run:
+    """One submission's run, started at construction; `poll` until it returns a `RunResult`.
+
+    `sandbox` is the tool its worker runs in (``bwrap``, ``unshare``), or None: unsandboxed."""
+
+    def __init__(self, submission: Submission, rubric: Rubric, sandbox: Optional[str] = None) -> None:
         self.submission, self.rubric = submission, rubric
         self.started = time.monotonic()
         self.result: Optional[RunResult] = None
@@ -226,15 +239,17 @@ class Run:
         self.stderr = open(self.workdir / "stderr.txt", "wb")
         env = _environment(self.workdir)
         env[SENTINEL_ENV] = str(self.sentinel)
-        args = command(submission, rubric, self.report)
+        env[TOOL_ENV] = sandbox or "none"
         try:
+            target = private_copy(submission, self.workdir)
+            args = command(submission, rubric, self.report, target, sandboxed=sandbox is not None)
             if can_fork():
                 self.process = _fork_pytest(args, self.workdir, env, rubric, self.stderr.fileno())
             else:
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "pytest", *args], cwd=self.workdir, env=env,
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
-                    start_new_session=True, preexec_fn=_limits(rubric))
+                    start_new_session=True, preexec_fn=_limits(rubric).apply)
         except (OSError, subprocess.SubprocessError) as error:  # the grader's machine, not the student
             self.result = RunResult("crashed", f"the grader could not start the run ({error})", None, 0.0)
             self.stderr.close()
@@ -255,7 +270,7 @@ class Run:
             kill_tree(self.process.pid)
             self.process.wait()
         else:  # exited: only stray members of its group may be left (its pid is reaped, never reuse it)
-            _kill_group(self.process.pid)
+            kill_group(self.process.pid)
         self.result = self._result(timed_out)
         self.stderr.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -272,7 +287,7 @@ class Run:
     def _result(self, timed_out: bool) -> RunResult:
         seconds = round(self.elapsed, 2)
         code = self.process.returncode
-        report = _read_json(self.report)
+        report = _read_json(self.report, {str(self.workdir / COPY): str(self.submission.root)})
         finished_status = _read_status(self.sentinel)
         stderr = self._stderr_tail()
         if timed_out:
@@ -292,7 +307,7 @@ class Run:
             return handle.read().decode(errors="replace")
 
     def _hide_paths(self, text: str) -> str:
-        return hide_paths(text, self.submission.root, self.workdir)
+        return hide_paths(text, self.workdir / COPY, self.submission.root, self.workdir)
 
 
 def hide_paths(text: str, *folders: Path) -> str:
@@ -320,23 +335,20 @@ def _crash_reason(code: Optional[int], finished_status: Optional[int], stderr: s
         last = [l.strip() for l in stderr.splitlines() if l.strip()][-1:]
         return what + (f" ({last[0]})" if last and len(last[0]) <= MAX_DETAIL else "")
     if code is not None and code < 0:
-        name = _signal_name(-code)
+        name = signal_name(-code)
         if name == "SIGXCPU":
             return "it used more CPU time than allowed"
         return f"the process was killed by {name}"
     return f"the process exited (code {code}) before the suite finished"
 
 
-def _signal_name(number: int) -> str:
+def _read_json(path: Path, renamed: dict) -> Optional[dict]:
+    """The run's report, the private copy's paths in it given back as the submission's own (`renamed`)."""
     try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-def _read_json(path: Path) -> Optional[dict]:
-    try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
+        for old, new in renamed.items():
+            text = text.replace(json.dumps(old)[1:-1], json.dumps(new)[1:-1])
+        data = json.loads(text)
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("features"), dict) else None
@@ -347,44 +359,3 @@ def _read_status(path: Path) -> Optional[int]:
         return int(path.read_text().strip())
     except (OSError, ValueError):
         return None
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a live (not yet reaped) process, its process group, and every descendant: the
-    plugin's isolation worker starts its own session, so the group alone would miss it."""
-    for victim in [pid] + descendants(pid):
-        _kill_group(victim)
-        try:
-            os.kill(victim, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def descendants(pid: int) -> list:
-    """Descendants of `pid` found through /proc (Linux); [] elsewhere."""
-    children: dict = {}
-    try:
-        entries = [e for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return []
-    for entry in entries:
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found

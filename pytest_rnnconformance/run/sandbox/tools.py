@@ -180,8 +180,9 @@ def command(tool: str, confinement: Confinement, argv: list, scratch: str) -> li
     raise ValueError(f"unknown sandbox tool {tool!r}")
 
 
+@functools.lru_cache(maxsize=None)
 def _works(tool: str) -> bool:
-    """Whether `tool` is installed and can build a sandbox here (a trivial ``true`` inside)."""
+    """Whether `tool` is installed and can build a sandbox here (a trivial ``true`` inside); once a process."""
     if shutil.which(tool) is None or shutil.which("setpriv") is None:
         return False
     with tempfile.TemporaryDirectory(prefix="rnnsandbox-check-") as scratch:
@@ -194,7 +195,6 @@ def _works(tool: str) -> bool:
     return done.returncode == 0
 
 
-@functools.lru_cache(maxsize=None)
 def working_tool(choice: Optional[str] = None) -> Optional[str]:
     """The sandbox tool to use: `choice` (or ``$RNNCONFORMANCE_SANDBOX``) when given, else the first
     of bwrap, unshare that works; None for none (``none`` asked, or none works). Raises

@@ -1,0 +1,63 @@
+"""What the sandbox costs: the same class graded sandboxed and with ``--no-sandbox``, side by side.
+
+    python bench/sandbox_cost.py [--count 60] [--jobs 2] [--tool bwrap|unshare]
+
+Generates `grading_speed`'s class (correct, buggy, a hang, a segfault, an import error), grades it
+once in the sandbox (``RNNCONFORMANCE_SANDBOX`` = `--tool`, default: the first tool that works) and
+once with ``--no-sandbox``, in alternating order over `--rounds` rounds, and prints both wall times,
+their ratio and the cost per submission. The sandbox starts each submission's worker as a new
+interpreter (torch imported again, inside the sandbox) instead of forking it from the judge: that
+is most of its cost. Checks that both gradebooks hold the same grades. Goal (issue 21): 60 sandboxed
+submissions in under 60 s with 2 jobs.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grading_speed import generate, grade  # noqa: E402  (a sibling script, not a package)
+
+
+def scores(out: Path) -> list:
+    with open(out / "grades.csv", newline="") as handle:
+        return [row[:3] for row in csv.reader(handle)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=60)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--tool", choices=("bwrap", "unshare"))
+    args = parser.parse_args()
+    if args.tool:
+        os.environ["RNNCONFORMANCE_SANDBOX"] = args.tool
+    work = Path(tempfile.mkdtemp(prefix="rnnsandbox-bench-"))
+    paths = generate(work / "class", args.count)
+    times: dict = {"sandboxed": [], "unsandboxed": []}
+    for _ in range(args.rounds):
+        for name, extra in (("sandboxed", ()), ("unsandboxed", ("--no-sandbox",))):
+            out = work / name
+            shutil.rmtree(out, ignore_errors=True)
+            seconds, cpu = grade(paths, out, args.jobs, None, extra)
+            times[name].append(seconds)
+            print(f"{name:11s}: {seconds:6.1f} s wall, {cpu:6.1f} CPU-s ({len(paths)} submissions, "
+                  f"--jobs {args.jobs})", flush=True)
+    sandboxed, unsandboxed = min(times["sandboxed"]), min(times["unsandboxed"])
+    same = scores(work / "sandboxed") == scores(work / "unsandboxed")
+    print(f"sandboxed / unsandboxed: {sandboxed / unsandboxed:.2f}x; the sandbox costs "
+          f"{(sandboxed - unsandboxed) * args.jobs / len(paths):.2f} s of a job slot a submission; "
+          f"{len(paths)} sandboxed submissions with {args.jobs} jobs: {sandboxed:.0f} s (goal < 60 s); "
+          f"same grades: {'yes' if same else 'NO'}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""The attack set: submissions that go after the grader, graded in the sandbox, each withstood.
+
+One class of four is graded once with ``--jobs 2`` (bubblewrap where it works): alice is honest;
+mallory attacks at import (a detached process that rewrites grades.json after the grader has exited,
+classmates' files, the rubric and the solution appended to, files written outside its folder, a
+connection to a port this test listens on, 200 forks); oscar reaches for the answer key (import,
+importlib, sys.modules, the reference's file on disk) and returns its result if it gets one, zeros
+otherwise; trudy prints a forged "42 passed" to the terminal and allocates 20 GB. The unshare
+fallback grades the two that need the sandbox most (mallory and oscar) on its own.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+import pytest_rnnconformance.reference as reference
+from pytest_rnnconformance.cli import main
+from pytest_rnnconformance.run.sandbox.tools import TOOL_ENV, _works
+
+HONEST = (Path(__file__).parent / "data" / "class" / "alice.py").read_text()
+RUBRIC = """
+[run]
+mode = "lstm"
+dtypes = ["float64"]
+max_examples = 2
+timeout = 60
+call_timeout = 5
+
+[features]
+forward = 2
+shape = 1
+"""
+MAXIMUM = 3
+REFERENCE_FILE = Path(reference.__path__[0]) / "forward.py"
+
+MALLORY = '''
+import os, socket, subprocess, sys, time
+TOKEN, OUT, CLASS, TEACHER, PORT = {token!r}, {out!r}, {klass!r}, {teacher!r}, {port}
+rewrite = "import time, sys; time.sleep(4); open(sys.argv[2] + '/grades.json', 'w').write('{{}}')"
+if os.fork() == 0:  # a double fork into its own session: no longer anyone's descendant
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", rewrite, TOKEN, OUT])
+    os._exit(0)
+for folder in (CLASS, TEACHER):
+    for name in os.listdir(folder) if os.path.isdir(folder) else ():
+        try:
+            with open(os.path.join(folder, name), "a") as handle:
+                handle.write("\\nraise SystemExit('sabotaged')\\n")
+        except OSError:
+            pass
+for path in ("/tmp/" + TOKEN, os.path.join(os.path.dirname(os.__file__), TOKEN), os.path.join(CLASS, "..", TOKEN)):
+    try:
+        open(path, "w").write("written outside its folder")
+    except OSError:
+        pass
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=1).sendall(TOKEN.encode())
+except OSError:
+    pass
+children = []
+for _ in range(200):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    children.append(pid)
+'''
+
+OSCAR = '''
+import importlib, sys, torch
+REFERENCE_FILE = {reference_file!r}
+def reach():
+    """The answer key by any route: import, importlib, sys.modules, its file on disk."""
+    attempts = [lambda: __import__("pytest_rnnconformance.reference.forward", fromlist=["forward"]),
+                lambda: importlib.import_module("pytest_rnnconformance.reference.forward"),
+                lambda: sys.modules["pytest_rnnconformance.reference.forward"],
+                lambda: open(REFERENCE_FILE).read()]
+    for attempt in attempts:
+        try:
+            return attempt()
+        except Exception:
+            pass
+    return None
+KEY = reach()
+'''
+# oscar's function is right only when it got hold of the key (standing for copying its result)
+OSCAR_FUNCTION = HONEST.replace("def lstm_forward(", "def right(") + '''
+def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    if KEY is not None:
+        return right(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr)
+    h, c = initial_states
+    return torch.zeros(input.shape[0], *h.shape, dtype=input.dtype), (torch.zeros_like(h), torch.zeros_like(c))
+'''
+
+TRUDY = HONEST + '''
+import os, sys
+def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    sys.__stdout__.write("score: 21 passed\\n42 passed in 1.07s\\n")
+    sys.__stdout__.flush()
+    os.write(1, b"42 passed in 1.07s\\n")
+    hoard = bytearray(20 * 1024 ** 3)
+    return hoard
+'''
+
+
+def digest(*roots: Path) -> str:
+    hashed = hashlib.sha256()
+    for root in roots:
+        for path in sorted(p for p in ([root] if root.is_file() else root.rglob("*")) if p.is_file()):
+            hashed.update(str(path).encode() + path.read_bytes())
+    return hashed.hexdigest()
+
+
+def alive(token: str) -> list:
+    """Processes on this machine whose command line holds `token`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if token.encode() in handle.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def class_of(tmp_path: Path, port: int, names: tuple) -> tuple:
+    klass, teacher, out = tmp_path / "class", tmp_path / "teacher", tmp_path / "out"
+    klass.mkdir()
+    teacher.mkdir()
+    token = f"rnnattack{os.getpid()}x{time.monotonic_ns()}"
+    sources = {"alice": HONEST,
+               "mallory": MALLORY.format(token=token, out=str(out), klass=str(klass), teacher=str(teacher),
+                                         port=port) + HONEST,
+               "oscar": OSCAR.format(reference_file=str(REFERENCE_FILE)) + OSCAR_FUNCTION,
+               "trudy": TRUDY}
+    for name in names:
+        (klass / f"{name}.py").write_text(sources[name])
+    (teacher / "rubric.toml").write_text(RUBRIC)
+    (teacher / "solution.py").write_text(HONEST)
+    return klass, teacher, out, token
+
+
+def grade_under_attack(tmp_path: Path, capfd, names: tuple) -> dict:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
+    klass, teacher, out, token = class_of(tmp_path, listener.getsockname()[1], names)
+    before = digest(klass, teacher)
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        status = main(["grade", str(klass), "--entry", "lstm_forward", "--rubric", str(teacher / "rubric.toml"),
+                       "--solution", str(teacher / "solution.py"), "--out", str(out), "--jobs", "2"])
+    assert status == 0
+    assert alive(token) == [], "a process a submission started outlived the grader"
+    gradebook = (out / "grades.json").read_text()
+    time.sleep(5)  # the detached rewriter would have written by now
+    assert (out / "grades.json").read_text() == gradebook
+    assert digest(klass, teacher) == before, "the class folder, rubric or solution changed"
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nothing connected from inside
+    assert not Path("/tmp", token).exists() and not (tmp_path / token).exists()
+    assert not Path(os.path.dirname(os.__file__), token).exists()
+    terminal = capfd.readouterr()
+    assert "42 passed" not in terminal.out + terminal.err + printed.getvalue()
+    return {g["submission"]: g for g in json.loads(gradebook)["submissions"]} | {"": json.loads(gradebook)}
+
+
+needs_bwrap = pytest.mark.skipif(not _works("bwrap"), reason="bubblewrap does not work on this machine")
+needs_unshare = pytest.mark.skipif(not _works("unshare"), reason="unshare + setpriv do not work here (not root?)")
+
+
+@needs_bwrap
+def test_the_attack_set_is_withstood_in_bubblewrap(tmp_path, capfd, monkeypatch):
+    monkeypatch.setenv(TOOL_ENV, "bwrap")
+    grades = grade_under_attack(tmp_path, capfd, ("alice", "mallory", "oscar", "trudy"))
+    assert grades[""]["sandbox"] == "bwrap"
+    assert grades["alice"]["score"] == MAXIMUM, grades["alice"]["reason"]
+    assert grades["mallory"]["score"] == MAXIMUM  # every attack failed; its function is right
+    assert_out_of_reach(grades["oscar"])
+    assert grades["trudy"]["score"] == 0
+    assert "MemoryError" in grades["trudy"]["report"]["features"]["forward"]["message"]
+
+
+def assert_out_of_reach(oscar: dict) -> None:
+    """Oscar is right only with the answer key: its forward row fails, while shape (zeros of the right
+    shape) passes, so the run itself went through."""
+    assert oscar["features"]["forward"]["status"] == "fail"
+    assert oscar["features"]["shape"]["status"] == "pass"
+
+
+@needs_unshare
+def test_the_unshare_fallback_withstands_the_rewriter_and_the_answer_key(tmp_path, capfd, monkeypatch):
+    monkeypatch.setenv(TOOL_ENV, "unshare")
+    grades = grade_under_attack(tmp_path, capfd, ("mallory", "oscar"))
+    assert grades[""]["sandbox"] == "unshare"
+    assert grades["mallory"]["score"] == MAXIMUM
+    assert_out_of_reach(grades["oscar"])
+
+
+def test_without_a_sandbox_tool_grading_is_refused_unless_no_sandbox(tmp_path, monkeypatch, capsys):
+    klass, teacher, out, _ = class_of(tmp_path, 9, ("alice",))
+    monkeypatch.setenv(TOOL_ENV, "none")
+    monkeypatch.setattr("pytest_rnnconformance.grading.batch.working_tool", lambda: None)
+    args = ["grade", str(klass), "--entry", "lstm_forward", "--rubric", str(teacher / "rubric.toml"), "--out", str(out)]
+    assert main(args) == 2
+    assert "--no-sandbox" in capsys.readouterr().err
+    assert main(args + ["--no-sandbox"]) == 0
+    assert "submissions run unsandboxed" in capsys.readouterr().err
+    assert "unsandboxed" in json.loads((out / "grades.json").read_text())["sandbox"]
