@@ -2,7 +2,7 @@
 
 The plugin itself is loaded by pytest (entry point ``pytest11``). This package also exposes what
 users' own tests need: `RNNSpec`, the `implements` declaration, `make_inputs` and `InputRecipe` to
-rebuild a counterexample, `rnn_check` and the hypothesis strategies in
+rebuild a counterexample, `rnn_implementation`, `rnn_check` and the hypothesis strategies in
 ``pytest_rnnconformance.strategies``, and `CellType` for the ``register_cells`` hook. Everything is
 imported on first use: loading the plugin imports neither torch nor hypothesis.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["RNNSpec", "implements", "make_inputs", "InputRecipe", "RNNInputs", "rnn_check", "CellType",
-           "ConformanceFailure", "CandidateError"]
+           "ConformanceFailure", "CandidateError", "rnn_implementation", "RNNImplementation"]
 __version__ = "0.2.0"
 
 _LAZY = {
@@ -22,6 +22,8 @@ _LAZY = {
     "InputRecipe": ("draw.inputs", "InputRecipe"),
     "RNNInputs": ("draw.inputs", "RNNInputs"),
     "rnn_check": ("api", "rnn_check"),
+    "rnn_implementation": ("api", "rnn_implementation"),
+    "RNNImplementation": ("api", "RNNImplementation"),
     "ConformanceFailure": ("api", "ConformanceFailure"),
     "CandidateError": ("api", "CandidateError"),
 }

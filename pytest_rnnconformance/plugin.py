@@ -168,11 +168,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def rnn_impl(pytestconfig: pytest.Config):
-    """The runner of ``--rnn-impl``: ``rnn_impl.call(inputs)``; its ``summary`` says what it supports."""
+    """``--rnn-impl`` as an `api.RNNImplementation` holding the run's own runner (isolated where the
+    run is): ``rnn_check(rnn_impl, spec)``, ``specs(supported_by=rnn_impl)``, ``rnn_impl.call(inputs)``;
+    its ``summary`` says what it supports."""
+    from .api import RNNImplementation
+
     run = run_config(pytestconfig)
     if run is None:
         pytest.skip("no --rnn-impl given")
-    return run.context.runner
+    settings = run.settings
+    return RNNImplementation(settings.impl, settings.bind, settings.returns, settings.mode,
+                             prepared=run.context.runner)
 
 
 @pytest.fixture
@@ -185,7 +191,8 @@ def rnn_spec(rnn_impl):
 
 @pytest.fixture
 def rnn_check(pytestconfig: pytest.Config):
-    """``rnn_check(impl, spec, inputs)``: check an implementation on one input, as the suite does."""
+    """``rnn_check(rnn_impl, rnn_spec)``, ``rnn_check(impl, spec, inputs)``: check an implementation on
+    one input, as the suite does (`api.rnn_check`)."""
     from .api import rnn_check as check
 
     return check

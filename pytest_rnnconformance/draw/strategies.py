@@ -14,11 +14,13 @@ direction, seq-first, size 1, one time step, batch one, scale one. Booleans that
 torch.nn shrink to that default (``bias=True``), so a shrunk counterexample differs from the
 default configuration only where it must.
 
-``supported_by=`` draws only what one implementation takes: ``specs(supported_by="my_lstm.py:lstm_forward")``
-and ``inputs(spec, supported_by=...)`` read what the binder found it supports (its signature, the
+``supported_by=`` draws only what one implementation takes: ``specs(supported_by=IMPL)``
+and ``inputs(spec, supported_by=IMPL)`` read what the binder found it supports (its signature, the
 probe, ``@implements``): a one-layer, one-direction, seq-first LSTM function gets exactly those
-specs, and inputs with its state given (or omitted, where it has no state argument). It takes a
-target string, the implementation itself, the ``rnn_impl`` fixture (a runner), or a `Support`.
+specs, and inputs with its state given (or omitted, where it has no state argument). Here it takes
+anything with a binding's ``summary`` (an ``rnn_implementation(...)``, the ``rnn_impl`` fixture) or a
+`Support`; the public ``pytest_rnnconformance.strategies`` also takes a target string or the
+implementation itself, bound there (binding is a later stage than drawing).
 `outside` says why a configuration lies outside a support (``rnn_check`` treats such a one as an
 unmet assumption, not a failure).
 """
@@ -61,11 +63,9 @@ def support_of(supported_by, modes: Optional[Sequence[str]] = None) -> tuple:
     if isinstance(supported_by, Support):
         return supported_by, tuple(m for m in (modes or MODES) if not supported_by.modes or m in supported_by.modes)
     summary = getattr(supported_by, "summary", None)
-    if summary is None:  # a target string or the implementation itself: bound and settled once
-        from ..api import runner_for
-
-        mode = modes[0] if modes is not None and len(modes) == 1 else None
-        summary = runner_for(supported_by, mode).summary
+    if summary is None:
+        raise TypeError(f"supported_by={supported_by!r}: give rnn_implementation(...), the rnn_impl fixture or a "
+                        "Support (pytest_rnnconformance.strategies also takes a target string)")
     if callable(summary):  # a Binding
         summary = summary()
     chosen = tuple(m for m in summary.modes if modes is None or m in modes)
