@@ -211,3 +211,50 @@ def test_a_compiled_implementation_is_not_tampering_and_exits_quietly(run_suite)
     assert run.statuses() == {"forward": "pass", "backward": "pass", "purity": "pass"}, run.output
     assert "tampering" not in json.dumps(run.report).lower()
     assert "Exception ignored" not in run.output and "Traceback" not in run.output
+
+
+def test_an_exp_written_tanh_fails_edge_cases_alone_named_unstable_activation_in_every_dtype(run_suite, pytester):
+    """Right at ordinary sizes (forward passes); NaN where torch.nn saturates, named in each dtype.
+    The same formula rearranged to be stable, 1 - 2 / (e^{2x} + 1), passes: a stable formula removes
+    the difference, which is what the name claims."""
+    dtypes = ("--rnn-dtype", "float32,float64,float16,bfloat16")
+    run = run_suite("examples/mutants/unstable_activation.py:rnn_forward", *FAST, "--rnn-rows", "forward,edge_cases",
+                    *dtypes)
+    assert run.status("forward") == "pass"
+    cells = run.report["features"]["edge_cases"]["cells"]
+    assert set(cells) == {f"rnn-cpu-{d}" for d in ("float32", "float64", "float16", "bfloat16")}
+    assert {cell["status"] for cell in cells.values()} == {"fail"}
+    assert run.report["features"]["edge_cases"]["diagnosis"][0] == "unstable_activation"
+    assert "unstable activation: use torch.tanh/torch.sigmoid" in run.report["features"]["edge_cases"]["message"]
+    source = (REPO / "examples" / "mutants" / "unstable_activation.py").read_text()
+    stable = source.replace("return (grown - 1) / (grown + 1)", "return 1 - 2 / (grown + 1)")
+    assert stable != source
+    run = run_suite(f"{pytester.makepyfile(stable_tanh=stable)}:rnn_forward", *FAST, "--rnn-rows", "forward,edge_cases",
+                    *dtypes)
+    assert run.statuses() == {"forward": "pass", "edge_cases": "pass"}, run.output
+
+
+def test_special_values_must_propagate_as_in_torch(run_suite, pytester):
+    """A NaN or an inf in the input gives NaN and ±1 where torch.nn gives them: code that hides them
+    (nan_to_num on the output) fails edge_cases, and only edge_cases."""
+    source = (REPO / "examples" / "rnn_forward.py").read_text()
+    hiding = source.replace("return torch.stack(outputs, dim=1), h",
+                            "return torch.stack(outputs, dim=1).nan_to_num(), h.nan_to_num()")
+    assert hiding != source
+    run = run_suite(f"{pytester.makepyfile(hiding=hiding)}:rnn_forward", "--rnn-max-examples", "20",
+                    "--rnn-rows", "forward,edge_cases", "--rnn-dtype", "float64")
+    assert run.status("forward") == "pass" and run.status("edge_cases") == "fail"
+    assert "special values" in run.report["features"]["edge_cases"]["message"]
+
+
+def test_special_values_are_planted_one_kind_per_batch_row():
+    import math
+
+    import torch
+
+    from pytest_rnnconformance import RNNSpec, make_inputs
+
+    x = make_inputs(RNNSpec("gru", 3, 2, batch_first=True), time=3, batch=4, seed=0, specials=True).input
+    assert torch.equal(x[0, 0], torch.zeros(3))  # a whole step of exact zeros
+    assert x[1, -1, 0] == math.inf and x[2, -1, 0] == -math.inf and math.isnan(x[3, -1, 0])
+    assert torch.isfinite(x[:, :-1]).all()  # every step before the last is finite

@@ -23,7 +23,10 @@ from ..spec import RNNSpec
 from .inputs import InputRecipe
 from .strategies import SCALES, sampled
 
-EDGES = ("one_step", "batch_one", "hidden_one", "input_one", "long_sequence", "saturating")
+EDGES = ("one_step", "batch_one", "hidden_one", "input_one", "long_sequence", "saturating", "special_values")
+#: The "saturating" edge's pre-activations: about ±1e3, far into saturation, where a hand-written
+#: exp-based tanh or sigmoid overflows (float32 past 44, float16 past 5.5).
+SATURATION = 1000.0
 #: (time, batch, input, hidden): at least 2 and all distinct, so no size can stand in for another.
 DISTINCT_SIZES = st.lists(st.integers(2, 7), min_size=4, max_size=4, unique=True).map(tuple)
 
@@ -127,6 +130,8 @@ def cases(draw, support: Support, mode: str, dims: Dimensions = Dimensions()) ->
         input_size = 1
     elif edge == "long_sequence":
         time = draw(st.integers(24, 48))
+    elif edge == "special_values":
+        batch = max(batch, 4)  # one row for each of 0, inf, -inf and NaN
     if pick["packed"]:
         pick["unbatched"], batch = False, max(batch, 2)
     if recurrence.single_step:
@@ -147,10 +152,12 @@ def cases(draw, support: Support, mode: str, dims: Dimensions = Dimensions()) ->
     if pick["packed"]:
         time = max(time, 2)
         lengths, enforce_sorted = _lengths(draw, time, batch)
-    scale = 6.0 if edge == "saturating" else draw(sampled(SCALES))
+    scale = draw(sampled(SCALES))
     recipe = InputRecipe(time=time, batch=None if pick["unbatched"] else batch, seed=draw(st.integers(0, 2 ** 16 - 1)),
                          scale=scale, hx_none=pick["hx_none"], lengths=lengths, enforce_sorted=enforce_sorted,
-                         train=train, c0_zero=not support.cell_state_given)
+                         train=train, c0_zero=not support.cell_state_given,
+                         specials=edge == "special_values" and not pick["packed"],
+                         saturation=SATURATION if edge == "saturating" else 0.0)
     return spec, recipe
 
 
@@ -213,7 +220,7 @@ def project(spec: RNNSpec, recipe: InputRecipe, support: Support, keep: tuple = 
         time, batch, input_size, hidden = 3, 2, 4, 5
         proj = min(new_spec.proj_size, hidden - 1)
         new_spec = new_spec.replace(input_size=input_size, hidden_size=hidden, proj_size=proj)
-        recipe_changes.update(time=1 if single else time, scale=1.0)
+        recipe_changes.update(time=1 if single else time, scale=1.0, specials=False, saturation=0.0)
         if recipe_changes.get("batch", recipe.batch) is not None:
             recipe_changes["batch"] = batch
     return new_spec, replace(recipe, **recipe_changes)
@@ -234,7 +241,7 @@ def present_dimensions(spec: RNNSpec, recipe: InputRecipe, support: Support) -> 
         if value != base[name] and not (spec.single_step and name in ("batch_first", "bidirectional")):
             present.add(name)
     if recipe.time == 1 and not spec.single_step or recipe.batch == 1 or min(spec.hidden_size, spec.input_size) == 1 \
-            or recipe.time > 8 or recipe.scale > 4:
+            or recipe.time > 8 or recipe.scale > 4 or recipe.specials or recipe.saturation:
         present.add("edge")
     return present
 

@@ -47,6 +47,8 @@ class InputRecipe:
     enforce_sorted: bool = True
     train: bool = False  # training mode (dropout between layers is then drawn)
     c0_zero: bool = False  # an LSTM's c0 is zeros (for code that takes h0 alone)
+    specials: bool = False  # exact zeros, +inf, -inf and NaN planted in the input (see `plant_specials`)
+    saturation: float = 0.0  # pre-activations pushed to about ± this (see `saturate`)
 
     def describe(self) -> str:
         parts = [f"time={self.time}", "unbatched" if self.batch is None else f"batch={self.batch}"]
@@ -60,6 +62,10 @@ class InputRecipe:
             parts.append("c0=0")
         if self.scale != 1.0:
             parts.append(f"scale={self.scale}")
+        if self.specials:
+            parts.append("special values (0, inf, -inf, NaN) in the input")
+        if self.saturation:
+            parts.append(f"pre-activations about ±{self.saturation:g}")
         parts.append(f"seed={self.seed}")
         return ", ".join(parts)
 
@@ -146,6 +152,46 @@ def map_hidden(fn, hx):
     return fn(hx)
 
 
+def saturate(params: dict, level: float, generator: torch.Generator) -> dict:
+    """Weights that push every pre-activation to about ±`level`: each bias_ih unit set to ±level (a
+    random sign), so that no pre-activation comes near zero, where rounding in float16 or bfloat16
+    could flip its sign; without biases the weights are scaled up instead, by `level`."""
+    biased = any(name.startswith("bias_ih") for name in params)
+    saturated = {}
+    for name, value in params.items():
+        if name.startswith("bias_ih"):
+            signs = torch.randint(0, 2, value.shape, generator=generator, dtype=torch.float64) * 2 - 1
+            saturated[name] = signs * level
+        elif not biased and name.startswith(("weight_ih", "weight_hh")):
+            saturated[name] = value * level
+        else:
+            saturated[name] = value
+    return saturated
+
+
+#: What `plant_specials` puts in batch row k (k modulo 4): a whole step of exact zeros, +inf, -inf, NaN.
+SPECIALS = (0.0, math.inf, -math.inf, math.nan)
+
+
+def plant_specials(input_: Tensor, time_dim: int) -> Tensor:
+    """The input with one special value per batch row: row k gets ``SPECIALS[k % 4]``, the zeros as a
+    whole step at the first step, the others in the first feature of the last step, so that every
+    output before it stays finite and torch.nn's NaN and ±1 patterns are there to be matched. An
+    unbatched input (one sequence) gets +inf at its last step."""
+    planted = input_.clone()
+    as_time_major = planted if time_dim == 0 else planted.transpose(0, 1)
+    if as_time_major.dim() == 2:
+        as_time_major[-1, 0] = math.inf
+        return planted
+    for row in range(as_time_major.shape[1]):
+        special = SPECIALS[row % len(SPECIALS)]
+        if special == 0.0:
+            as_time_major[0, row, :] = 0.0
+        else:
+            as_time_major[-1, row, 0] = special
+    return planted
+
+
 def make_inputs(
     spec: RNNSpec,
     recipe: Optional[InputRecipe] = None,
@@ -169,6 +215,8 @@ def make_inputs(
 
     weight_std = recipe.scale / math.sqrt(spec.hidden_size)
     params = {name: normal(shape, weight_std) for name, shape in spec.param_shapes().items()}
+    if recipe.saturation:
+        params = saturate(params, recipe.saturation, generator)
 
     batch = recipe.batch
     if recipe.lengths is not None:
@@ -180,6 +228,8 @@ def make_inputs(
         input_: Any = pack_padded_sequence(padded, lengths, enforce_sorted=recipe.enforce_sorted)
     else:
         input_ = normal(spec.input_shape(recipe.time, batch))
+        if recipe.specials:
+            input_ = plant_specials(input_, time_dim=0 if batch is None or not spec.batch_first else 1)
 
     hx: Any = None
     if not recipe.hx_none:

@@ -48,6 +48,7 @@ class Mistake:
     run: Callable  # (float64 CPU inputs) -> named tensors
     applies: Callable = lambda spec, recipe: True
     low: Optional[torch.dtype] = None  # computes in this dtype and casts back (low_precision)
+    native: bool = False  # run in the dtype the implementation was given (where an overflow happens depends on it)
 
 
 def family(spec) -> str:
@@ -105,27 +106,57 @@ def reshaped(kind: str, value: Tensor, spec) -> Tensor:
 
 
 # --------------------------------------------------------------------------- mistaken steps
+def unstable_tanh(x: Tensor) -> Tensor:
+    """tanh as (e^{2x} - 1) / (e^{2x} + 1): inf / inf = NaN once e^{2x} overflows."""
+    grown = torch.exp(2 * x)
+    return (grown - 1) / (grown + 1)
+
+
+def unstable_sigmoid(x: Tensor) -> Tensor:
+    """sigmoid as e^x / (1 + e^x): inf / inf = NaN once e^x overflows."""
+    grown = torch.exp(x)
+    return grown / (1 + grown)
+
+
+ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "unstable_tanh": unstable_tanh,
+               "unstable_sigmoid": unstable_sigmoid}
+
+
 def _activation(name: str) -> Callable:
-    return torch.sigmoid if name == "sigmoid" else torch.tanh
+    return ACTIVATIONS[name]
 
 
-def lstm_step_with(activations: tuple = ("sigmoid", "sigmoid", "tanh", "sigmoid"), projection: str = "h") -> Cell:
-    """An LSTM step with other gate activations, or projecting the wrong thing (`projection` 'h',
-    'cell': tanh((o ⊙ c) W_hrᵀ), 'none': (o ⊙ tanh c) cut to proj_size)."""
+def rnn_step_with(activation: str) -> Cell:
+    """An Elman RNN step with another activation."""
+    act = _activation(activation)
+
+    def step(gi, state, weights):
+        (h,) = state
+        h = act(torch.addmm(gi, h, weights.weight_hh.T))
+        return h, (h,)
+
+    return Cell(project_with_both_biases, step)
+
+
+def lstm_step_with(activations: tuple = ("sigmoid", "sigmoid", "tanh", "sigmoid"), projection: str = "h",
+                   cell_activation: str = "tanh") -> Cell:
+    """An LSTM step with other gate activations (`cell_activation` squashes c), or projecting the
+    wrong thing (`projection` 'h', 'cell': tanh((o ⊙ c) W_hrᵀ), 'none': (o ⊙ tanh c) cut to proj_size)."""
     acts = [_activation(name) for name in activations]
+    squash = _activation(cell_activation)
 
     def step(gi, state, weights):
         h, c = state
         i, f, g, o = (act(pre) for act, pre in zip(acts, torch.addmm(gi, h, weights.weight_hh.T).chunk(4, dim=-1)))
         c = f * c + i * g
         if weights.weight_hr is None:
-            h = o * c.tanh()
+            h = o * squash(c)
         elif projection == "cell":
-            h = torch.tanh((o * c) @ weights.weight_hr.T)
+            h = squash((o * c) @ weights.weight_hr.T)
         elif projection == "none":
-            h = (o * c.tanh())[..., : weights.weight_hr.shape[0]]
+            h = (o * squash(c))[..., : weights.weight_hr.shape[0]]
         else:
-            h = (o * c.tanh()) @ weights.weight_hr.T
+            h = (o * squash(c)) @ weights.weight_hr.T
         return h, (h, c)
 
     return Cell(project_with_both_biases, step, states=2)
@@ -288,6 +319,33 @@ def _activations() -> list:
     return mistakes
 
 
+#: What is written with exp, and the activations (tanh, sigmoid) that writing gives.
+UNSTABLE = {"tanh": ("unstable_tanh", "sigmoid"), "sigmoid": ("tanh", "unstable_sigmoid"),
+            "tanh and sigmoid": ("unstable_tanh", "unstable_sigmoid")}
+
+
+def _unstable_cell(spec, tanh: str, sigmoid: str) -> Cell:
+    if family(spec) == "lstm":
+        return lstm_step_with((sigmoid, sigmoid, tanh, sigmoid), cell_activation=tanh)
+    if family(spec) == "gru":
+        return gru_step_with((sigmoid, sigmoid, tanh))
+    return rnn_step_with(tanh)
+
+
+def _unstable_activations() -> list:
+    """tanh as (e^{2x} - 1) / (e^{2x} + 1), sigmoid as e^x / (1 + e^x), or both: right until e^x
+    overflows (float32 past 44, float16 past 5.5), NaN where torch.nn saturates. Run in the given
+    dtype, so the name is given only where the stable formula removes exactly the difference."""
+    return [Mistake("unstable_activation",
+                    lambda spec, w=what: (f"unstable activation: use torch.tanh/torch.sigmoid (your {w}, written with "
+                                          "exp, overflows where torch.nn saturates: inf / inf is NaN)"),
+                    with_hooks(cell=lambda spec, t=tanh, s=sigmoid: _unstable_cell(spec, t, s)),
+                    lambda spec, recipe, w=what: family(spec) in ("lstm", "gru") or (
+                        family(spec) == "rnn" and spec.nonlinearity == "tanh" and w == "tanh"),
+                    native=True)
+            for what, (tanh, sigmoid) in UNSTABLE.items()]
+
+
 def _has_bias(spec, recipe) -> bool:
     return spec.bias
 
@@ -304,7 +362,7 @@ def _sequence(spec, recipe) -> bool:
     return not spec.single_step
 
 
-CATALOGUE: list = _gate_orders() + _gate_substitutions() + _activations() + [
+CATALOGUE: list = _gate_orders() + _gate_substitutions() + _activations() + _unstable_activations() + [
     Mistake("missing_bias_hh",
             lambda spec: "your result matches torch.nn without bias_hh: add b_hh to the recurrent product h W_hhᵀ",
             with_params(scale("bias_hh", 0.0)), _has_bias),

@@ -39,15 +39,22 @@ class TensorError:
 
 
 def _abs_diff(a: Tensor, b: Tensor) -> Tensor:
-    """|a - b| in float64 on the CPU, NaN or Inf where they are not both equal counted as infinite."""
+    """|a - b| in float64 on the CPU, NaN or Inf where they are not both equal counted as infinite
+    (NaN in both is agreement: a NaN in the input propagates as it does in torch.nn)."""
     a64, b64 = a.detach().to("cpu", torch.float64), b.detach().to("cpu", torch.float64)
     diff = (a64 - b64).abs()
-    same_special = (a64 == b64)  # equal infinities are not an error
+    same_special = (a64 == b64) | (a64.isnan() & b64.isnan())  # equal infinities, NaN against NaN
     return torch.where(same_special, torch.zeros_like(diff), torch.nan_to_num(diff, nan=math.inf, posinf=math.inf))
 
 
 def _max(t: Tensor) -> float:
     return float(t.max()) if t.numel() else 0.0
+
+
+def _magnitude(t: Tensor) -> float:
+    """max |t| over its finite values: an infinity or a NaN the input put there is matched, not scaled by."""
+    finite = t[t.isfinite()]
+    return float(finite.abs().max()) if finite.numel() else 0.0
 
 
 def max_abs_diff(a: Tensor, b: Tensor) -> float:
@@ -72,7 +79,7 @@ def measure(candidate: dict, oracles, tolerance: Tolerance, suspect_above: float
     for name, expected in oracles.reference.items():
         if name not in candidate:  # a result the implementation declares it does not return
             continue
-        magnitude = _max(expected.abs())
+        magnitude = _magnitude(expected)
         torch_error = max_abs_diff(torch_nn[name], expected)
         error = max_abs_diff(candidate[name], expected)
         sensitivity = None

@@ -60,7 +60,8 @@ def candidates(inputs, candidate: dict, allowed: dict, failing: list) -> list:
             continue
         try:
             with torch.no_grad():
-                variant = mistake.run(exact)
+                variant = mistake.run(exact) if not mistake.native else {
+                    name: t.to(torch.float64) for name, t in mistake.run(inputs.to(device="cpu")).items()}
         except RecursionError:
             raise  # a fault of the catalogue itself, not of the configuration
         except (RuntimeError, ValueError, IndexError):
