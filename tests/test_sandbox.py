@@ -16,6 +16,8 @@ import io
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -220,3 +222,50 @@ def test_without_a_sandbox_tool_grading_is_refused_unless_no_sandbox(tmp_path, m
     assert main(args + ["--no-sandbox"]) == 0
     assert "submissions run unsandboxed" in capsys.readouterr().err
     assert "unsandboxed" in json.loads((out / "grades.json").read_text())["sandbox"]
+
+
+COPIER = '''
+import pytest_rnnconformance.modes as modes
+
+
+def forward(input, hx, params, spec):
+    """Right in every value: it returns the plugin's own reference result."""
+    return modes.reference(input, hx, params, spec)
+'''
+
+
+def test_in_plain_runs_no_delegation_flags_the_plugins_own_reference(tmp_path):
+    """Without a sandbox the reference can be imported; no_delegation then fails, naming it, while
+    forward passes (the values are right) and the plugin's own ``--rnn-impl reference`` is not flagged."""
+    (tmp_path / "copier.py").write_text(COPIER)
+    reports = {}
+    for name, target in (("copier", "copier.py:forward"), ("reference", "reference")):
+        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rnn-impl", target,
+                               "--rnn-mode", "lstm", "--rnn-rows", "forward,no_delegation", "--rnn-dtype", "float64",
+                               "--rnn-max-examples", "2", "--rnn-report", f"{name}.json"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        reports[name] = json.loads((tmp_path / f"{name}.json").read_text())["features"]
+        assert done.returncode == (1 if name == "copier" else 0), done.stdout[-2000:]
+    assert reports["copier"]["forward"]["status"] == "pass"
+    assert reports["copier"]["no_delegation"]["status"] == "fail"
+    assert "the plugin's own reference (pytest_rnnconformance.modes.reference" in \
+        reports["copier"]["no_delegation"]["message"]
+    assert reports["reference"]["no_delegation"]["status"] == "pass"
+
+
+def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp_path):
+    """With --no-sandbox nothing stops vandal appending to alice.py; the integrity watch sees it, and
+    the grade of the submission running then (vandal's, one job) is withheld, alice's (graded before) kept."""
+    klass, teacher, out, _ = class_of(tmp_path, 9, ("alice",))
+    (klass / "vandal.py").write_text(f"open({str(klass / 'alice.py')!r}, 'a').write('# vandalised\\n')\n" + HONEST)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as stderr:
+        status = main(["grade", str(klass), "--entry", "lstm_forward", "--rubric", str(teacher / "rubric.toml"),
+                       "--out", str(out), "--jobs", "1", "--no-sandbox"])
+    assert status == 0
+    gradebook = json.loads((out / "grades.json").read_text())
+    assert gradebook["integrity"][0]["changes"] == [f"changed {klass / 'alice.py'}"]
+    assert gradebook["integrity"][0]["while_running"] == ["vandal"]
+    grades = {g["submission"]: g for g in gradebook["submissions"]}
+    assert grades["vandal"]["outcome"] == "withheld" and grades["vandal"]["score"] == 0
+    assert grades["alice"]["outcome"] == "finished" and grades["alice"]["score"] == MAXIMUM
+    assert "withheld" in stderr.getvalue() and "withheld" in (out / "grades.csv").read_text()

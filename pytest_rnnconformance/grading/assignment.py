@@ -167,7 +167,7 @@ def settle_mode(rubric: Rubric, entry: str, solution: Optional[str] = None) -> R
         raise AssignmentError(f"cannot tell which recurrence {entry} computes, so the rows to grade are unknown: "
                               "give --mode, a rubric with [features], or --solution teacher.py:" + entry)
     if solution:
-        _solution_path(solution, entry)
+        solution_path(solution, entry)
     _check_declarations(rubric)
     return rubric
 
@@ -225,7 +225,7 @@ def resolve(rubric: Rubric, entry: str, solution: Optional[str] = None, stream: 
                    assignment=f"the rows a standard {rubric.mode} learner solution supports")
 
 
-def _solution_path(solution: str, entry: str) -> tuple:
+def solution_path(solution: str, entry: str) -> tuple:
     """(the solution's file, its entry) from ``teacher.py`` or ``teacher.py:entry``."""
     path_text, name = solution, ""
     if ":" in solution and solution.rsplit(":", 1)[1].isidentifier():
@@ -238,7 +238,7 @@ def _solution_path(solution: str, entry: str) -> tuple:
 
 
 def _run_reference_solution(solution: str, entry: str, rubric: Rubric, what: str) -> dict:
-    path, name = _solution_path(solution, entry)
+    path, name = solution_path(solution, entry)
     submission = Submission("solution", path, name, path, f"{name} is loaded from {path.name}",
                             fingerprint([(path.name, path.read_text(errors="replace"))]))
     return _finished_report(submission, rubric, f"{what} {solution}")
@@ -274,4 +274,4 @@ def _say(stream: Optional[TextIO], line: str) -> None:
 
 
 __all__ = ["AssignmentError", "STANDARD", "infer_mode", "plugin_rows", "resolve", "run_rows", "settle_mode",
-           "unchecked_reason"]
+           "solution_path", "unchecked_reason"]

@@ -1,10 +1,12 @@
-"""Grading a batch: discover, resume, shard, keep N runs going, write each result as it arrives.
+"""Grading a batch: discover, resume, shard, keep N runs going, write the outputs once at the end.
 
 One thread polls up to ``jobs`` runs (no thread pool: nothing to lock, and forking from a
 single-threaded process is safe). Each run is forked from this process after `preload` has imported
-torch, hypothesis, pytest and the plugin once, so a run costs its checks, not its imports. Each finished run is scored and written at once, then the
-gradebook is rewritten, so an interrupted batch keeps everything it graded. Results do not depend
-on ``jobs``: every run is an independent, seeded process and outputs are ordered by name.
+torch, hypothesis, pytest and the plugin once, so a run costs its checks, not its imports. Each
+finished run is scored into the grader's own records; the inputs are checked after each
+(`integrity`); the outputs are written from those records, atomically, once every run has ended
+(an interrupted batch writes what it graded, after killing the runs still going). Results do not
+depend on ``jobs``: every run is an independent, seeded process and outputs are ordered by name.
 """
 from __future__ import annotations
 
@@ -15,13 +17,14 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from .outputs import OutputError, OutputFolder
-from .assignment import resolve, settle_mode
+from .assignment import resolve, settle_mode, solution_path
+from .integrity import InputWatch
 from .progress import Progress
 from .record import Grade
 from .rubric import Rubric
 from ..run.forking import can_fork
 from ..run.sandbox.tools import SandboxUnavailable, working_tool
-from .runner import Run, check_plugin_installed, preload
+from .runner import Run, RunResult, check_plugin_installed, preload
 from .submissions import discover
 from .summary import write_summary
 
@@ -48,6 +51,7 @@ def select_shard(submissions: list, shard: Optional[tuple]) -> list:
 
 
 UNSANDBOXED = "none: --no-sandbox was given, submissions ran unsandboxed"
+WITHHELD = "withheld: the class's files, the rubric or the solution changed while it ran ({})"
 
 
 def choose_sandbox(no_sandbox: bool, stream: TextIO) -> Optional[str]:
@@ -98,6 +102,9 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     if resume and len(todo) < len(submissions):
         progress.stream.write(f"resuming: {len(submissions) - len(todo)} already graded in {out}, "
                               f"{len(todo)} to go\n")
+    watch = InputWatch([*(s.path for s in submissions), *_teacher_files(rubric, entry, solution)])
+    integrity: list = []
+    suspects: set = set()  # submissions running when an input changed: their grades are withheld
     pending, running = deque(todo), []
     try:
         while pending or running:
@@ -108,10 +115,18 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
                 if result is None:
                     continue
                 running.remove(run)
+                changed = watch.check()
+                if changed:
+                    names = [run.submission.name] + [r.submission.name for r in running]
+                    suspects.update(names)
+                    integrity.append({"changes": changed, "while_running": names})
+                    out_stream.write(f"warning: {'; '.join(changed)} while {', '.join(names)} ran: their grades "
+                                     "are withheld\n")
+                if run.submission.name in suspects:
+                    result = RunResult("withheld", WITHHELD.format(", ".join(integrity[-1]["changes"])), None,
+                                       result.seconds, result.exit_code)
                 grade = Grade.of(run.submission, result, rubric)
                 grades[grade.submission] = grade
-                folder.write_grade(grade, rubric)
-                folder.write_gradebook(grades.values(), rubric, sandbox_note)
                 progress.finished(grade)
             progress.update(running)
             if running:
@@ -120,5 +135,13 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
         for run in running:
             run.kill()
         progress.close()
-    folder.write_gradebook(grades.values(), rubric, sandbox_note)
+        for grade in grades.values():
+            folder.write_grade(grade, rubric)
+        folder.write_gradebook(grades.values(), rubric, sandbox_note, integrity)
     return grades, write_summary(folder.path, list(grades.values()), rubric)
+
+
+def _teacher_files(rubric: Rubric, entry: str, solution: Optional[str]) -> list:
+    """The rubric's file and the solution's, where there are files (the integrity watch hashes them)."""
+    files = [Path(rubric.source)] + ([solution_path(solution, entry)[0]] if solution else [])
+    return [f for f in files if f.is_file()]

@@ -26,10 +26,11 @@ from .submissions import SOURCE_SUFFIXES
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "unsupported": "not supported", "error": "error",
                 "blocked": "not judged on its own", "not_checked": "not checked"}
 OUTCOME_WORDS = {"timeout": "The run did not finish", "crashed": "The run did not finish",
-                 "unloadable": "Your submission", "no_entry": "Your entry point was not found"}
+                 "unloadable": "Your submission", "no_entry": "Your entry point was not found",
+                 "withheld": "Your grade is withheld"}
 #: The outcomes in the teacher's words (summary).
 OUTCOME_LABELS = {"finished": "finished", "timeout": "timed out", "crashed": "crashed",
-                  "unloadable": "could not be loaded", "no_entry": "entry not found"}
+                  "unloadable": "could not be loaded", "no_entry": "entry not found", "withheld": "withheld"}
 CAUSE = re.compile(r"^\s*likely cause \[(?P<id>[\w.-]+)\](?: \(explains [^)]*\))?: (?P<sentence>.+)$")
 MESSAGE_LINES = 60
 

@@ -2,7 +2,7 @@
 
 Layout of ``--out DIR``::
 
-    grades.csv            one row a submission: submission, score, max_score, then one column a feature
+    grades.csv            one row a submission: submission, score, max_score, one column a feature, reason
     grades.json           the rubric, and per submission the plugin's report, outcome and score details
     results/<name>.json   Gradescope's results.json format (hidden features have visibility "hidden")
     feedback/<name>.md    what the learner reads (nothing from hidden features)
@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Iterable, Optional, Union
 
 from .feedback import feature_text, header_lines, markdown, visible_score
 from .record import Grade
@@ -107,11 +107,13 @@ class OutputFolder:
         except (OSError, ValueError, AttributeError):
             return ""
 
-    def write_gradebook(self, grades: Iterable[Grade], rubric: Rubric, sandbox: str = "") -> None:
-        """`sandbox`: the tool the submissions ran in, or why none (grades.json's ``sandbox``)."""
+    def write_gradebook(self, grades: Iterable[Grade], rubric: Rubric, sandbox: str = "",
+                        integrity: Optional[list] = None) -> None:
+        """`sandbox`: the tool the submissions ran in, or why none (grades.json's ``sandbox``);
+        `integrity`: the inputs that changed while grading, and who was running (``integrity``)."""
         ordered = sorted(grades, key=lambda g: g.submission)
         data = {"schema": SCHEMA, "rubric": rubric.to_json(), "rubric_fingerprint": rubric.fingerprint(),
-                "sandbox": sandbox, "submissions": [g.to_json() for g in ordered]}
+                "sandbox": sandbox, "integrity": integrity or [], "submissions": [g.to_json() for g in ordered]}
         write_atomic(self.grades_json, json.dumps(data, indent=1, default=str) + "\n")
         write_atomic(self.path / "grades.csv", gradebook_csv(ordered, rubric))
 
@@ -132,13 +134,13 @@ def gradebook_csv(grades: list, rubric: Rubric) -> str:
     columns = feature_columns(grades, rubric)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", "score", "max_score", *columns])
+    writer.writerow(["submission", "score", "max_score", *columns, "reason"])
     for grade in grades:
         cells = []
         for name in columns:
             scored = grade.result.features.get(name)
             cells.append(f"{scored.points:g}" if scored is not None and scored.max_points else "")
-        writer.writerow([grade.submission, f"{grade.score:g}", f"{grade.max_score:g}", *cells])
+        writer.writerow([grade.submission, f"{grade.score:g}", f"{grade.max_score:g}", *cells, grade.reason])
     return buffer.getvalue()
 
 

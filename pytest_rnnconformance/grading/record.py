@@ -22,7 +22,7 @@ class Grade:
     target: str  # file:entry, relative to the submission
     located: str  # where the entry was found, or why not
     fingerprint: str  # of the normalised source, for duplicates
-    outcome: str  # finished, timeout, crashed, unloadable, no_entry
+    outcome: str  # finished, timeout, crashed, unloadable, no_entry, withheld
     reason: str
     seconds: float
     report: Optional[dict]

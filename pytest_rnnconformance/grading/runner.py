@@ -64,7 +64,8 @@ class RunResult:
 
     ``finished`` (the suite ran to its end), ``timeout``, ``crashed`` (the process died or pytest
     stopped early), ``unloadable`` (usage error: syntax error, missing entry, import failure),
-    ``no_entry`` (a folder without the entry: nothing was run).
+    ``no_entry`` (a folder without the entry: nothing was run), ``withheld`` (set by the batch: the
+    class's files changed while it ran, see `integrity`).
     """
 
     outcome: str

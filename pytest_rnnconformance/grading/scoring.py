@@ -29,7 +29,8 @@ from .rubric import Penalty, Rubric
 NEVER_REACHED = {"timeout": "never checked: the run timed out before it got here",
                  "crashed": "never checked: the run crashed before it got here",
                  "unloadable": "never checked: the submission could not be loaded",
-                 "no_entry": "never checked: the entry was not found"}
+                 "no_entry": "never checked: the entry was not found",
+                 "withheld": "not graded: the class's files changed while it ran"}
 
 
 @dataclass

@@ -10,10 +10,17 @@ name is judged (``aten.lstm.input`` -> ``lstm``), so utilities that merely live 
 A dispatcher-level mode would also see kernels reached from C++ (a TorchScript function calling
 ``aten::lstm``), but entering one imports ``torch._dynamo``, about two seconds, for every run; code
 that hides its delegation in TorchScript is out of this check's reach.
+
+The plugin's own answer key is watched the same way: a profile function (``sys.setprofile``, for
+the call only) records every function of the modules that compute a recurrence's result (the
+bundled reference, ``modes``, the judge's oracles and catalogue) entered *from outside the plugin*,
+i.e. called by the implementation. The plugin calling its own modules is not recorded. This is
+detection for plain runs; the grader's sandbox makes those modules unimportable in the first place.
 """
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, Callable
 
 from torch.overrides import TorchFunctionMode, resolve_name
@@ -23,6 +30,16 @@ RECURRENT_KERNEL = re.compile(
     r"|_thnn_fused_gru_cell|_cudnn_rnn|_cudnn_rnn_flatten_weight|miopen_rnn|mkldnn_rnn_layer|quantized_lstm"
     r"|quantized_gru|quantized_lstm_cell|quantized_gru_cell)$"
 )
+
+
+PLUGIN = "pytest_rnnconformance"
+#: The plugin's modules that compute a recurrence's result: an implementation calling into them
+#: copies the answer instead of computing it.
+ANSWER_KEY = tuple(f"{PLUGIN}.{part}" for part in ("reference", "modes", "judge"))
+
+
+def _in(module: str, packages: tuple) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
 
 
 def own_name(name: str) -> str:
@@ -52,14 +69,44 @@ class _RecordFunctions(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
+class _AnswerKeyWatch:
+    """Records the answer key's functions entered from code outside the plugin (see the module doc)."""
+
+    def __init__(self, seen: set) -> None:
+        self.seen = seen
+        self.previous: Any = None
+
+    def profile(self, frame, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        module = frame.f_globals.get("__name__", "")
+        if _in(module, ANSWER_KEY) and frame.f_back is not None \
+                and not _in(frame.f_back.f_globals.get("__name__", ""), (PLUGIN,)):
+            self.seen.add(f"{module}.{frame.f_code.co_name}")
+
+    def __enter__(self) -> "_AnswerKeyWatch":
+        self.previous = sys.getprofile()
+        sys.setprofile(self.profile)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        sys.setprofile(self.previous)
+
+
 def recorded_calls(fn: Callable[[], Any]) -> tuple[Any, set]:
-    """Run `fn` under the recorder; return its result and the name of everything seen."""
+    """Run `fn` under the recorders; return its result and the name of everything seen."""
     functions: set = set()
-    with _RecordFunctions(functions):
+    with _RecordFunctions(functions), _AnswerKeyWatch(functions):
         result = fn()
     return result, {func if isinstance(func, str) else _function_name(func) for func in functions}
 
 
 def recurrent_kernels(names: set) -> list:
-    """The recorded names that are torch's recurrent kernels, sorted."""
-    return sorted(name for name in names if RECURRENT_KERNEL.match(own_name(name)))
+    """What the recurrence was delegated to, sorted: the recorded names that are torch's recurrent
+    kernels, and the plugin's answer-key functions the implementation called."""
+    return sorted(name for name in names if RECURRENT_KERNEL.match(own_name(name)) or _in(name, ANSWER_KEY))
+
+
+def answer_key_calls(kernels: list) -> list:
+    """Of `recurrent_kernels`' names, the plugin's own."""
+    return [name for name in kernels if _in(name, ANSWER_KEY)]
