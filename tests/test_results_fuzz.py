@@ -28,7 +28,8 @@ from pytest_rnnconformance.spec import RNNSpec
 
 #: Every --rnn-returns form the README shows, and forms that do not fit the result at all.
 RETURNS = (None, "output,h_n", "output,(h_n,c_n)", "output,_", "h_n", "output", "output_cat,(h_n,)", "_,h_n",
-           "output,h_n,c_n", "(output,h_n),_", "output,(h_n,)", "h_1", "h_1,c_1", "(h_1,c_1),_")
+           "output,h_n,c_n", "(output,h_n),_", "output,(h_n,)", "h_1", "h_1,c_1", "(h_1,c_1),_",
+           "output.permute(1,0,2),h_n", "output,h_n.reshape(H,1)", "h_1.T", "output,cache", "output_list,h_n")
 MODES = ("rnn", "lstm", "gru", "rnn_cell", "lstm_cell", "gru_cell")
 
 
@@ -106,7 +107,7 @@ def structures(right: tuple):
         max_leaves=6))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_any_returned_structure_is_read_or_refused_in_one_line(data):
     inputs, right, per_layer, returns = data.draw(cases())

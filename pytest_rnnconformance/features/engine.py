@@ -77,12 +77,22 @@ class RunContext:
     runner: Runner
     max_examples: int
     features: dict  # name -> Feature, in matrix order
-    declared: dict = field(default_factory=dict)  # what the run declared: mode, bind, returns (for the snippet)
+    declared: dict = field(default_factory=dict)  # what the run declared: mode, bind, returns
     base_dtype: str = "float32"  # the dtype forward runs in: the run's first
     tolerance_hook: Optional[Callable] = None  # (feature, dtype, device) -> Tolerance or None
     verbose: bool = False  # hypothesis's own reports (falsifying examples, seeds) only with -v
     hung_in: list = field(default_factory=list)
     base_failures: dict = field(default_factory=dict)  # column id -> Optional[Failure]
+
+    def used(self) -> dict:
+        """The binding this run used, as ``rnn_check`` takes it: the mode, bind and returns as declared,
+        or, where not declared (or ``auto``), the ``--rnn-bind`` line and the returns that were proven."""
+        summary, bind, returns = self.runner.summary, self.declared.get("bind"), self.declared.get("returns")
+        if not bind or "auto" in bind.split(","):
+            bind = summary.declaration or bind
+        if not returns and summary.returns is not None:
+            returns = str(summary.returns)
+        return dict(self.declared, bind=bind, returns=returns)
 
     def column_owner(self, column: Column) -> str:
         """The row that owns the base of `column`: forward, or float64 / half in their dtypes."""
@@ -323,7 +333,8 @@ def _values_of(check: RowCheck, inputs):
 def _blocked(owner_failure: Failure, owner: str, feature: Feature, column: Column, inputs=None) -> Failure:
     what = owner_failure.summary if owner_failure.status != Status.BLOCKED else "its own defect"
     failure = Failure(Status.BLOCKED, owner_failure.kind, f"blocked by {owner}: {what}", blocked_by=owner,
-                      explanations=owner_failure.explanations, cause=owner_failure.cause)
+                      details=owner_failure.details, divergences=owner_failure.divergences,
+                      explanations=owner_failure.explanations, cause=owner_failure.cause)  # the owner's finding
     return _placed(failure, feature, column, inputs)
 
 
@@ -332,7 +343,7 @@ def _finished(failure: Failure, inputs, context: RunContext, feature: Feature, c
     if inputs is None:
         return placed
     return placed.replace(reproduce=reproduction(context.impl, inputs, feature.name, context.runner.summary.modes,
-                                                 context.declared))
+                                                 context.used()))
 
 
 def _placed(failure: Failure, feature: Feature, column: Column, inputs=None) -> Failure:
