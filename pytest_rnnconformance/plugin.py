@@ -1,11 +1,13 @@
 """The pytest plugin: options, starting a run, collecting the suite, reporting.
 
 Inert unless asked: without ``--rnn-impl`` (or ``rnn_impl`` in the ini file) the plugin adds its
-options and nothing else (torch is not even imported, no hypothesis profile is registered). With
-it and no test paths, the conformance suite is what pytest collects: one item per row of the
-matrix and column (mode, device, dtype), named after the implementation; with test paths, the
-user's own tests run and can use the `rnn_impl` / `rnn_check` fixtures. ``pytest --help`` and
-``--version`` never start a run.
+options and nothing else (torch is not even imported, no hypothesis profile is registered). What
+pytest collects with it (`collected_args`) adds, never replaces: ``pytest --rnn-impl X`` with no
+test paths runs the conformance suite, one item per row of the matrix and column (mode, device,
+dtype), named after the implementation; with ``rnn_impl`` in the ini file, a bare ``pytest`` runs
+the project's own tests *and* the suite; with test paths, those tests run (and can use the
+`rnn_impl` / `rnn_check` fixtures), plus the suite only where ``--rnn-rows`` asks for rows.
+``pytest --help`` and ``--version`` never start a run.
 """
 from __future__ import annotations
 
@@ -60,8 +62,17 @@ def pytest_configure(config: pytest.Config) -> None:
                                               factor=options._number(config, "rnn_benchmark_factor", 1.25),
                                               quick=options.option(config, "rnn_benchmark_sizes") == "quick"),
                                   "rnnconformance-recorder")
-    if not getattr(config.option, "file_or_dir", None):
-        config.args = [str(SUITE_DIR)]
+    config.args = collected_args(config)
+
+
+def collected_args(config: pytest.Config) -> list:
+    """The paths pytest collects once a run is started (see the module docstring)."""
+    own = list(config.args)  # the command line's paths, else the ini's testpaths or the current folder
+    if getattr(config.option, "file_or_dir", None):
+        return own + ([str(SUITE_DIR)] if config.getoption("rnn_rows", default=None) else [])
+    if config.getoption("rnn_impl", default=None) is not None:
+        return [str(SUITE_DIR)]  # the main command: the suite alone
+    return own + [str(SUITE_DIR)]
 
 
 def _register_hypothesis_profiles(config: pytest.Config) -> list:

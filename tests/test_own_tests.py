@@ -41,9 +41,19 @@ def own_tests_snippet(which: str) -> str:
     return {"property": property_test, "declared": declared, "fixture": fixture}[which]
 
 
+FEW_EXAMPLES = """from hypothesis import Phase, settings
+
+settings.register_profile("few", max_examples=10, database=None, phases=(Phase.explicit, Phase.generate))
+settings.load_profile("few")
+"""
+
+
 def run_snippet(pytester, run_pytest, which: str, implementation, as_name: str, *args: str):
+    """The block as ``test_mine.py`` next to `implementation` (as `as_name`), run with pytest; a
+    conftest loads a hypothesis profile of 10 examples, not shrunk (the block itself is left as written)."""
     shutil.copy(implementation, pytester.path / as_name)
     (pytester.path / "test_mine.py").write_text(own_tests_snippet(which))
+    (pytester.path / "conftest.py").write_text(FEW_EXAMPLES)
     return run_pytest("-p", "no:cacheprovider", "-q", *args, "test_mine.py", timeout=240)
 
 
@@ -167,3 +177,46 @@ def test_a_wrong_implementation_still_fails():
     with pytest.raises(ConformanceFailure, match="first divergence") as raised:
         rnn_check(WRONG_LSTM, spec, make_inputs(spec, time=3, batch=2, seed=0, dtype=torch.float64))
     assert raised.value.failure.diagnosis[:1] == ["gate_order"]
+
+
+# ---------------------------------------------------------------------------------------------- the ini file
+PROJECT_TEST = '''
+def test_own_logic():
+    assert 1 + 1 == 2
+
+
+def test_uses_the_fixture(rnn_check, rnn_impl, rnn_spec):
+    rnn_check(rnn_impl, rnn_spec)
+'''
+
+
+def project_with_rnn_impl_in_its_ini(pytester) -> None:
+    shutil.copy(EXAMPLES / "lstm_forward.py", pytester.path / "my_lstm.py")
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_mine.py").write_text(PROJECT_TEST)
+    pytester.makeini("[pytest]\nrnn_impl = my_lstm.py:lstm_forward\nrnn_max_examples = 3\nrnn_dtype = float64\n")
+
+
+def collected(result) -> tuple:
+    """(the project's own test ids, the conformance items' ids) that ``--collect-only -q`` listed."""
+    ids = [line for line in result.stdout.lines if "::" in line]
+    return [i for i in ids if "test_mine.py" in i], [i for i in ids if "lstm_forward::" in i]
+
+
+def test_with_rnn_impl_in_the_ini_a_bare_pytest_runs_the_projects_tests_and_the_suite(pytester, run_pytest):
+    project_with_rnn_impl_in_its_ini(pytester)
+    own, suite = collected(run_pytest("-p", "no:cacheprovider", "--collect-only", "-q"))
+    assert len(own) == 2 and any("forward[lstm-cpu-float64]" in i for i in suite), (own, suite)
+    result = run_pytest("-p", "no:cacheprovider", "-q", "-o", "rnn_rows=forward,shape")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["*4 passed*"])  # the two own tests and the two rows
+
+
+def test_with_rnn_impl_in_the_ini_a_path_runs_that_file_and_rows_only_when_asked(pytester, run_pytest):
+    project_with_rnn_impl_in_its_ini(pytester)
+    own, suite = collected(run_pytest("-p", "no:cacheprovider", "--collect-only", "-q", "tests/test_mine.py"))
+    assert len(own) == 2 and suite == [], (own, suite)
+    own, suite = collected(run_pytest("-p", "no:cacheprovider", "--collect-only", "-q", "tests/test_mine.py",
+                                      "--rnn-rows", "forward"))
+    assert len(own) == 2 and [i.split("::", 1)[1] for i in suite] == ["lstm_forward::forward[lstm-cpu-float64]"], \
+        (own, suite)
