@@ -131,3 +131,26 @@ def test_a_check_that_raises_is_one_error_line_counted_like_any(run_suite, pytes
     assert "raised KeyError: 'no such result' (at conftest.py:" in run.output
     assert "not of the implementation" in run.output
     check_counts_and_blocks(run)
+
+
+REPORT_FLIPPED = '''
+import pytest
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        report.outcome = "passed"
+    return report
+'''
+
+
+def test_counts_that_disagree_with_the_verdicts_fail_the_run(run_suite, pytester):
+    """A hook that turns failed reports into passes: pytest's counts no longer match the cells the
+    plugin recorded, which the summary says, and the run fails."""
+    pytester.makepyfile(impl=rnn("torch.stack(outs), h.unsqueeze(0)", step=RIGHT_STEP.replace(" + bias_hh", "")))
+    pytester.makepyfile(flipper=REPORT_FLIPPED)  # a plugin (-p): a conftest's hooks do not reach the suite's items
+    run = run_suite("impl.py:rnn_forward", "-p", "flipper", "--rnn-max-examples", "3", "--rnn-rows", "forward,shape")
+    assert run.result.ret == 1
+    assert "pytest counted 3 passed of the suite's tests, but the plugin recorded 1 failed, 2 passed" in run.output
