@@ -434,4 +434,5 @@ def main():
 
 
 if __name__ == "__main__":
+    torch.set_num_threads(1)  # tensors of a few dozen numbers: more threads only contend for the cores
     sys.exit(main())
