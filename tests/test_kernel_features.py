@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 FAST = ("--rnn-max-examples", "6", "-p", "no:cacheprovider")
 
@@ -258,3 +260,29 @@ def test_special_values_are_planted_one_kind_per_batch_row():
     assert torch.equal(x[0, 0], torch.zeros(3))  # a whole step of exact zeros
     assert x[1, -1, 0] == math.inf and x[2, -1, 0] == -math.inf and math.isnan(x[3, -1, 0])
     assert torch.isfinite(x[:, :-1]).all()  # every step before the last is finite
+
+
+@pytest.mark.parametrize("entry, backward, double_backward", [
+    ("rnn_forward", "pass", "pass"),  # a custom backward made of differentiable operations
+    ("rnn_forward_detached_derivative", "pass", "fail"),  # right first derivatives, wrong second ones
+    ("rnn_forward_once_differentiable", "pass", "unsupported"),  # not differentiable twice, and says so
+    ("rnn_forward_no_tanh_derivative", "fail", "blocked"),  # backward's defect, not double_backward's again
+])
+def test_double_backward_of_custom_functions(run_suite, entry, backward, double_backward):
+    run = run_suite(f"examples/kernels/custom_function.py:{entry}", *FAST, "--rnn-rows", "backward,double_backward",
+                    "--rnn-dtype", "float64")
+    assert run.statuses() == {"backward": backward, "double_backward": double_backward}, run.output
+    message = run.report["features"]["double_backward"]["message"]
+    if double_backward == "unsupported":
+        assert "its backward is not itself differentiable" in message
+    if double_backward == "fail":
+        assert "second derivatives" in message
+
+
+def test_double_backward_is_taken_in_the_worker_under_isolation(run_suite):
+    run = run_suite("examples/lstm_forward.py:lstm_forward", *FAST, "--rnn-rows", "double_backward",
+                    "--rnn-dtype", "float64", "--rnn-isolate")
+    assert run.status("double_backward") == "pass", run.output
+    wrong = run_suite("examples/kernels/custom_function.py:rnn_forward_detached_derivative", *FAST, "--rnn-rows",
+                      "double_backward", "--rnn-dtype", "float64", "--rnn-isolate")
+    assert wrong.status("double_backward") == "fail", wrong.output

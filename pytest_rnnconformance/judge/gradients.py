@@ -1,19 +1,20 @@
-"""The ``backward`` row's oracles: torch.nn's gradients and the reference's, for the same loss.
+"""The ``backward`` and ``double_backward`` rows' oracles: torch.nn's derivatives and the reference's.
 
-The candidate's gradients are taken where it ran (``run.gradients``), of ``sum(weight * result)``
-with the random upstream weights drawn here (`upstream_weights`); these are the same gradients from
-torch.nn's autograd (on the candidate's device and dtype) and from the reference in float64, plus
-the reference's on inputs nudged by one rounding (the gradients' own sensitivity), so that
-`compare.measure` judges them exactly as it judges values.
+The candidate's gradients (and second derivatives) are taken where it ran (``run.gradients``), of
+``sum(weight * result)`` with the random upstream weights drawn here (`upstream_weights`); these are
+the same derivatives from torch.nn's autograd (on the candidate's device and dtype) and from the
+reference in float64, plus the reference's on inputs nudged by one rounding (their own
+sensitivity), so that `compare.measure` judges them exactly as it judges values.
 """
 from __future__ import annotations
 
 import warnings
+from typing import Optional
 
 import torch
 from torch.func import functional_call
 
-from ..run.gradients import weighted_loss
+from ..run.gradients import derivatives, weighted_loss
 from ..run.in_process import named_input_tensors
 from ..run.results import named
 from .oracles import Expected, nudged_by_rounding, run_reference
@@ -25,15 +26,10 @@ def upstream_weights(shapes: dict, seed: int) -> dict:
     return {name: torch.randn(shape, generator=generator, dtype=torch.float64) for name, shape in shapes.items()}
 
 
-def _grads(loss: torch.Tensor, wrt: dict) -> dict:
-    names = list(wrt)
-    grads = torch.autograd.grad(loss, [wrt[n] for n in names], allow_unused=True)
-    return {f"grad {n}": (g if g is not None else torch.zeros_like(wrt[n])).detach() for n, g in zip(names, grads)}
-
-
-def oracle_gradients(inputs, upstream: dict, names: list) -> Expected:
+def oracle_gradients(inputs, upstream: dict, names: list, directions: Optional[dict] = None) -> Expected:
     """torch.nn's gradients (inputs' device and dtype) and the reference's in float64, for `names`
-    (the results the candidate returns)."""
+    (the results the candidate returns); with `directions`, their second derivatives too (see
+    ``run.gradients.derivatives``)."""
     spec = inputs.spec
     leaves = inputs.as_leaves()
     with torch.enable_grad():
@@ -47,13 +43,14 @@ def oracle_gradients(inputs, upstream: dict, names: list) -> Expected:
         else:  # a registered cell: its reference in the same dtype stands in for torch.nn
             result = run_reference(leaves)
         chosen = (lambda tensors: {n: t for n, t in tensors.items() if n in names})
-        torch_grads = _grads(weighted_loss(chosen(named(result, spec)), upstream), named_input_tensors(leaves))
+        torch_grads = derivatives(weighted_loss(chosen(named(result, spec)), upstream), named_input_tensors(leaves),
+                                  directions)
 
         def reference(nudge_eps: float) -> dict:
             with torch.enable_grad():  # called again later, lazily, for the nudged inputs
                 exact = inputs.to(dtype=torch.float64, device="cpu").as_leaves()
                 used = nudged_by_rounding(exact, nudge_eps, seed=inputs.recipe.seed + 2) if nudge_eps else exact
                 loss = weighted_loss(chosen(named(run_reference(used), spec)), upstream)
-                return _grads(loss, named_input_tensors(exact))
+                return derivatives(loss, named_input_tensors(exact), directions)
 
         return Expected(torch_grads, reference(0.0), lambda: reference(torch.finfo(inputs.dtype).eps))

@@ -2,12 +2,17 @@
 
 The loss is ``sum(weight * result)`` over every result (output, h_n, c_n) with random upstream
 weights chosen by the ``backward`` row: with a plain sum, a gradient that swaps two hidden units, or
-two time steps, would add up the same. Gradients are taken with respect to every tensor the
-implementation was given: the input, h0, c0 and every weight, as leaves. A module's weights reach
+two time steps, would add up the same. When the upstream weights also hold a direction per gradient
+(``"grad <input name>"``, the ``double_backward`` row's), the second derivatives are taken too: the
+gradient of ``sum(direction * gradient)``, a Hessian-vector product (``"grad² <input name>"``).
+Gradients are taken with respect to every tensor the implementation was given: the input, h0, c0
+and every weight, as leaves. A module's weights reach
 it through ``torch.func.functional_call``, so its gradients arrive at the same leaves; only a
 module loaded by its own ``from_torch`` keeps them in parameters of its own, which are not compared.
 """
 from __future__ import annotations
+
+from typing import Optional
 
 import torch
 from torch.autograd.gradcheck import GradcheckError  # the module's class: torch.autograd.gradcheck is the function
@@ -20,6 +25,38 @@ def weighted_loss(tensors: dict, upstream: dict) -> torch.Tensor:
 
 
 GRADCHECK_MAX_ELEMENTS = 400
+FIRST, SECOND = "grad ", "grad² "  # how a first and a second derivative are named
+NOT_TWICE_DIFFERENTIABLE = "its backward is not itself differentiable"
+
+
+def derivatives(loss: torch.Tensor, wrt: dict, directions: Optional[dict] = None) -> dict:
+    """``{"grad <name>": d loss / d wrt[name]}``; with `directions` (a weight per first derivative,
+    keyed like it), also ``{"grad² <name>": d sum(direction * first derivatives) / d wrt[name]}``.
+
+    Raises `Unsupported` when the first derivatives are not themselves differentiable (a custom
+    backward computed without autograd, or marked ``@once_differentiable``).
+    """
+    names = list(wrt)
+    leaves = [wrt[n] for n in names]
+    firsts = torch.autograd.grad(loss, leaves, allow_unused=True, create_graph=directions is not None)
+    found = {f"{FIRST}{n}": (g if g is not None else torch.zeros_like(wrt[n])).detach() for n, g in zip(names, firsts)}
+    if directions is None:
+        return found
+    connected = [(n, g) for n, g in zip(names, firsts) if g is not None]
+    detached = [n for n, g in connected if not g.requires_grad]  # every one depends on the inputs through tanh or σ
+    if detached:
+        raise Unsupported(f"{NOT_TWICE_DIFFERENTIABLE}: the gradient of {', '.join(detached)} it computes carries "
+                          "no grad_fn")
+    total = sum((g * directions[f"{FIRST}{n}"].reshape(g.shape).to(g)).sum() for n, g in connected)
+    try:
+        seconds = torch.autograd.grad(total, leaves, allow_unused=True)
+    except RuntimeError as error:
+        if "once_differentiable" not in str(error) and "double backward" not in str(error):
+            raise  # @once_differentiable, or torch.compile's aot_autograd: a refusal; anything else is a crash
+        raise Unsupported(f"{NOT_TWICE_DIFFERENTIABLE}: {str(error).splitlines()[0]}") from None
+    found.update({f"{SECOND}{n}": (g if g is not None else torch.zeros_like(wrt[n])).detach()
+                  for n, g in zip(names, seconds)})
+    return found
 
 
 def gradients_of(result, given, upstream: dict, binding, call=None) -> dict:
@@ -38,10 +75,9 @@ def gradients_of(result, given, upstream: dict, binding, call=None) -> dict:
     wrt = named_input_tensors(given)
     if binding.from_torch:
         wrt = {name: t for name, t in wrt.items() if not name.startswith("`")}
-    names = list(wrt)
-    grads = torch.autograd.grad(weighted_loss(result.tensors, upstream), [wrt[n] for n in names], allow_unused=True)
-    found = {f"grad {n}": (g if g is not None else torch.zeros_like(wrt[n])).detach() for n, g in zip(names, grads)}
-    if call is not None and given.dtype == torch.float64 and has_custom_backward(result.tensors.values()):
+    directions = {name: weight for name, weight in upstream.items() if name.startswith(FIRST)}
+    found = derivatives(weighted_loss(result.tensors, upstream), wrt, directions or None)
+    if call is not None and not directions and given.dtype == torch.float64 and has_custom_backward(result.tensors.values()):
         found["gradcheck"] = _gradcheck(call, given)
     return found
 
