@@ -119,6 +119,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
                     binding=summary.description, order=tuple(rows),
                     path=Path(root, settings.report) if settings.report else None)
     log.extra["versions"] = versions()
+    log.extra["evidence"] = [fact.as_json() for fact in summary.evidence]
     if import_tampering:
         log.extra["tampering"] = [f"at import: replaced {name} (restored)" for name in import_tampering]
 

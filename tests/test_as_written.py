@@ -61,7 +61,7 @@ IDIOMS = {
         "lstm_forward", "auto", passes=frozenset({"forward", "backward", "continuation"}),
         header=("auto guessed: W_xi=weight_ih[i].T", "W_xc=weight_ih[g].T"), diagnosis="wrong_gate_activation"),
     "per_gate_concat": Idiom(
-        "lstm_step", "auto", unsupported={**NUMPY, "unbatched": "failed on unbatched"},
+        "lstm_step", "auto", unsupported={**NUMPY, "unbatched": "refused unbatched"},
         header=("auto guessed", "W_f=cat(weight_hh[f],weight_ih[f])"), diagnosis="gate_substituted"),
     "own_names_module": Idiom(
         "MyLSTM", passes=frozenset({"forward", "default_state", "backward", "continuation"}),
@@ -75,7 +75,7 @@ IDIOMS = {
         diagnosis="initial_state_ignored"),
     "constructor_sizes": Idiom(
         "SimpleRNN", passes=frozenset({"forward", "default_state", "backward", "continuation"}),
-        header=("i2h.weight=weight_ih (read as W_i2h: input weight", "h2h.bias=bias_hh"), diagnosis="missing_bias_hh"),
+        header=("i2h.weight=weight_ih (read as W_i2h: input weight", "h2h.bias=bias_hh"), diagnosis="wrong_nonlinearity"),
     "single_cell": Idiom(
         "lstm_cell", passes=frozenset({"forward", "unbatched", "backward", "float64", "edge_cases", "shape",
                                        "no_delegation"}),

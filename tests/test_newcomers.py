@@ -156,5 +156,13 @@ def test_an_unknown_gate_in_a_declaration_is_a_usage_error(tmp_path):
 def test_the_header_says_how_each_fact_was_established(run_suite):
     run = run_suite("examples/lstm_forward.py:lstm_forward", "--rnn-rows", "forward", "--rnn-max-examples", "2")
     assert run.result.ret == 0, run.output
-    assert "evidence: layout seq-first: proven" in run.output
+    assert "layout seq-first: proven (it reproduces torch.nn" in run.output
     assert os.linesep + "  evidence:" in run.output or "\n  evidence:" in run.output
+
+
+def test_a_torchscript_module_gets_its_weights_by_name():
+    matrix = run_matrix(target("torchscript_module.py:ScriptedRNN"), max_examples=2,
+                        rows=("forward", "packed", "backward", "continuation"))
+    assert matrix.statuses["forward"] == "pass" and not matrix.failing(), matrix.verdicts()
+    assert "annotated torch.Tensor" in matrix.reasons["packed"]
+    assert "TorchScript" in matrix.reasons["backward"]

@@ -17,9 +17,9 @@ class MyLSTM(nn.Module):
         self.b = nn.Parameter(torch.zeros(4 * hidden_size))
 
     def forward(self, x, state=None):
-        """x: (T, B, D); state: (h, c), each (B, H), or None for zeros."""
+        """x: (T, B, D) or (T, D); state: (h, c), each (B, H) or (H,), or None for zeros."""
         if state is None:
-            zeros = x.new_zeros(x.shape[1], self.hidden_size)
+            zeros = x.new_zeros(*x.shape[1:-1], self.hidden_size)  # (B, H), or (H,) for one unbatched sequence
             state = (zeros, zeros)
         h, c = state
         outputs = []

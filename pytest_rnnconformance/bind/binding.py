@@ -57,6 +57,7 @@ class Construction:
     from_torch: bool = False
     method: str = "forward"
     is_module: bool = True
+    copied: bool = False  # the weights are copied in by name (a TorchScript module: no functional call reaches it)
 
 
 @dataclass(frozen=True)
@@ -178,11 +179,11 @@ class Binding:
         else:
             weights = {path: evaluate(expr, env) for path, expr in construction.weights}
             weights = {path: value for path, value in weights.items() if value is not MISSING}
-        if construction.method == "forward":  # the weights stay differentiable functions of the check's
-            from torch.func import functional_call
+        if construction.method == "forward" and not construction.copied:  # the weights stay differentiable
+            from torch.func import functional_call                         # functions of the check's
 
             return lambda *call_args, **call_kwargs: functional_call(module, weights, call_args, call_kwargs)
-        with torch.no_grad():  # another method: the weights are copied in (no gradients through them)
+        with torch.no_grad():  # another method, or TorchScript: the weights are copied in (no gradients through them)
             for path, value in weights.items():
                 module.get_parameter(path).copy_(value)
         return getattr(module, construction.method)

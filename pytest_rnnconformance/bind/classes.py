@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
-from .derive import derive_support, infer_modes
+from .derive import derive_support, infer_modes, mode_fact
 from .expressions import names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, projection_names
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
@@ -51,7 +51,8 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     if implements:
         support = apply_declaration(support, implements)
         modes = declared_modes(support, mode, name)
-    return Binding(name, target, "class", modes, support, call_args, construction)
+    return Binding(name, target, "class", modes, support, call_args, construction,
+                   evidence=(mode_fact(target, name, everything, mode, implements),))
 
 
 def _attribute_weights(target: Any, name: str, mode: str, construction: Construction, declared: dict) -> Construction:

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from .. import modes as mode_registry
 from .binding import Argument, BindingError
+from .evidence import Fact, How
 from .expressions import names_in
 from .support import Support
 
@@ -95,33 +96,64 @@ def derive_support(arguments: tuple, convention: str, modes: tuple) -> Support:
 
 
 def infer_modes(target: Any, name: str, arguments: tuple, mode: Optional[str], declared: Optional[dict]) -> tuple:
-    """Which recurrence it computes: --rnn-mode, else @implements, else its name, else its arguments."""
+    """Which recurrence it computes: --rnn-mode, else @implements, else its name, else its arguments.
+    A --rnn-mode its signature contradicts (a c0 parameter outside an LSTM) is a usage error."""
+    read = _read_modes(target, name, arguments, declared)
     if mode:
+        family = mode_registry.get(mode).family
+        names = {n for a in arguments for n in names_in(a.value)}
+        said_lstm = read is not None and all(mode_registry.get(m).family == "lstm" for m in read[0])
+        if family != "lstm" and (any(n.startswith("c0") for n in names) or (
+                said_lstm and any(n.startswith("weight_hr") for n in names))):
+            raise BindingError(f"--rnn-mode {mode} contradicts {name}: it takes a cell state (c0) or a projection "
+                               f"(weight_hr), which only an LSTM has{', and ' + read[1] if said_lstm else ''}; pass "
+                               "--rnn-mode lstm (or lstm_cell), or declare what those parameters hold")
         return (mode,)
+    if read is None:
+        raise BindingError(f"cannot tell which cell {name} computes (its name and parameters do not say); "
+                           "pass --rnn-mode rnn, lstm, gru, rnn_cell, lstm_cell or gru_cell")
+    return read[0]
+
+
+def mode_fact(target: Any, name: str, arguments: tuple, mode: Optional[str], declared: Optional[dict]) -> Fact:
+    """How the modes were established: declared (--rnn-mode, @implements) or read (its name, its
+    parameters); a --rnn-mode its name contradicts is kept, and the contradiction said."""
+    read = _read_modes(target, name, arguments, declared)
+    if mode:
+        disagrees = read is not None and mode_registry.get(mode).family not in {
+            mode_registry.get(m).family for m in read[0]}
+        return Fact("mode", mode, How.DECLARED, "--rnn-mode" + (f", though {read[1]} ({', '.join(read[0])})"
+                                                               if disagrees else ""))
+    modes, because = read
+    return Fact("mode", ", ".join(modes), How.DECLARED if because.startswith("@implements") else How.READ, because)
+
+
+def _read_modes(target: Any, name: str, arguments: tuple, declared: Optional[dict]) -> Optional[tuple]:
+    """(modes, what says so) from @implements, the name, or the arguments; None if nothing does."""
     if declared and "modes" in declared:
         known = tuple(m for m in mode_registry.all_modes() if m in declared["modes"])
         if not known:
             raise BindingError(f"{name}: @implements(modes={sorted(declared['modes'])}) names no known mode; known: "
                                f"{', '.join(mode_registry.all_modes())} (a cell of your own needs the register_cells "
                                "hook)")
-        return known
+        return known, "@implements(modes=...)"
     lowered = (getattr(target, "__qualname__", "") or getattr(target, "__name__", "") or name).lower()
     lowered = lowered + " " + name.rsplit(":", 1)[-1].lower()
     registered = sorted(mode_registry.registered_modes(), key=len, reverse=True)  # "peephole_lstm" before "lstm"
     for candidate in registered:
         if candidate in lowered:
-            return (candidate,)
+            return (candidate,), f"its name says {candidate}"
     for family in ("lstm", "gru", "rnn"):
         if family in lowered:
             single = any(word in lowered for word in ("cell", "step"))
-            return (family + "_cell",) if single else (family,)
+            return ((family + "_cell",) if single else (family,)), f"its name says {family}" + (
+                " and one step" if single else "")
     names = {n for a in arguments for n in names_in(a.value)}
     if any(n.startswith(("c0", "weight_hr")) for n in names):
-        return ("lstm",)
+        return ("lstm",), "it takes a cell state or a projection"
     if "spec" in names:
-        return ("rnn", "lstm", "gru")
-    raise BindingError(f"cannot tell which cell {name} computes (its name and parameters do not say); "
-                       "pass --rnn-mode rnn, lstm, gru, rnn_cell, lstm_cell or gru_cell")
+        return ("rnn", "lstm", "gru"), "it takes the spec: every mode it does not refuse"
+    return None
 
 
 def required(parameter: inspect.Parameter) -> bool:

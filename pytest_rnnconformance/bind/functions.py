@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .binding import Argument, Binding, BindingError, signature_parameters
-from .derive import argument, derive_support, infer_modes
+from .derive import argument, derive_support, infer_modes, mode_fact
 from .expressions import Name
 from .guess import ready_line, suggest
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
@@ -155,7 +155,8 @@ def bind_function(target: Any, name: str, mode: Optional[str], declared: dict) -
     if implements:
         support = apply_declaration(support, implements)
         modes = declared_modes(support, mode, name)
-    return Binding(name, target, convention, modes, support, arguments)
+    return Binding(name, target, convention, modes, support, arguments,
+                   evidence=(mode_fact(target, name, arguments, mode, implements),))
 
 
 def declared_modes(support, mode: Optional[str], name: str) -> tuple:

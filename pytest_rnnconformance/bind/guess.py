@@ -218,7 +218,6 @@ def guess_all(names: list, family: str) -> dict:
     per_gate = names_gates(names, family)
     found = {name: guess(name, family, per_gate) for name in names}
     input_biases = {g.gate for g in found.values() if g is not None and g.kind == "input_bias"}
-    hidden_biases = {g.gate for g in found.values() if g is not None and g.kind == "hidden_bias"}
     hidden_weights = [g for g in found.values() if g is not None and g.kind == "hidden_weight"]
     hidden_gates = {g.gate for g in hidden_weights}
     for name, g in found.items():
@@ -228,11 +227,13 @@ def guess_all(names: list, family: str) -> dict:
             found[name] = replace(g, kind="input_weight")  # W_z beside U_z: W x + U h, gate by gate (Cho)
         elif g.kind == "bias" and g.gate in input_biases:
             found[name] = replace(g, kind="hidden_bias")
-        elif (g.kind == "hidden_bias" and g.gate not in input_biases) or (
-                g.kind == "input_bias" and g.gate not in hidden_biases):
-            found[name] = replace(g, kind="bias")  # one bias vector alone can only be bias_ih + bias_hh
         elif g.kind == "input_weight" and _parts(name) in ("w", "weight", "weights") and not hidden_weights:
             found[name] = replace(g, kind="joint_weight")
+    sides = {(g.kind, g.gate) for g in found.values() if g is not None}
+    for name, g in found.items():  # one bias vector alone can only be bias_ih + bias_hh
+        if g is not None and g.kind in ("input_bias", "hidden_bias") and (
+                {"input_bias": "hidden_bias", "hidden_bias": "input_bias"}[g.kind], g.gate) not in sides:
+            found[name] = replace(g, kind="bias")
     return found
 
 

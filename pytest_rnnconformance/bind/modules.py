@@ -28,8 +28,9 @@ from typing import Any, Optional
 
 from .. import modes as mode_registry
 from .binding import Binding, BindingError, Construction, signature_parameters
-from .derive import derive_support, infer_modes
-from .expressions import Expr, Name
+from .derive import derive_support, infer_modes, mode_fact
+from .evidence import Fact, How
+from .expressions import Expr, Name, names_in
 from .functions import arguments_by_name, declared_modes, h_alone
 from .guess import render_map
 from .support import IMPLEMENTS_ATTRIBUTE, Support, apply_declaration
@@ -62,7 +63,7 @@ def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, 
         constructor = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None if k > 1 else
                                          inspect.Parameter.empty) for k, name in enumerate(TORCH_ARGUMENTS)
                        if name not in {p.name for p in constructor}] + constructor
-    forward = signature_parameters(getattr(target, method, None)) if not factory else None
+    forward = signature_parameters(_method_of(target, method)) if not factory else None
     if forward is None:
         forward = [inspect.Parameter("input", inspect.Parameter.POSITIONAL_OR_KEYWORD),
                    inspect.Parameter("hx", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)]
@@ -76,26 +77,53 @@ def bind_module(target: Any, name: str, mode: Optional[str], declared: dict, *, 
     implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
     if mode or torch_mode_of(target):
         modes = (mode or torch_mode_of(target),)
+        fact = Fact("mode", modes[0], How.DECLARED if mode else How.READ,
+                    "--rnn-mode" if mode else f"it subclasses a torch.nn {modes[0].upper().replace('_CELL', ' cell')}")
     else:
         try:
             modes = infer_modes(target, name, forward_args, None, implements)
+            fact = mode_fact(target, name, forward_args, None, implements)
         except BindingError:
             wrapped = _wrapped_mode(target, name, constructor_args)
             if wrapped is None:
                 raise
             modes = (wrapped,)
+            fact = Fact("mode", wrapped, How.READ, f"it wraps a torch.nn module computing {wrapped}")
     forward_args = h_alone(forward_args, declared, modes)
     support = _constructor_support(derive_support(constructor_args + forward_args, "module", modes), constructor_args,
                                    modes)
+    if _annotated_tensor(forward, forward_args):
+        support = support.without("packed", "its input is annotated torch.Tensor: a PackedSequence is not one",
+                                  packed=False)
     construction = Construction(arguments=constructor_args, method=method,
                                 from_torch=callable(getattr(target, "from_torch", None)))
     binding = Binding(name, target, "module", modes, support, forward_args, construction,
-                      notes=("a factory returning a module",) if factory else ())
+                      notes=("a factory returning a module",) if factory else (), evidence=(fact,))
     binding = _map_weights(binding, own)
     if implements:
         binding = binding.replace(support=apply_declaration(binding.support, implements),
                                   modes=declared_modes(apply_declaration(binding.support, implements), mode, name))
     return binding
+
+
+def _annotated_tensor(parameters: list, arguments: tuple) -> bool:
+    """Whether the parameter receiving the input is annotated ``torch.Tensor`` (TorchScript enforces it)."""
+    import torch
+
+    receiving = {a.name for a in arguments if "input" in names_in(a.value)}
+    return any(p.annotation is torch.Tensor for p in parameters if p.name in receiving)
+
+
+def _method_of(target: Any, method: str) -> Any:
+    """The method to read the signature of: a TorchScript module's is its original Python function
+    (the compiled one cannot be read from the class)."""
+    stub = getattr(target, "_methods", {}).get(method) if isinstance(getattr(target, "_methods", None), dict) else None
+    if stub is not None and callable(getattr(stub, "original_method", None)):
+        return stub.original_method
+    try:
+        return getattr(target, method, None)
+    except AttributeError:  # a ScriptModule class raises instead of returning its compiled method
+        return None
 
 
 def _wrapped_mode(target: Any, name: str, constructor_args: tuple) -> Optional[str]:
@@ -118,8 +146,6 @@ def _takes_any_keyword(target: Any) -> bool:
 
 
 def _constructor_support(support: Support, constructor_args: tuple, modes: tuple) -> Support:
-    from .expressions import names_in
-
     taken = {n for a in constructor_args for n in names_in(a.value)}
     if "input_size" not in taken or "hidden_size" not in taken:
         missing = " and ".join(n for n in ("input_size", "hidden_size") if n not in taken)
@@ -200,6 +226,12 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     import torch
 
     module, spec = _probe_instance(binding)
+    if isinstance(module, torch.jit.ScriptModule):
+        reason = ("a TorchScript module: its weights are copied in by name (torch.func cannot reach them), so no "
+                  "gradient flows to the check's weights")
+        binding = binding.replace(construction=replace(binding.construction, copied=True),
+                                  support=binding.support.without("differentiable", reason, differentiable=False),
+                                  notes=binding.notes + ("a TorchScript module: weights copied in by name",))
     own = {path: tuple(p.shape) for path, p in module.named_parameters()}
     wrapped = [(path, sub) for path, sub in module.named_modules()
                if path and isinstance(sub, (torch.nn.RNNBase, torch.nn.RNNCellBase))]
@@ -229,8 +261,6 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     mapping = {path: declared_weights.get(path, match.mapping.get(path)) for path in own}
     said = ["declared: " + render_map(declared_weights)] if declared_weights else []
     how = "; ".join(said + (["matched by name and shape: " + match.header()] if match.mapping else []))
-    from .expressions import names_in
-
     used = {n for expr in mapping.values() for n in names_in(expr)}
     support = support.without("multilayer", "its own parameters hold one layer", max_layers=1) \
         if not any("_l1" in n for n in used) else support
@@ -264,8 +294,6 @@ def _refusal(name: str, own: dict, match: Match, declared: dict) -> str:
 
 
 def _taken(binding: Binding) -> set:
-    from .expressions import names_in
-
     return {n for a in binding.construction.arguments for n in names_in(a.value)}
 
 

@@ -42,7 +42,9 @@ RETURNS_TRIED = {
     "cell": ("h_1,_", "(h_1,c_1),_", "h_1,c_1,_", "h_1"),
 }
 #: A warm-up call's time limit, as a multiple of the per-call one (and at least this many seconds).
-WARMUP_FACTOR, WARMUP_FLOOR = 6.0, 60.0
+WARMUP_FACTOR, WARMUP_FLOOR = 6.0, 10.0
+#: Calls that may run out of time while settling: the run's own budget of hangs (a third costs as much again).
+HANGS_ALLOWED = 2
 
 
 class Verdict(Enum):
@@ -106,7 +108,7 @@ class AmbiguousBinding(BindingError):
 def apply(binding: Binding, settled: Settled) -> Binding:
     """The binding a `Settled` decision describes."""
     s = settled.summary
-    return binding.replace(state_layer_dim=s.state_layer_dim, arrays=s.arrays, support=s.support, notes=s.notes,
+    return binding.replace(state_layer_dim=s.state_layer_dim, arrays=settled.way.arrays, support=s.support, notes=s.notes,
                            modes=s.modes, evidence=s.evidence, returns=s.returns)
 
 
@@ -151,7 +153,8 @@ def ways(summaries: tuple, arrays: bool, unbatched: bool, bidirectional: bool = 
 def settle(summaries: tuple, experiment: Experiment) -> Settled:
     """Decide how to call (see the module docstring)."""
     first = next(iter(ways(summaries, False, False) or ways(summaries, False, True)), Way())
-    experiment(summaries[first.candidate], first, readings(summaries[first.candidate]), warmup=True)
+    warmup = experiment(summaries[first.candidate], first, readings(summaries[first.candidate]), warmup=True)
+    experiment = _within_hang_budget(experiment, sum(o.timed_out for o in warmup[:1]))
     summaries = _accepted_modes(summaries, experiment)
     tried: list = []  # (way, outcome) of every experiment, for the evidence
     for arrays, unbatched in ((False, False), (False, True), (True, False), (True, True)):
@@ -165,6 +168,22 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
             if not group or not all(outcome.verdict is Verdict.REFUSED for _, outcome in group):
                 break
     return _unsettled(summaries, tried)
+
+
+def _within_hang_budget(experiment: Experiment, hangs: int) -> Experiment:
+    """The experiment, until calls have run out of time `HANGS_ALLOWED` times (the warm-up's
+    included): then every further way is left untried, as the run leaves its rows after two hangs."""
+    count = [hangs]
+
+    def limited(summary: Summary, way: Way, readings: tuple, **options) -> tuple:
+        if count[0] >= HANGS_ALLOWED:
+            return (Outcome(Verdict.CRASHED, "not tried: the implementation already ran out of time "
+                                             f"{count[0]} times", timed_out=True),)
+        found = experiment(summary, way, readings, **options)
+        count[0] += any(o.timed_out for o in found)
+        return found
+
+    return limited
 
 
 def _read(summary: Summary, way: Way, experiment: Experiment) -> list:
@@ -193,9 +212,10 @@ def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment) 
     reproducing = [(way, outcome) for way, outcome in fitting if outcome.verdict is Verdict.REPRODUCES]
     configuration = layout_is_configuration(summaries[fitting[0][0].candidate])
 
-    def preference(found):
+    def preference(found):  # fewest shape mismatches, then seq-first, then torch.nn's own state form
         way, outcome = found
-        return (outcome.shape_mismatches, way.batch_first if configuration else 0, way.candidate)
+        return (outcome.shape_mismatches, way.batch_first if configuration else 0, way.candidate,
+                not way.state_layer_dim)
 
     if reproducing:
         best = min(reproducing, key=preference)
@@ -344,7 +364,7 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
     elif summary.returns is not None:
         facts.append(Fact("returns", str(summary.returns), How.DECLARED, "--rnn-returns"))
     if len(remaining) > 1:
-        facts.append(Fact("binding", "unproven", How.UNPROVEN, "it differs from torch.nn under every way that "
+        facts.append(Fact("binding", "not settled", How.UNPROVEN, "it differs from torch.nn under every way that "
                           "remains, so the failure holds whichever is yours: " + "; ".join(
                               f"{_way_words(w)}: {o.detail}" for w, o in remaining[:4])))
     return replace(summary, support=s, evidence=tuple(facts), state_layer_dim=way.state_layer_dim, arrays=arrays,
@@ -392,9 +412,11 @@ def _unsettled(summaries: tuple, tried: list) -> Settled:
         because = "nothing to try"
     elif all(o.verdict is Verdict.REFUSED for _, o in tried):
         because = f"it refused every way of calling it (first: {details[0][:160]})"
+    elif any(o.timed_out for _, o in tried):
+        because = f"it ran out of time (the first call had {WARMUP_FLOOR:g} s or more to warm up): {details[0][:160]}"
     else:
         because = f"no way of calling it runs: {len(tried)} tried, first {details[0][:200]}"
-    fact = Fact("binding", "unproven", How.UNPROVEN, because)
+    fact = Fact("binding", "not settled", How.UNPROVEN, because)
     hung = any(o.timed_out for _, o in tried)
     s = summary.support
     if not summary.modes[0].endswith("_cell"):
