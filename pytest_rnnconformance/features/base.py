@@ -40,6 +40,14 @@ class Fatal(Exception):
 #: omitted, relu, one unbatched sequence, float64): its one question holds or not on any sizes, and
 #: forward has drawn the sizes already (six of the default ten; every mutant is still caught there).
 SWITCH_SHARE = 0.6
+#: The row that owns a cause a failure can name without the catalogue (a crash mixing dtypes): a
+#: failure naming it is that row's defect, wherever it shows (see `features.engine`).
+CAUSE_OWNERS = {"default_dtype_buffer": "dtype"}
+
+
+def cause_owner(failure: Failure) -> str:
+    """The row that owns `failure`'s named cause, or "" (see `CAUSE_OWNERS`)."""
+    return next((CAUSE_OWNERS[cause] for cause in failure.diagnosis if cause in CAUSE_OWNERS), "")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from ..judge.failure import Failure, FailureRaised
 from ..judge.judge import judge
 from ..judge.status import Status
 from ..run.results import Result
-from .base import Feature
+from .base import Feature, cause_owner
 
 
 def check(row, inputs) -> None:
@@ -24,7 +24,7 @@ def _piece(row, inputs, what: str, small: bool) -> Result:
     result = row.result(inputs)
     failure = judge(inputs, result, row.tolerance_of)
     if failure is not None:
-        owner = "edge_cases" if small else "forward"
+        owner = cause_owner(failure) or ("edge_cases" if small else "forward")
         raise FailureRaised(Failure(Status.BLOCKED, failure.kind, f"blocked by {owner}: {what} is already wrong on its own "
                                     f"({failure.summary})", blocked_by=owner, explanations=failure.explanations))
     return result

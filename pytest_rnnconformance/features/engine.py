@@ -10,7 +10,7 @@ a failure to a minimal counterexample. Then, once, on that counterexample:
   dimension (``dropout`` needs layers) is blocked by that row when the case fails without its own;
   ``combined`` tries each dimension alone and names the row that owns its failure. Rows after a
   failing base are blocked without running at all (`RunContext.blocking`). A defect whose cause
-  names its own row (`CAUSE_OWNERS`: a default-dtype buffer is ``dtype``'s) blocks the others by
+  names its own row (`base.CAUSE_OWNERS`: a default-dtype buffer is ``dtype``'s) blocks the others by
   that row, and never that row itself: the row that owns a defect fails with it, so ``blocked``
   never forms a cycle and always points at a row that fails;
 * **named or localised**: a values failure is run through the catalogue with a confirmation case
@@ -40,20 +40,13 @@ from ..judge.localise import localise
 from ..judge.status import Kind, Status
 from ..judge.tolerance import Tolerance, tolerance_for
 from ..run.call import Runner
-from .base import Fatal, Feature, Refused, RowCheck
+from .base import Fatal, Feature, Refused, RowCheck, cause_owner
 
 #: After this many refusals and no example checked, the row is unsupported.
 UNSUPPORTED_AFTER = 5
 #: After this many rows that hung, the remaining rows are not run.
 HANGS_BEFORE_GIVING_UP = 2
 BASE_SEEDS = (0, 1, 2)
-#: The row that owns a cause a failure can name without the catalogue (a crash mixing dtypes).
-CAUSE_OWNERS = {"default_dtype_buffer": "dtype"}
-
-
-def cause_owner(failure: Failure) -> str:
-    """The row that owns `failure`'s named cause, or "" (see `CAUSE_OWNERS`)."""
-    return next((CAUSE_OWNERS[cause] for cause in failure.diagnosis if cause in CAUSE_OWNERS), "")
 
 
 @dataclass(frozen=True)
