@@ -5,8 +5,10 @@ mallory attacks at import (a detached process that rewrites grades.json after th
 classmates' files, the rubric and the solution appended to, files written outside its folder, a
 connection to a port this test listens on, 200 forks); oscar reaches for the answer key (import,
 importlib, sys.modules, the reference's file on disk) and returns its result if it gets one, zeros
-otherwise; trudy prints a forged "42 passed" to the terminal and allocates 20 GB. The unshare
-fallback grades the two that need the sandbox most (mallory and oscar) on its own.
+otherwise; trudy prints a forged "42 passed" to the terminal and allocates 20 GB. Each worker joins
+the sandbox bubblewrap built (forked from the judge, as root). The unshare fallback grades the two
+that need the sandbox most (mallory and oscar) on its own, each worker a new interpreter started on
+the plugin's bundle.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import pytest
 
 import pytest_rnnconformance.reference as reference
 from pytest_rnnconformance.cli import main
+from pytest_rnnconformance.run.forking import NO_FORK_ENV
 from pytest_rnnconformance.run.sandbox.tools import TOOL_ENV, _works
 
 HONEST = (Path(__file__).parent / "data" / "class" / "alice.py").read_text()
@@ -46,7 +49,14 @@ REFERENCE_FILE = Path(reference.__path__[0]) / "forward.py"
 MALLORY = '''
 import os, socket, subprocess, sys, time
 TOKEN, OUT, CLASS, TEACHER, PORT = {token!r}, {out!r}, {klass!r}, {teacher!r}, {port}
-rewrite = "import time, sys; time.sleep(4); open(sys.argv[2] + '/grades.json', 'w').write('{{}}')"
+rewrite = ("import os, sys, time\\n"  # waits for the gradebook, then rewrites it once the grader has exited
+           "book = sys.argv[2] + '/grades.json'\\n"
+           "for _ in range(1200):\\n"
+           "    time.sleep(0.1)\\n"
+           "    if os.path.exists(book):\\n"
+           "        time.sleep(1)\\n"
+           "        open(book, 'w').write('{{}}')\\n"
+           "        break\\n")
 if os.fork() == 0:  # a double fork into its own session: no longer anyone's descendant
     os.setsid()
     if os.fork() == 0:
@@ -168,7 +178,7 @@ def grade_under_attack(tmp_path: Path, capfd, names: tuple) -> dict:
     assert status == 0
     assert alive(token) == [], "a process a submission started outlived the grader"
     gradebook = (out / "grades.json").read_text()
-    time.sleep(5)  # the detached rewriter would have written by now
+    time.sleep(3)  # the detached rewriter would have written by now
     assert (out / "grades.json").read_text() == gradebook
     assert digest(klass, teacher) == before, "the class folder, rubric or solution changed"
     with pytest.raises(BlockingIOError):
@@ -205,7 +215,10 @@ def assert_out_of_reach(oscar: dict) -> None:
 
 @needs_unshare
 def test_the_unshare_fallback_withstands_the_rewriter_and_the_answer_key(tmp_path, capfd, monkeypatch):
+    """unshare, and the worker as a new interpreter started on the plugin's bundle (no forking: the
+    way in where the grader is not root), where bubblewrap's test has it join the sandbox."""
     monkeypatch.setenv(TOOL_ENV, "unshare")
+    monkeypatch.setenv(NO_FORK_ENV, "1")
     grades = grade_under_attack(tmp_path, capfd, ("mallory", "oscar"))
     assert grades[""]["sandbox"] == "unshare"
     assert grades["mallory"]["score"] == MAXIMUM

@@ -35,7 +35,8 @@ from .call import Call, Problem
 from .forking import can_fork, fork_child
 from .guard import CallRecord
 from .results import Plain, Unreadable, read
-from .sandbox.launch import Sandboxed, start_worker
+from .sandbox.enter import can_enter
+from .sandbox.launch import Sandboxed, enter_worker, start_worker
 from .sandbox.processes import Limits, exit_description, kill_tree
 from .sandbox.tools import TOOL_ENV, TOOLS, SandboxUnavailable, working_tool
 
@@ -84,16 +85,16 @@ class WorkerClient:
         limits = Limits(memory_mb=self.memory_mb)
         tool = sandbox_tool()
         if tool is not None:
+            start = enter_worker if can_enter() and can_fork() else start_worker
             try:
                 working_tool(tool)
-                self.sandbox = start_worker(tool, self.bind_request["target"], self.rootdir, child.fileno(),
-                                            self.log, Limits(memory_mb=self.memory_mb,
-                                                             processes=SANDBOX_PROCESSES))
+                self.sandbox = start(tool, self.bind_request["target"], self.rootdir, child.fileno(), self.log,
+                                     Limits(memory_mb=self.memory_mb, processes=SANDBOX_PROCESSES))
             except (SandboxUnavailable, OSError) as error:
                 child.close()
                 parent.close()
                 raise WorkerUnavailable(f"--rnn-isolate: the sandbox could not start ({error})") from None
-            self.process = self.sandbox.process
+            self.process = self.sandbox.worker
         elif can_fork():  # milliseconds instead of seconds: torch and the plugin are already imported
             fd = child.fileno()
             self.process = fork_child(lambda: worker.main(fd), cwd=self.rootdir, stdout_fd=self.log.fileno(),
