@@ -52,7 +52,7 @@ def check_counts_and_blocks(run) -> None:
     blocked row's owner failing in this run or its finding printed."""
     assert "INTERNALERROR" not in run.output and "Traceback" not in run.output, run.output[-3000:]
     assert run.report is not None, run.output[-3000:]
-    counted, recorded = _pytest_counts(run.output), run.report["cells"]["pytest"]
+    counted, recorded = _pytest_counts(run.output), run.report["cell_counts"]["pytest"]
     assert {k: counted[k] for k in recorded} == recorded and not counted.get("error"), (counted, recorded)
     assert (f"cells: {recorded['passed']} passed, {recorded['failed']} failed" in run.output)
     cells = {row: feature["cells"] for row, feature in run.report["features"].items()}

@@ -103,7 +103,7 @@ class ResultLog:
             "binding": self.binding,
             "features": features,
             "score": score,
-            "cells": self.cell_counts(),
+            "cell_counts": self.cell_counts(),
         }
         report.update(self.extra)
         return report
