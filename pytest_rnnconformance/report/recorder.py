@@ -128,8 +128,8 @@ class RunRecorder:
         if expected_gaps or not self.run.log.cells or (counted == recorded and not self.pytest_counts["error"]):
             return
         self.lines.append(f"pytest counted {self._words(self.pytest_counts)} of the suite's tests, but the plugin "
-                             f"recorded {self._words(recorded)}: a test ended without its verdict, or a hook changed "
-                             "its report")
+                          f"recorded {self._words(recorded)}: a test ended without its verdict, or a hook changed its "
+                          "report")
         if session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
