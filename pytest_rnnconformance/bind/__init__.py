@@ -156,14 +156,26 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
                        if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
         mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
         if not auto:
-            raise BindingError(f"{unknown}. A guess from the names: --rnn-bind \"{render_map(mappings[0])}\" (check "
-                               "it, or run with --rnn-bind auto to use it)") from None
+            lines = "\n".join(f"  --rnn-bind \"{render_map(m)}\"   # {_storage_words(t, h, guesses)}"
+                               for m, (t, h) in zip(mappings, conventions))
+            raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))} by name alone. The names "
+                               f"say what each holds; how the weights are stored tells these {len(mappings)} readings "
+                               f"apart. Paste yours, or run with --rnn-bind auto to let an experiment decide:\n"
+                               f"{lines}") from None
         found = []
         for chosen in mappings:
             bound = bind(chosen)
             found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",),
                                        declaration=render_map(chosen)))
         return tuple(found)
+
+
+def _storage_words(transposed: bool, hidden_first: bool, guesses: dict) -> str:
+    """'weights (in, out), used as x @ W': what one reading of a guessed map assumes of storage."""
+    words = "weights (in, out), used as x @ W" if transposed else "weights (out, in) as torch.nn stores them"
+    if any(g is not None and g.kind == "joint_weight" for g in guesses.values()):
+        words += ", applied to [h, x]" if hidden_first else ", applied to [x, h]"
+    return words
 
 
 def bind_target(impl: str, rootdir: str, mode: Optional[str], declared: Optional[str], returns: Optional[str],

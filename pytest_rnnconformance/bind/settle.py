@@ -243,7 +243,8 @@ def _versus(way: Way, tried: list, dimension: str) -> str:
                                      "batch_first") if f != dimension)
 
     words = {"batch_first": lambda w: "batch-first" if w.batch_first else "seq-first",
-             "state_layer_dim": lambda w: "with the layer dimension" if w.state_layer_dim else "without it"}[dimension]
+             "state_layer_dim": lambda w: "with the layer dimension" if w.state_layer_dim else "without it",
+             "candidate": lambda w: f"reading {w.candidate + 1}"}[dimension]
     chosen = next((o for w, o in tried if w == way), None)
     others = {}
     for other, outcome in tried:
@@ -341,6 +342,8 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
         s = s.without("batched", f"it takes one unbatched sequence ({reason})", batched=False, unbatched=True,
                       packed=False)
         facts.append(Fact("input", "one unbatched sequence", How.PROVEN, reason))
+    if summary.declaration and len({w.candidate for w, _ in tried}) > 1:
+        facts.append(Fact("weights", summary.declaration, how("candidate"), _versus(way, tried, "candidate")))
     if summary.per_layer and s.state_given and not single:
         form = "with" if way.state_layer_dim else "without"
         versus = _versus(way, tried, "state_layer_dim")
