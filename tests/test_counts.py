@@ -154,3 +154,28 @@ def test_counts_that_disagree_with_the_verdicts_fail_the_run(run_suite, pytester
     run = run_suite("impl.py:rnn_forward", "-p", "flipper", "--rnn-max-examples", "3", "--rnn-rows", "forward,shape")
     assert run.result.ret == 1
     assert "pytest counted 3 passed of the suite's tests, but the plugin recorded 1 failed, 2 passed" in run.output
+
+
+ROW_THAT_OVERFLOWS = '''
+from pytest_rnnconformance.features.base import Feature
+from pytest_rnnconformance.judge.failure import OutOfRange
+
+
+def check(row, inputs):
+    raise OutOfRange("the exact result does not fit")
+
+
+def pytest_rnnconformance_register_features(config):
+    return Feature("overflows", 215, "A row none of whose cases can be judged.", check, judges_values=False)
+'''
+
+
+def test_a_row_that_judged_no_case_is_unsupported_saying_why(run_suite, pytester):
+    """Every case rejected (hypothesis's Unsatisfiable): unsupported with the reason, not a crash."""
+    pytester.makepyfile(impl=rnn("torch.stack(outs), h.unsqueeze(0)"))
+    pytester.makeconftest(ROW_THAT_OVERFLOWS)
+    run = run_suite("impl.py:rnn_forward", "--rnn-max-examples", "3", "--rnn-rows", "forward,overflows")
+    assert run.result.ret == 0, run.output[-3000:]
+    verdict = run.report["features"]["overflows"]["cells"]["rnn-cpu-float32"]
+    assert verdict["status"] == "unsupported" and "every case drawn overflows float32" in verdict["message"]
+    check_counts_and_blocks(run)

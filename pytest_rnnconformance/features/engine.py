@@ -29,7 +29,7 @@ from typing import Callable, Optional
 import pytest
 import torch
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
-from hypothesis.errors import Flaky
+from hypothesis.errors import Flaky, Unsatisfiable
 
 from ..draw.cases import cases, fixed_base, present_dimensions, project
 from ..draw.inputs import DTYPES, make_inputs
@@ -203,7 +203,7 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
         prop()
     except _StopAtOnce as stop:
         if isinstance(stop.carried, Refused):
-            _unsupported(feature, column, str(stop.carried))
+            _unsupported(feature, column, _refusal(str(stop.carried)))
         context.hung_in.append(feature.name)  # a Fatal: it hung, or its worker died
         failure = stop.carried.failure.replace(notes=("not shrunk: each retry of a hang or a crash costs as much",))
         raise FailureRaised(_finished(failure, tally.last_inputs, context, feature, column)) from None
@@ -211,8 +211,11 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
         raise FailureRaised(finish(raised.failure, tally.last_inputs, context, feature, column)) from None
     except Flaky as flaky:
         raise FailureRaised(_finished(_flaky(flaky), tally.last_inputs, context, feature, column)) from None
+    except Unsatisfiable:  # every case drawn was refused or overflows the dtype: none was judged
+        pass
     if tally.checked == 0:
-        _unsupported(feature, column, tally.last_refusal)
+        _unsupported(feature, column, _refusal(tally.last_refusal) if tally.last_refusal else
+                     f"every case drawn overflows {column.dtype} whatever computes it: nothing to judge")
 
 
 def _flaky(flaky: Flaky) -> Failure:
@@ -225,11 +228,16 @@ def _flaky(flaky: Flaky) -> Failure:
                    cause=first.cause if first is not None else "")
 
 
-def _unsupported(feature: Feature, column: Column, refusal: str) -> None:
+def _refusal(message: str) -> str:
+    return f"the implementation raised NotImplementedError: {message}"
+
+
+def _unsupported(feature: Feature, column: Column, reason: str) -> None:
+    """Skip the row as unsupported, saying why; forward never is: nothing checked there fails."""
     if feature.name == "forward":
-        raise FailureRaised(_placed(Failure(Status.FAIL, Kind.REFUSED, "the implementation refused its own base "
-                                            f"configuration, which forward must check: {refusal}"), feature, column))
-    pytest.skip(f"unsupported: the implementation raised NotImplementedError: {refusal}")
+        raise FailureRaised(_placed(Failure(Status.FAIL, Kind.REFUSED, "forward could not check the implementation's "
+                                            f"own base configuration, which it must: {reason}"), feature, column))
+    pytest.skip(f"unsupported: {reason}")
 
 
 def finish(failure: Failure, inputs, context: RunContext, feature: Feature, column: Column) -> Failure:
