@@ -294,6 +294,13 @@ def test_usage_errors_exit_2(tmp_path):
     status, _, stderr = grade("grade", str(CLASS / "alice.py"), "--entry", "lstm_forward", "--bind", "x==",
                               "--out", str(tmp_path / "o"))
     assert status == 2 and "bind = 'x==' (--rnn-bind)" in stderr  # said once, not "could not be loaded" for all
+    (tmp_path / "typo.toml").write_text("[run]\nmode = 'lstm'\n[features]\nforwrd = 3\n")
+    status, _, stderr = grade("grade", str(CLASS / "alice.py"), "--entry", "lstm_forward", "--rubric",
+                              str(tmp_path / "typo.toml"), "--out", str(tmp_path / "o"))
+    assert status == 2 and "forwrd is not a row of the matrix; did you mean forward?" in stderr
+    status, _, stderr = grade("grade", str(CLASS), "--entry", "lstm_fwd", "--mode", "lstm", "--out", str(tmp_path / "o"))
+    assert status == 2 and "no submission defines lstm_fwd (they define: lstm_forward" in stderr
+    assert not (tmp_path / "o").exists()  # nothing graded, no gradebook
 
 
 # ---------------------------------------------------------------------- finding submissions
@@ -305,7 +312,7 @@ def test_a_class_folder_a_glob_and_a_folder_holding_the_entry():
     assert found["gina"].problem == "could not be loaded: syntax error at line 5 of gina.py ('(' was never closed)"
     assert found["ivan"].problem.startswith("could not be loaded: syntax error at line 7 of model.py")
     assert [s.name for s in discover([str(CLASS / "carol")], "lstm_forward")] == ["carol"]  # holds the entry
-    assert [s.name for s in discover([str(CLASS / "hank")], "lstm_forward")] == ["hank"]
+    assert [s.name for s in discover([str(CLASS / "hank")], "lstm_forward")] == ["lstm"]  # not one student
     assert [s.name for s in discover([str(CLASS / "[a-c]*")], "lstm_forward")] == ["alice", "bob", "carol"]
     skipped: list = []
     names = [s.name for s in discover([str(CLASS / "README.md"), str(CLASS / "bob.py")], "lstm_forward", skipped)]

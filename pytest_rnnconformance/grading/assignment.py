@@ -15,12 +15,13 @@ that the gradebook, ``--resume`` and ``merge`` all score against the same rows:
    binder reads it (``lstm_forward`` is an LSTM, ``gru_cell`` a GRU cell).
 
 A row the plugin has no question for under the rubric's settings (``relu`` for an LSTM, ``half``
-without a half dtype, a name this version of the plugin does not know) is *not checked*: 0 of 0 for
-everyone. Every other graded row counts its points toward every student's maximum, whatever the
+without a half dtype) is *not checked*: 0 of 0 for everyone. A name that is no row at all
+(``forwrd``) is a usage error ("did you mean forward?"). Every other graded row counts its points toward every student's maximum, whatever the
 student's code supports.
 """
 from __future__ import annotations
 
+import difflib
 import shutil
 import tempfile
 import time
@@ -168,8 +169,22 @@ def settle_mode(rubric: Rubric, entry: str, solution: Optional[str] = None) -> R
                               "give --mode, a rubric with [features], or --solution teacher.py:" + entry)
     if solution:
         solution_path(solution, entry)
+    _check_rows(rubric)
     _check_declarations(rubric)
     return rubric
+
+
+def _check_rows(rubric: Rubric) -> None:
+    """A rubric naming a row the plugin does not have (``forwrd``) would grade everyone 0 of 0 on it:
+    a usage error, with the nearest row's name."""
+    rows = plugin_rows()
+    named = list(rubric.features or {}) + list(rubric.required)
+    named += [gate for rule in (rubric.features or {}).values() for gate in rule.requires]
+    for name in dict.fromkeys(named):
+        if rows and name not in rows:
+            close = difflib.get_close_matches(name, list(rows), n=1)
+            hint = f"did you mean {close[0]}?" if close else f"the rows are {', '.join(rows)}"
+            raise AssignmentError(f"rubric {rubric.source}: {name} is not a row of the matrix; {hint}")
 
 
 def _check_declarations(rubric: Rubric) -> None:

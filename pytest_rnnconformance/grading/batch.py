@@ -25,7 +25,7 @@ from .rubric import Rubric
 from ..run.forking import can_fork
 from ..run.sandbox.tools import SandboxUnavailable, working_tool
 from .runner import Run, RunResult, check_plugin_installed, preload
-from .submissions import discover
+from .submissions import SubmissionError, defines_entry, discover, entries_found
 from .summary import write_summary
 
 POLL_SECONDS = 0.05
@@ -77,11 +77,15 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     First the assignment's rows are decided (`assignment.resolve`: the rubric's, the rows the
     teacher's `solution` passes, or a standard learner solution's), once for the whole class."""
     skipped: list = []
-    submissions = select_shard(discover(paths, entry, skipped), shard)
+    found = discover(paths, entry, skipped)
+    submissions = select_shard(found, shard)
     out_stream = stream if stream is not None else sys.stderr
     for path in skipped:
         out_stream.write(f"skipped {path}: a submission is a .py file or a folder\n")
     rubric = settle_mode(rubric, entry, solution)  # a usage error at once, before seconds of imports
+    if not any(defines_entry(s) for s in found) and not all(s.problem for s in found):  # parsed, and none has it
+        raise SubmissionError(f"no submission defines {entry} (they define: "
+                              f"{', '.join(entries_found(found)) or 'no function'}); check --entry")
     sandbox = choose_sandbox(no_sandbox, out_stream)
     sandbox_note = sandbox or UNSANDBOXED
     check_plugin_installed()

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from ..run.forking import ForkedChild, can_fork, fork_child
 from ..run.sandbox.answer_key import bundle
@@ -194,6 +195,7 @@ def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd
         os.environ.clear()
         os.environ.update(env)
         tempfile.tempdir = None  # TMPDIR changed: let tempfile read it again
+        set_hypothesis_home_dir(workdir / ".hypothesis")  # hypothesis read the grader's folder at import
         cache = env.get("PYTHONPYCACHEPREFIX")
         sys.pycache_prefix = cache
         sys.dont_write_bytecode = cache is None

@@ -102,13 +102,13 @@ def discover(paths: Iterable[str], entry: str, skipped: Optional[list] = None) -
 def is_class_folder(folder: Path, entry: str) -> bool:
     """Whether `folder` holds many submissions rather than being one.
 
-    Its *units* are its own ``.py`` files and its subfolders. It is one submission when exactly one
-    unit defines the entry (a top-level ``def``, ``class`` or assignment of that name, not an
-    import: a file that defines it, or a subfolder with such a file: a student's
-    folder with ``model.py`` and helpers, or with ``src/model.py``). It is a class folder when two
-    or more units define it, a unit that does not parse counting as one that might (a class of
-    ``alice.py``, ``bob.py``... or of ``alice/``, ``bob/``...), or when none does and it has two or
-    more subfolders (a class whose entry is misnamed by everyone: each student is told so).
+    Its *units* are its own ``.py`` files and its subfolders. It is one submission only when it
+    holds the entry itself: exactly one unit defines it (a top-level ``def``, ``class`` or
+    assignment of that name, not an import: a file that defines it, or a subfolder with such a
+    file: a student's folder with ``model.py`` and helpers, or with ``src/model.py``). Otherwise it
+    is a class folder: two or more units define it, a unit that does not parse counting as one that
+    might (a class of ``alice.py``, ``bob.py``... or of ``alice/``, ``bob/``...), or none does (an
+    entry nobody defines is then a usage error, see `entries_found`, never one student of the class).
     """
     units = _units(folder)
     defining = broken = 0
@@ -120,11 +120,33 @@ def is_class_folder(folder: Path, entry: str) -> bool:
             defining += 1
         elif any(tree is None for tree, _ in parsed):
             broken += 1
-    if defining + broken >= 2:
-        return True
-    if defining + broken == 0:
-        return sum(1 for u in units if u.is_dir()) >= 2
-    return False
+    return defining + broken != 1
+
+
+def defines_entry(submission: Submission) -> bool:
+    """Whether the submission's file defines (or re-exports) the entry at the top level."""
+    if submission.file is None or submission.problem:
+        return False
+    tree, _ = _parse(submission.file)
+    return tree is not None and bool(_top_level_names(tree, submission.entry))
+
+
+def entries_found(submissions: list, limit: int = 8) -> list:
+    """The top-level functions and classes the submissions define, the most common first: what a
+    teacher may have meant by an ``--entry`` nobody defines."""
+    counts: dict = {}
+    for submission in submissions:
+        files = [submission.path] if submission.path.is_file() else python_files(submission.path)
+        names: set = set()
+        for file in files:
+            tree, _ = _parse(file)
+            if tree is not None:
+                names.update(node.name for node in tree.body
+                             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                             and not node.name.startswith("_"))
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda n: (-counts[n], n))[:limit]
 
 
 def _units(folder: Path) -> list:
