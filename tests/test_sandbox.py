@@ -268,17 +268,21 @@ def test_in_plain_runs_no_delegation_flags_the_plugins_own_reference(tmp_path):
 
 def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp_path):
     """With --no-sandbox nothing stops vandal appending to alice.py; the integrity watch sees it, and
-    the grade of the submission running then (vandal's, one job) is withheld, alice's (graded before) kept."""
+    the grade of the submission running then (vandal's, one job) is withheld, alice's (graded before)
+    kept. The folder grade was started in is left as it was."""
     klass, teacher, out, _ = class_of(tmp_path, 9, ("alice",))
     (klass / "vandal.py").write_text(f"open({str(klass / 'alice.py')!r}, 'a').write('# vandalised\\n')\n" + HONEST)
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as stderr:
-        status = main(["grade", str(klass), "--entry", "lstm_forward", "--rubric", str(teacher / "rubric.toml"),
-                       "--out", str(out), "--jobs", "1", "--no-sandbox"])
-    assert status == 0
+    elsewhere = tmp_path / "elsewhere"  # where the teacher starts grade: nothing may be left there
+    elsewhere.mkdir()
+    done = subprocess.run([sys.executable, "-m", "pytest_rnnconformance.cli", "grade", str(klass), "--entry",
+                           "lstm_forward", "--rubric", str(teacher / "rubric.toml"), "--out", str(out), "--jobs", "1",
+                           "--no-sandbox"], cwd=elsewhere, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert list(elsewhere.iterdir()) == []  # no .hypothesis/ either
     gradebook = json.loads((out / "grades.json").read_text())
     assert gradebook["integrity"][0]["changes"] == [f"changed {klass / 'alice.py'}"]
     assert gradebook["integrity"][0]["while_running"] == ["vandal"]
     grades = {g["submission"]: g for g in gradebook["submissions"]}
     assert grades["vandal"]["outcome"] == "withheld" and grades["vandal"]["score"] == 0
     assert grades["alice"]["outcome"] == "finished" and grades["alice"]["score"] == MAXIMUM
-    assert "withheld" in stderr.getvalue() and "withheld" in (out / "grades.csv").read_text()
+    assert "withheld" in done.stderr and "withheld" in (out / "grades.csv").read_text()
