@@ -166,3 +166,17 @@ def test_a_torchscript_module_gets_its_weights_by_name():
     assert matrix.statuses["forward"] == "pass" and not matrix.failing(), matrix.verdicts()
     assert "annotated torch.Tensor" in matrix.reasons["packed"]
     assert "TorchScript" in matrix.reasons["backward"]
+
+
+def test_parameter_list_weights_are_read_and_the_ready_lines_parse():
+    matrix = run_matrix(target("parameter_list_module.py:ListRNN"), max_examples=2, rows=("forward", "shape"))
+    assert matrix.statuses == {"forward": "pass", "shape": "pass"}, matrix.verdicts()
+    assert "W_x.0=weight_ih.T" in matrix.summary.description
+
+
+def test_settings_pinned_by_a_declaration_are_declared_facts_and_torch_names_stay_torch_names():
+    matrix = run_matrix(target("constructor_refuses.py:BiGRU"), bind="batch_first=True,bidirectional=True",
+                        max_examples=2, rows=("forward", "bidirectional", "layout"))
+    assert matrix.statuses["forward"] == "pass" and not matrix.failing(), matrix.verdicts()
+    found = facts(matrix.summary)
+    assert found["layout"].how is How.DECLARED and "names of its own" not in matrix.summary.description

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .expressions import names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, projection_names
+from .guess import layer_name, render_map, suggest
+from .modules import match_structure
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 
 SIZES = dict(input_size=5, hidden_size=4)
@@ -81,15 +84,11 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
                                f"a weight it holds (its array attributes: {', '.join(held) or 'none'})")
         return Construction(arguments=construction.arguments, weights=tuple(declared.items()),
                             method=construction.method, is_module=False)
-    from .modules import match_structure
-
     match = match_structure(held, RNNSpec(mode, **SIZES))
     mapping = match.mapping
     if not mapping or match.unmatched or match.ambiguous:
-        from .guess import render_map
-        from .expressions import Name
-
-        left = {**match.ambiguous, **{k: Name("?") for k in match.unmatched}}
+        family = mode_registry.get(mode).family
+        left = {**match.ambiguous, **{k: suggest(layer_name(k), family).value or "weight_ih" for k in match.unmatched}}
         raise BindingError(f"{name}: cannot tell which of torch.nn's weights its attributes "
                            f"{', '.join(f'{k} {list(held[k])}' for k in left) or '(none found)'} hold; pass them to "
                            f"its constructor, or declare: --rnn-bind \"{render_map({**mapping, **left})}\"")

@@ -98,6 +98,8 @@ def layer_name(path: str) -> str:
     a layer already named as a weight keeps its name (``W_ii.weight`` -> ``W_ii``, its bias ``b_ii``,
     as torch's LSTM docs name the per-gate blocks)."""
     pieces = path.split(".")
+    if pieces[-1] == "0" and len(pieces) > 1:  # an nn.ParameterList's only (first) item: W_x.0 is W_x
+        pieces = pieces[:-1]
     if pieces[-1] in ("weight", "bias") and len(pieces) > 1:
         layer = pieces[-2]
         if re.match(r"^[Ww]_?[a-z]{1,2}$", layer):

@@ -30,9 +30,10 @@ from .. import modes as mode_registry
 from .binding import Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
-from .expressions import Expr, Name, names_in
+from .expressions import Expr, Literal, Name, names_in
 from .functions import arguments_by_name, declared_modes, h_alone
-from .guess import render_map
+from .guess import guess_all, layer_name, render_map, suggest
+from .vocabulary import role_of
 from .support import IMPLEMENTS_ATTRIBUTE, Support, apply_declaration
 
 TORCH_CLASSES = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn", "LSTMCell": "lstm_cell", "GRUCell": "gru_cell",
@@ -168,6 +169,28 @@ def _constructor_support(support: Support, constructor_args: tuple, modes: tuple
         support = support.without("layout", "its constructor takes no batch_first (layout found by a probe)")
     if "dropout" in taken:
         support = support.without("training", "a module is put in training mode with .train()", training=True)
+    return _pinned(support, constructor_args)
+
+
+def _pinned(support: Support, constructor_args: tuple) -> Support:
+    """Settings a declaration pins to a constant (``--rnn-bind "batch_first=True,bidirectional=True"``)
+    are the only ones the module is built with: declared, so checked only there."""
+    for argument_ in constructor_args:
+        role = role_of(argument_.name, constructor=True)[0]
+        value = argument_.value
+        if isinstance(value, Literal) and role == "num_layers" and isinstance(value.value, int):
+            support = support.without("multilayer", f"declared: {argument_}", max_layers=value.value)
+        if not (isinstance(value, Name) and value.text in ("True", "False")):
+            continue
+        pinned = value.text == "True"
+        why = f"declared: {argument_}"
+        if role == "batch_first":
+            support = support.without("batch_first", why, layouts=frozenset({pinned}))
+        elif role == "bidirectional":
+            support = support.without("bidirectional" if not pinned else "unidirectional", why,
+                                      directions=frozenset({2 if pinned else 1}))
+        elif role == "bias":
+            support = support.without("no_bias", why, bias=frozenset({pinned}))
     return support
 
 
@@ -257,7 +280,7 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     rest = {path: shape for path, shape in own.items() if path not in declared_weights}
     match = match_structure(rest, spec)  # what the declaration leaves, matched as without one
     if match.unmatched or match.ambiguous or not (match.mapping or declared_weights):
-        raise BindingError(_refusal(binding.name, own, match, declared_weights))
+        raise BindingError(_refusal(binding.name, own, match, declared_weights, spec.recurrence.family))
     mapping = {path: declared_weights.get(path, match.mapping.get(path)) for path in own}
     said = ["declared: " + render_map(declared_weights)] if declared_weights else []
     how = "; ".join(said + (["matched by name and shape: " + match.header()] if match.mapping else []))
@@ -277,7 +300,7 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     return binding.replace(support=support, notes=tuple(notes), construction=construction)
 
 
-def _refusal(name: str, own: dict, match: Match, declared: dict) -> str:
+def _refusal(name: str, own: dict, match: Match, declared: dict, family: str) -> str:
     """Why a module's own parameters cannot be matched, with the ``--rnn-bind`` line to edit (the
     declared items and the matches already made kept in it)."""
     parts = []
@@ -287,7 +310,9 @@ def _refusal(name: str, own: dict, match: Match, declared: dict) -> str:
     if match.ambiguous:
         parts.append(f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way "
                      "(which comes first in the concatenation of x and h, or how a square weight is stored)")
-    line = {**declared, **match.mapping, **match.ambiguous, **{p: Name("?") for p in match.unmatched}}
+    guessed = {p: suggest(layer_name(p), family) for p in match.unmatched}  # by role: a line that parses
+    line = {**declared, **match.mapping, **match.ambiguous,
+            **{p: g.value for p, g in guessed.items() if g.value is not None}}
     order = {p: line[p] for p in own if p in line}
     return (f"{name} holds weights under names of its own, and the binder {', and '.join(parts)}; edit this guess and "
             f"declare it: --rnn-bind \"{render_map(order)}\"")
@@ -349,8 +374,6 @@ def match_structure(own: dict, spec) -> Match:
     (in, out) when input_size != hidden_size) and others could be either (a square hidden weight),
     the square ones are stored like the others.
     """
-    from .guess import guess_all, layer_name
-
     family = spec.recurrence.family
     names = {path: layer_name(path) for path in own}
     guesses = guess_all(list(names.values()), family)
