@@ -155,3 +155,32 @@ def test_results_not_judged_have_no_shape_to_declare():
 def test_auto_and_a_dict_literal_split_at_the_top_level_only():
     mapping, auto = _split_auto(f"auto,{PARAMETERS}")
     assert auto and list(mapping) == ["parameters"]
+
+
+MODE_STRING = '''import torch
+
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity_name):
+    act = {"tanh": torch.tanh, "relu": torch.relu}[nonlinearity_name]
+    h, outputs = h0[0], []
+    for step in x:
+        h = act(step @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+        outputs.append(h)
+    return torch.stack(outputs), h.unsqueeze(0)
+'''
+
+
+def test_a_mode_string_is_refused_unless_declared_and_then_passed_as_written(tmp_path):
+    from pytest_rnnconformance import RNNSpec, rnn_check, rnn_implementation
+    from pytest_rnnconformance.bind import BindingError
+    from pytest_rnnconformance.bind.expressions import Literal
+
+    assert parse_map("nonlinearity_name='tanh',layers=2") == {"nonlinearity_name": Literal("tanh"),
+                                                             "layers": Literal(2)}
+    (tmp_path / "mode_string.py").write_text(MODE_STRING)
+    target = f"{tmp_path / 'mode_string.py'}:rnn_forward"
+    with pytest.raises(BindingError, match="nonlinearity_name"):
+        rnn_implementation(target).summary
+    rnn_check(rnn_implementation(target, bind="nonlinearity_name='tanh'"), RNNSpec("rnn", 3, 4))
+    with pytest.raises(AssertionError, match="first divergence"):  # the string is passed: relu is not tanh
+        rnn_check(rnn_implementation(target, bind="nonlinearity_name='relu'"), RNNSpec("rnn", 3, 4))

@@ -21,7 +21,8 @@ What courses write (`Dict`, `Reshape`, `Permute`)::
     parameters={Wax: weight_ih, Waa: weight_hh, ba: (bias_ih+bias_hh).reshape(H,1), Wya: eye, by: zeros}
     x=input.permute(2,1,0), a0=hx.reshape(B,H).T, hprev=hx.reshape(H,1), xs=input.reshape(T,I,1)
 
-``{key: expr, ...}`` builds a dict with the learner's own keys; ``X.reshape(...)`` and
+``{key: expr, ...}`` builds a dict with the learner's own keys; ``'tanh'`` and ``1`` are passed as
+they are (a mode string the code takes: ``cell_type='tanh'``); ``X.reshape(...)`` and
 ``X.permute(...)`` take integers and the size symbols ``H`` (hidden), ``I`` (input), ``B`` (batch)
 and ``T`` (time). A shape expression *declares* what a configuration must look like: where it
 cannot hold one (``B`` for an unbatched input, a permutation of three dimensions of a 2-D input,
@@ -156,43 +157,52 @@ class Permute:
         return f"{_grouped(self.arg)}.permute({','.join(map(str, self.dims))})"
 
 
+@dataclass(frozen=True)
+class Literal:
+    """A string or an integer passed as it is: a mode string (``cell_type='tanh'``), a count."""
+
+    value: Union[str, int]
+
+    def __str__(self) -> str:
+        return repr(self.value)
+
+
 def _grouped(expr: "Expr") -> str:
     return f"({expr})" if isinstance(expr, Sum) else str(expr)
 
 
-Expr = Union[Name, Transpose, GateBlock, Sum, Cat, Group, Dict, Reshape, Permute]
+Expr = Union[Name, Transpose, GateBlock, Sum, Cat, Group, Dict, Reshape, Permute, Literal]
+
+
+def children(expr: Expr) -> tuple:
+    """The sub-expressions of `expr` (none for a name or a literal)."""
+    if isinstance(expr, (Transpose, GateBlock, Reshape, Permute)):
+        return (expr.arg,)
+    if isinstance(expr, Dict):
+        return tuple(value for _, value in expr.items)
+    if isinstance(expr, Sum):
+        return expr.terms
+    if isinstance(expr, (Cat, Group)):
+        return expr.items
+    return ()
 
 
 def names_in(expr: Expr) -> set:
     """Every name an expression reads."""
-    if isinstance(expr, Name):
-        return {expr.text}
-    if isinstance(expr, (Transpose, GateBlock, Reshape, Permute)):
-        return names_in(expr.arg)
-    if isinstance(expr, Dict):
-        return set().union(*(names_in(value) for _, value in expr.items)) if expr.items else set()
-    parts = expr.terms if isinstance(expr, Sum) else expr.items
-    return set().union(*(names_in(part) for part in parts)) if parts else set()
+    own = {expr.text} if isinstance(expr, Name) else set()
+    return own.union(*(names_in(child) for child in children(expr)))
 
 
 def gates_in(expr: Expr) -> set:
     """Every gate letter an expression's blocks name (``weight_ih[f]`` names ``f``)."""
-    if isinstance(expr, GateBlock):
-        return {expr.gate} | gates_in(expr.arg)
-    if isinstance(expr, Name):
-        return set()
-    if isinstance(expr, (Transpose, Reshape, Permute)):
-        return gates_in(expr.arg)
-    if isinstance(expr, Dict):
-        return set().union(*(gates_in(value) for _, value in expr.items)) if expr.items else set()
-    parts = expr.terms if isinstance(expr, Sum) else expr.items
-    return set().union(*(gates_in(part) for part in parts)) if parts else set()
+    own = {expr.gate} if isinstance(expr, GateBlock) else set()
+    return own.union(*(gates_in(child) for child in children(expr)))
 
 
 # --------------------------------------------------------------------------- parsing
 # a name is a path: `rnn.W_xh`, and `W_x.0` for an nn.ParameterList's first item
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*(?:\.(?:[A-Za-z_][A-Za-z_0-9]*|\d+))*)|(?P<number>-?\d+)"
-                    r"|(?P<op>\.(?:T|reshape|permute)\b|[=+,()\[\]{}:]))")
+                    r"|(?P<text>'[^']*'|\"[^\"]*\")|(?P<op>\.(?:T|reshape|permute)\b|[=+,()\[\]{}:]))")
 
 
 def _tokens(text: str) -> list:
@@ -207,7 +217,8 @@ def _tokens(text: str) -> list:
         if method in ("T",) + SHAPE_METHODS:
             tokens += [name[:-len(method) - 1], "." + method]  # 'weight_ih.T' is a name and a transpose
         else:
-            tokens.append(name if name is not None else match.group("number") or match.group("op"))
+            tokens.append(name if name is not None else match.group("number") or match.group("text")
+                          or match.group("op"))
         position = match.end()
     return tokens
 
@@ -266,6 +277,10 @@ class _Parser:
         if token == "cat":
             self.take("(")
             return Cat(tuple(self.items(")")[0]))
+        if token[:1] in "'\"":
+            return Literal(token[1:-1])
+        if re.fullmatch(r"-?\d+", token):
+            return Literal(int(token))
         if not re.match(r"^[A-Za-z_]", token):
             raise DeclarationError(f"unexpected {token!r} in {self.text!r}")
         return Name(token)
@@ -404,6 +419,8 @@ def evaluate(expr: Expr, env: Environment) -> Any:
         if expr.text in LITERALS:
             return LITERALS[expr.text]
         return env.constant(expr.text)
+    if isinstance(expr, Literal):
+        return expr.value
     if isinstance(expr, Dict):
         entries = {key: evaluate(value, env) for key, value in expr.items}
         return MISSING if any(value is MISSING for value in entries.values()) else entries
