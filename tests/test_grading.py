@@ -276,10 +276,12 @@ def test_without_features_the_solution_or_a_standard_learner_defines_the_rows(tm
                               "--out", str(tmp_path / "standard"), "--jobs", "1")
     assert status == 0, stderr
     rubric, grades = OutputFolder(tmp_path / "standard").load()
-    assert rubric.assignment == "the rows a standard lstm learner solution supports"
-    assert {"forward", "backward", "shape", "no_delegation"} <= set(rubric.features)
-    assert "proj" not in rubric.features  # a standard learner's lstm_forward takes no w_hr
-    assert grades["paul"].score == grades["paul"].max_score == len(rubric.features)
+    # paul's lstm_forward takes w_hr=None: the standard solution does too, and proj is graded
+    assert rubric.assignment == "the rows a standard lstm learner solution supports, taking w_hr=None as the " \
+                                "submissions' lstm_forward does"
+    assert "takes w_hr: the standard solution does too, so projections (proj) are graded" in stderr
+    assert {"forward", "backward", "shape", "no_delegation", "proj"} <= set(rubric.features)
+    assert grades["paul"].score == grades["paul"].max_score - 1  # it refuses projections
 
 
 def test_usage_errors_exit_2(tmp_path):

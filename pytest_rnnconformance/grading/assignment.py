@@ -11,7 +11,8 @@ that the gradebook, ``--resume`` and ``merge`` all score against the same rows:
    function with the conventional signature of the mode (``lstm_forward(input, initial_states,
    w_ih, w_hh, b_ih, b_hh)``, see `STANDARD`), named after ``--entry``, is run through the plugin
    with the rubric's settings, and every row of its report that is not ``unsupported`` is graded,
-   one point each. The mode comes from ``--mode``, the rubric, or the entry's name, as the plugin's
+   one point each. Where the submissions' own signature takes a projection weight (``w_hr=None``),
+   so does the standard LSTM (`PROJECTED`): the signature promises ``proj``, so ``proj`` is graded. The mode comes from ``--mode``, the rubric, or the entry's name, as the plugin's
    binder reads it (``lstm_forward`` is an LSTM, ``gru_cell`` a GRU cell).
 
 A row the plugin has no question for under the rubric's settings (``relu`` for an LSTM, ``half``
@@ -29,6 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional, TextIO
 
+from ..bind.vocabulary import ROLE_NAMES
 from .rubric import FeatureRule, Rubric
 from .submissions import Submission, fingerprint
 
@@ -75,6 +77,19 @@ STANDARD = {
                  "    r, z = torch.sigmoid(r_i + r_h), torch.sigmoid(z_i + z_h)\n"
                  "    return (1 - z) * torch.tanh(n_i + r * n_h) + z * hx\n"),
 }
+
+
+#: The standard LSTM when the assignment's signature takes a projection weight (its name: `{proj}`).
+PROJECTED = ("def {entry}(input, initial_states, w_ih, w_hh, b_ih, b_hh, {proj}=None):\n"
+             "    (h, c), outputs = initial_states, []\n"
+             "    for x in input:\n"
+             "        i, f, g, o = (x @ w_ih.T + b_ih + h @ w_hh.T + b_hh).chunk(4, dim=-1)\n"
+             "        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+             "        h = torch.sigmoid(o) * torch.tanh(c)\n"
+             "        if {proj} is not None:\n"
+             "            h = h @ {proj}.T\n"
+             "        outputs.append(h)\n"
+             "    return torch.stack(outputs), (h, c)\n")
 
 
 class AssignmentError(Exception):
@@ -203,8 +218,10 @@ def _check_declarations(rubric: Rubric) -> None:
                 raise AssignmentError(f"{key} = {text!r} (--rnn-{key}): {error}") from None
 
 
-def resolve(rubric: Rubric, entry: str, solution: Optional[str] = None, stream: Optional[TextIO] = None) -> Rubric:
-    """The rubric with the assignment's rows (``features``) and mode decided (see the module doc)."""
+def resolve(rubric: Rubric, entry: str, solution: Optional[str] = None, stream: Optional[TextIO] = None,
+            parameters: tuple = ()) -> Rubric:
+    """The rubric with the assignment's rows (``features``) and mode decided (see the module doc);
+    `parameters`: the entry's parameter names as the submissions define it."""
     rubric = settle_mode(rubric, entry, solution)
     if rubric.features is not None:
         if solution:
@@ -234,10 +251,17 @@ def resolve(rubric: Rubric, entry: str, solution: Optional[str] = None, stream: 
     if entry[:1].isupper():
         _say(stream, f"warning: {entry} looks like a class; the standard rows are those of a learner's function "
                      "(one layer, one direction): give a rubric with [features] or --solution to grade a module's")
-    report = _run_standard(entry, rubric)
+    projection = next((p for p in parameters if p in ROLE_NAMES["weight_hr"]), None) \
+        if rubric.mode == "lstm" else None
+    source = PROJECTED.format(entry=entry, proj=projection) if projection else STANDARD[rubric.mode].format(entry=entry)
+    report = _run_standard(entry, rubric, source)
     rows = [n for n, f in report["features"].items() if f.get("status") != "unsupported"]
+    taking = f", taking {projection}=None as the submissions' {entry} does" if projection else ""
+    if projection:
+        _say(stream, f"note: the submissions' {entry} takes {projection}: the standard solution does too, so "
+                     "projections (proj) are graded")
     return replace(rubric, features={n: FeatureRule() for n in rows},
-                   assignment=f"the rows a standard {rubric.mode} learner solution supports")
+                   assignment=f"the rows a standard {rubric.mode} learner solution supports{taking}")
 
 
 def solution_path(solution: str, entry: str) -> tuple:
@@ -259,11 +283,11 @@ def _run_reference_solution(solution: str, entry: str, rubric: Rubric, what: str
     return _finished_report(submission, rubric, f"{what} {solution}")
 
 
-def _run_standard(entry: str, rubric: Rubric) -> dict:
+def _run_standard(entry: str, rubric: Rubric, definition: str) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="rnngrade-standard-"))
     try:
         path = folder / "standard_solution.py"
-        source = "import torch\n\n\n" + STANDARD[rubric.mode].format(entry=entry)
+        source = "import torch\n\n\n" + definition
         path.write_text(source)
         submission = Submission("standard", path, entry, path, "", fingerprint([(path.name, source)]))
         return _finished_report(submission, rubric, f"the standard {rubric.mode} learner solution")

@@ -25,7 +25,7 @@ from .rubric import Rubric
 from ..run.forking import can_fork
 from ..run.sandbox.tools import SandboxUnavailable, working_tool
 from .runner import Run, RunResult, check_plugin_installed, preload
-from .submissions import SubmissionError, defines_entry, discover, entries_found
+from .submissions import SubmissionError, defines_entry, discover, entries_found, entry_parameters
 from .summary import write_summary
 
 POLL_SECONDS = 0.05
@@ -91,7 +91,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
     check_plugin_installed()
     if can_fork():
         preload(rubric)  # before anything runs: a few seconds, once, instead of once a submission
-    rubric = resolve(rubric, entry, solution, out_stream)
+    rubric = resolve(rubric, entry, solution, out_stream, entry_parameters(found))
     folder = OutputFolder(out)
     grades: dict = {}
     if resume:

@@ -149,6 +149,18 @@ def entries_found(submissions: list, limit: int = 8) -> list:
     return sorted(counts, key=lambda n: (-counts[n], n))[:limit]
 
 
+def entry_parameters(submissions: list) -> tuple:
+    """The parameter names of the entry as the submissions define it (a function), the most common."""
+    counts: dict = {}
+    for submission in submissions:
+        tree, _ = _parse(submission.file) if submission.file is not None and not submission.problem else (None, None)
+        for node in tree.body if tree is not None else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == submission.entry:
+                names = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
+                counts[names] = counts.get(names, 0) + 1
+    return max(counts, key=lambda names: counts[names]) if counts else ()
+
+
 def _units(folder: Path) -> list:
     return sorted(child for child in folder.iterdir()
                   if not child.name.startswith(".") and (
