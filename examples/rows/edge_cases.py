@@ -1,9 +1,10 @@
 """RNN / LSTM / GRU forward pass that is wrong only for a batch of one (3-D input with B = 1).
 
-Bug (row ``edge_cases``, batch 1): whether the batch dimension added for unbatched input must be
+Bug (row ``shape``, seen at a batch of one): whether the batch dimension added for unbatched input must be
 dropped again is decided from the size, ``x.shape[1] == 1``, instead of from the input's rank, so a
 batched input with one sequence comes back as if unbatched: output (T, D*Hout), h_n (L*D, Hout).
-Values are right. Unbatched input and batches of two or more are right.
+Values are right, so it is a shape mismatch of its own (DESIGN.md), the ``shape`` row's, not a value
+error of the ``edge_cases`` row. Unbatched input and batches of two or more are right.
 
 Calling convention: canonical ``forward(input, hx, params, spec, train=False)``, all three modes and
 every configuration torch.nn supports; a copy of ``_correct.py`` with this one change.
