@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .version import __version__
+
 __all__ = ["RNNSpec", "implements", "make_inputs", "InputRecipe", "RNNInputs", "rnn_check", "CellType",
            "ConformanceFailure", "CandidateError", "rnn_implementation", "RNNImplementation"]
-__version__ = "0.2.0"
 
 _LAZY = {
     "RNNSpec": ("spec", "RNNSpec"),

@@ -27,7 +27,7 @@ def _version() -> str:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
-    from . import __version__
+    from .version import __version__
 
     try:
         torch = version("torch")

@@ -45,6 +45,8 @@ FLAGS = (
 )
 DEFAULT_MAX_EXAMPLES = 8  # the grader's default too; rows draw around a base that works, so few find a defect
 DEFAULT_TIMEOUT = 60.0
+#: The isolated worker's address space, in MB (--rnn-memory-limit).
+DEFAULT_MEMORY_MB = 6144
 HALF_DTYPES = ("float16", "bfloat16")
 DTYPE_NAMES = ("float16", "bfloat16", "float32", "float64")
 
@@ -154,11 +156,18 @@ def read(config: pytest.Config, impl: str, feature_names: tuple, all_modes: tupl
     unknown = sorted(rows - set(feature_names))
     if unknown:
         raise pytest.UsageError(f"--rnn-rows: unknown feature(s) {', '.join(unknown)}; known: {', '.join(feature_names)}")
-    from .run.isolated import DEFAULT_MEMORY_MB
-
     return Settings(impl=impl, mode=mode, bind=option(config, "rnn_bind"), returns=option(config, "rnn_returns"),
                     devices=devices, dtypes=dtypes, dtypes_chosen=bool(chosen), max_examples=examples,
                     require=require, timeout=_number(config, "rnn_timeout", DEFAULT_TIMEOUT),
                     memory_mb=int(_number(config, "rnn_memory_limit", DEFAULT_MEMORY_MB, int)),
                     isolate=flag(config, "rnn_isolate"), allow_builtin=flag(config, "rnn_allow_builtin"),
                     report=option(config, "rnn_report"), expect=option(config, "rnn_expect"), rows=rows)
+
+
+#: Where the run built from the options is kept on the pytest config (read by the suite's items).
+RUN_KEY = pytest.StashKey["Any"]()
+
+
+def run_config(config: pytest.Config):
+    """The conformance run of this pytest run, or None without --rnn-impl."""
+    return config.stash.get(RUN_KEY, None)

@@ -21,7 +21,6 @@ from . import options
 
 SUITE_DIR = Path(__file__).parent / "suite"
 SUITE_FILE = SUITE_DIR / "test_conformance.py"
-RUN_KEY = pytest.StashKey["Any"]()
 PROFILES = {"rnnconformance-dev": dict(), "rnnconformance-ci": dict(derandomize=True, print_blob=True)}
 OLD_PROFILE_NAMES = {"dev": "rnnconformance-dev", "ci": "rnnconformance-ci"}
 
@@ -55,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run = start(config, settings)
     run.log.extra["hypothesis"] = {"profile": config.getoption("hypothesis_profile", None) or "default",
                                    "seed": config.getoption("hypothesis_seed", None), "notes": notes}
-    config.stash[RUN_KEY] = run
+    config.stash[options.RUN_KEY] = run
     _spare_the_collector()
     config.pluginmanager.register(RunRecorder(run, benchmark=options.flag(config, "rnn_benchmark"),
                                               compare_with=options.option(config, "rnn_benchmark_compare"),
@@ -97,7 +96,7 @@ def _register_hypothesis_profiles(config: pytest.Config) -> list:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.Collector]:
     """The suite: collected from its anchor file, whatever the user's ``python_files`` say."""
-    if file_path == SUITE_FILE and run_config(parent.config) is not None:
+    if file_path == SUITE_FILE and options.run_config(parent.config) is not None:
         from .suite import ConformanceFile
 
         return ConformanceFile.from_parent(parent, path=file_path)
@@ -107,7 +106,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[p
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Every plugin is registered now: from here on, one the implementation adds is tampering."""
-    run = run_config(session.config)
+    run = options.run_config(session.config)
     if run is not None and not run.settings.isolate:
         from .run import in_process
 
@@ -130,12 +129,8 @@ def _spare_the_collector() -> None:
     gc.freeze()
 
 
-def run_config(config: pytest.Config):
-    return config.stash.get(RUN_KEY, None)
-
-
 def pytest_report_header(config: pytest.Config) -> Optional[list]:
-    run = run_config(config)
+    run = options.run_config(config)
     if run is None:
         return None
     versions = run.log.extra["versions"]
@@ -154,7 +149,7 @@ def pytest_report_header(config: pytest.Config) -> Optional[list]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Known gaps (--rnn-expect): an expected one is an xfail; one that did not happen, a failure."""
     report = yield
-    run = run_config(item.config)
+    run = options.run_config(item.config)
     if run is None or run.expectations is None or report.when != "call" or not hasattr(item, "column"):
         return report
     from .report.verdicts import from_properties
@@ -184,7 +179,7 @@ def rnn_impl(pytestconfig: pytest.Config):
     its ``summary`` says what it supports."""
     from .api import RNNImplementation
 
-    run = run_config(pytestconfig)
+    run = options.run_config(pytestconfig)
     if run is None:
         pytest.skip("no --rnn-impl given")
     settings = run.settings

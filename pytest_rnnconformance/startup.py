@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import pytest
 
-from . import __version__
+from .version import __version__
 from . import modes as mode_registry
 from .bind import BindingError
 from .bind.load import LoadError

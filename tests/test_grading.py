@@ -18,13 +18,16 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import stat
+import sys
 from pathlib import Path
 
 import pytest
 
 from pytest_rnnconformance.cli import main
-from pytest_rnnconformance.grading.assignment import STANDARD, infer_mode, run_rows, unchecked_reason
+from pytest_rnnconformance.grading.assignment import STANDARD, infer_mode
+from pytest_rnnconformance.grading.rows import run_rows, unchecked_reason
 from pytest_rnnconformance.grading.batch import select_shard
 from pytest_rnnconformance.grading.merge import merge_folders
 from pytest_rnnconformance.grading.outputs import OutputFolder, write_atomic
@@ -482,3 +485,39 @@ def test_feedback_reads_the_structured_failure_not_the_message():
     assert "**Where it goes wrong** (no known mistake reproduces it)" in text and "the second is not" in text
     assert "a GRU with input_size 2" in text and "rnn_check('x.py:f'" in text and "/somewhere" not in text
     assert likely_causes(report_["features"]["forward"]) == []  # the message's text is not parsed
+
+
+def recipe_lines() -> tuple:
+    """The Slurm recipe's grade and merge lines, as docs/grading.md shows them."""
+    text = (Path(__file__).parent.parent / "docs" / "grading.md").read_text()
+    recipe = text.split("**A Slurm job array**", 1)[1].split("**A CI matrix**", 1)[0]
+    lines = [line for line in recipe.splitlines() if line.startswith("rnnconformance ")]
+    return next(l for l in lines if l.startswith("rnnconformance grade")), \
+        next(l for l in lines if l.startswith("rnnconformance merge"))
+
+
+def test_the_slurm_recipe_shards_in_separate_processes_and_merges_into_the_whole(tmp_path):
+    """Each shard a process of its own, started at once as a job array would; the merged folder
+    holds the gradebook one machine writes, byte for byte, and the same feedback."""
+    klass = tmp_path / "class"
+    klass.mkdir()
+    for name in ("alice", "bob", "paul"):
+        shutil.copy(CLASS / f"{name}.py", klass)
+    (tmp_path / "rubric.toml").write_text(RUBRIC)
+    grade_line, merge_line = recipe_lines()
+    env = dict(os.environ, CLASS=str(klass), RUBRIC=str(tmp_path / "rubric.toml"), SLURM_ARRAY_TASK_COUNT="2",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    shards = [subprocess.Popen(["bash", "-c", grade_line], cwd=tmp_path, env=dict(env, SLURM_ARRAY_TASK_ID=str(i)),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for i in (1, 2)]
+    whole = subprocess.run([sys.executable, "-m", "pytest_rnnconformance.cli", "grade", str(klass), "--entry",
+                            "lstm_forward", "--rubric", str(tmp_path / "rubric.toml"), "--out", str(tmp_path / "whole")],
+                           cwd=tmp_path, env=env, capture_output=True, timeout=600)
+    assert whole.returncode == 0, whole.stderr
+    for shard in shards:
+        assert shard.wait(timeout=600) == 0, shard.stderr.read()
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["1", "2"]
+    merged = subprocess.run(["bash", "-c", merge_line], cwd=tmp_path, env=env, capture_output=True, timeout=300)
+    assert merged.returncode == 0, merged.stderr
+    assert (tmp_path / "grades" / "grades.csv").read_bytes() == (tmp_path / "whole" / "grades.csv").read_bytes()
+    for name in ("alice", "bob", "paul"):
+        assert feedback(tmp_path / "grades", name) == feedback(tmp_path / "whole", name)

@@ -270,13 +270,7 @@ def environment(binding: Binding, inputs) -> Environment:
         return states if len(states) == 2 else states[0]
 
     def setting(name: str) -> Any:
-        if name == "train":
-            return bool(inputs.recipe.train)
-        if name == "has_biases":
-            return spec.bias
-        if name == "mode":
-            return spec.mode
-        return getattr(spec, name)
+        return setting_of(spec, name, bool(inputs.recipe.train))
 
     def collection(name: str) -> Any:
         if name == "params":
@@ -295,6 +289,24 @@ def environment(binding: Binding, inputs) -> Environment:
 
     return Environment(tensor, setting, collection, constant, spec.recurrence.family,
                        size_symbols(spec, inputs.recipe))
+
+
+def setting_of(spec, name: str, train: bool = False) -> Any:
+    """The value a setting's name has for `spec` (``train`` comes from the check, not the spec)."""
+    if name == "train":
+        return train
+    if name == "has_biases":
+        return spec.bias
+    if name == "mode":
+        return spec.mode
+    return getattr(spec, name)
+
+
+def settings_environment(spec) -> Environment:
+    """What names mean where only the configuration is known (building a module to read its own
+    parameters): its settings; no tensor, collection or constant is there."""
+    return Environment(lambda base, layer, reverse: MISSING, lambda name: setting_of(spec, name),
+                       lambda name: MISSING, lambda name: MISSING, spec.recurrence.family)
 
 
 def _reads_reverse_state(expr: Expr) -> bool:

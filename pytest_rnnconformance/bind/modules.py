@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from .. import modes as mode_registry
-from .binding import Binding, BindingError, Construction, signature_parameters
+from ..spec import RNNSpec
+from .binding import Binding, BindingError, Construction, settings_environment, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
 from .expressions import Expr, Literal, Name, names_in
@@ -203,18 +204,13 @@ def _probe_instance(binding: Binding) -> Any:
     when the suite builds it for each check."""
     import torch
 
-    from ..spec import RNNSpec
-    from .binding import environment
-    from ..draw.inputs import make_inputs
-
     single = mode_registry.get(binding.modes[0]).single_step
     configurations = [{}] if single else [dict(batch_first=f, bidirectional=b) for b in (False, True)
                                           for f in (False, True)]
     refusals = []
     for settings in configurations:
         spec = RNNSpec(binding.modes[0], **PROBE_SIZES, bias=True in binding.support.bias, **settings)
-        inputs = make_inputs(spec, time=2, batch=2, seed=0)
-        args, kwargs = binding._arguments(binding.construction.arguments, environment(binding, inputs))
+        args, kwargs = binding._arguments(binding.construction.arguments, settings_environment(spec))
         try:
             with torch.random.fork_rng(devices=[]):
                 made = binding.target(*args, **kwargs)

@@ -14,7 +14,7 @@ from ..judge.gradients import oracle_gradients, upstream_weights
 from ..judge.judge import coarser
 from ..judge.status import Kind, Status
 from ..run.gradients import FIRST, SECOND
-from ..run.in_process import named_input_tensors
+from ..run.given import named_input_tensors
 from ..run.results import expected_shapes
 from .backward import FEATURE as BACKWARD
 from .backward import untaken

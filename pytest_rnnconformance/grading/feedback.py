@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from .record import Grade
+from .rows import plugin_rows
 from .rubric import Rubric
 from .runner import hide_paths, learner_command
 from .scoring import blocked_by, blocked_note
@@ -153,8 +154,6 @@ def _unsupported_reason(feature: dict) -> str:
 
 def feature_doc(name: str) -> str:
     """What the row asks, in the plugin's words (its ``Feature.doc``)."""
-    from .assignment import plugin_rows
-
     feature = plugin_rows().get(name)
     return feature.doc if feature is not None else ""
 

@@ -45,6 +45,7 @@ from ..run.forking import ForkedChild, can_fork, fork_child
 from ..run.sandbox.answer_key import bundle
 from ..run.sandbox.processes import Limits, kill_group, kill_tree, signal_name
 from ..run.sandbox.tools import TOOL_ENV
+from .rows import plugin_rows, run_rows
 from .rubric import Rubric
 from .sentinel import ENV as SENTINEL_ENV
 from .submissions import Submission
@@ -100,8 +101,6 @@ def command(submission: Submission, rubric: Rubric, report: Path, target: Option
 def check_options(rubric: Rubric, exclude: tuple = (), sandboxed: bool = False) -> list:
     """The plugin options that decide what is checked, and how: the same in the grader's runs and in
     the command the feedback gives the learner (`learner_command`, which may `exclude` hidden rows)."""
-    from .assignment import plugin_rows, run_rows
-
     args = ["--rnn-max-examples", str(rubric.max_examples), "--rnn-device", ",".join(rubric.devices),
             "--rnn-dtype", ",".join(rubric.dtypes), "--hypothesis-seed", str(rubric.seed),
             "--hypothesis-profile", rubric.profile]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Optional
 
-from .assignment import plugin_rows, unchecked_reason
+from .rows import plugin_rows, unchecked_reason
 from .rubric import Penalty, Rubric
 
 NEVER_REACHED = {"timeout": "never checked: the run timed out before it got here",

@@ -15,7 +15,7 @@ import torch
 from torch.func import functional_call
 
 from ..run.gradients import derivatives, weighted_loss
-from ..run.in_process import named_input_tensors
+from ..run.given import named_input_tensors
 from ..run.results import named
 from .oracles import Expected, nudged_by_rounding, run_reference
 

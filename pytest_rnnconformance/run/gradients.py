@@ -18,6 +18,7 @@ import torch
 from torch.autograd.gradcheck import GradcheckError  # the module's class: torch.autograd.gradcheck is the function
 
 from ..bind.binding import Unsupported
+from .given import named_input_tensors
 
 
 def weighted_loss(tensors: dict, upstream: dict) -> torch.Tensor:
@@ -66,8 +67,6 @@ def gradients_of(result, given, upstream: dict, binding, call=None) -> dict:
     ``torch.autograd.gradcheck`` of `call` (the implementation on a copy of the inputs) is run too:
     its verdict is under ``"gradcheck"`` (``"passed"`` or the reason it failed).
     """
-    from .in_process import named_input_tensors
-
     if result.arrays:
         raise Unsupported("it returns numpy arrays, which carry no gradients")
     if not result.differentiable:
@@ -99,8 +98,6 @@ def has_custom_backward(tensors) -> bool:
 def _gradcheck(call, given) -> str:
     """``torch.autograd.gradcheck`` of the implementation w.r.t. its input and states."""
     from torch.nn.utils.rnn import PackedSequence
-
-    from .in_process import named_input_tensors
 
     tensors = {n: t for n, t in named_input_tensors(given).items() if not n.startswith("`")}
     if sum(t.numel() for t in named_input_tensors(given).values()) > GRADCHECK_MAX_ELEMENTS or \

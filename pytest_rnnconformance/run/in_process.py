@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import torch
-from torch.nn.utils.rnn import PackedSequence
 
 from ..bind.binding import Binding, Unsupported
 from .call import Call, Problem, problem_of
 from .delegation import recorded_calls, recurrent_kernels
+from .given import mutations, named_input_tensors
 from .gradients import gradients_of
 from .guard import CallRecord, guarded
 from .lingering import left_running
@@ -35,33 +35,6 @@ def install_tamper_watch(pluginmanager=None) -> TamperWatch:
         TAMPER_WATCH = TamperWatch()
     TAMPER_WATCH.pluginmanager = pluginmanager
     return TAMPER_WATCH
-
-
-def named_input_tensors(inputs) -> dict:
-    """Every tensor handed to the implementation, by the name a learner knows it by."""
-    named = {"the input": inputs.input.data if isinstance(inputs.input, PackedSequence) else inputs.input}
-    if isinstance(inputs.hx, tuple):
-        named["hx (h0)"], named["hx (c0)"] = inputs.hx
-    elif inputs.hx is not None:
-        named["hx (h0)"] = inputs.hx
-    named.update({f"`{name}`": value for name, value in inputs.params.items()})
-    return named
-
-
-def mutations(original, given, versions: dict) -> list:
-    """What the implementation changed in its copy: 'modified `bias_hh_l0` in place'."""
-    before, after = named_input_tensors(original), named_input_tensors(given)
-    changed = []
-    for name, tensor in after.items():
-        original_tensor = before[name]
-        same = tensor.shape == original_tensor.shape and (
-            torch.equal(tensor, original_tensor)  # the usual case, in one operation
-            or torch.equal(tensor.detach().nan_to_num(), original_tensor.detach().nan_to_num()))  # NaN == NaN
-        if not same:
-            changed.append(f"modified {name} in place")
-        elif tensor._version != versions[name]:
-            changed.append(f"wrote to {name} in place (same values)")
-    return changed
 
 
 class InProcessRunner:

@@ -26,6 +26,7 @@ import tempfile
 from typing import Optional
 
 from .. import modes as mode_registry
+from ..options import DEFAULT_MEMORY_MB
 from ..bind.binding import Summary
 from ..bind.evidence import Fact, How
 from ..bind.expressions import parse_returns
@@ -40,7 +41,6 @@ from .sandbox.launch import Sandboxed, enter_worker, start_worker
 from .sandbox.processes import Limits, exit_description, kill_tree
 from .sandbox.tools import TOOL_ENV, TOOLS, SandboxUnavailable, working_tool
 
-DEFAULT_MEMORY_MB = 6144
 
 
 class WorkerUnavailable(Exception):

@@ -30,6 +30,7 @@ import operator
 import pkgutil
 import sys
 import types
+from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from .origin import torch_registers
@@ -49,6 +50,8 @@ WATCHED = (
     ("os", "_exit"), ("sys", "exit"), ("json", "dump"), ("json", "dumps"), ("atexit", "register"),
 )
 PACKAGE = __name__.split(".")[0]
+#: The plugin's own folder, whose modules are walked for the names a verdict could go through.
+PACKAGE_FOLDER = Path(__file__).resolve().parents[1]
 _CODE, _DEFAULTS = operator.attrgetter("__code__"), operator.attrgetter("__defaults__")
 
 
@@ -64,10 +67,8 @@ def _plugin_functions() -> list:
     """(label, owner, name, value) of every name the plugin's modules hold that a verdict could go
     through: their functions, classes and imported modules (an imported name counts: replacing
     ``features.base.judge`` would bypass ``judge.judge.judge``), and the methods of their classes."""
-    import pytest_rnnconformance as package
-
     found = []
-    for info in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
+    for info in pkgutil.walk_packages([str(PACKAGE_FOLDER)], prefix=f"{PACKAGE_FOLDER.name}."):
         if info.name.endswith("__main__") or ".grading" in info.name:
             continue
         module = sys.modules.get(info.name) or importlib.import_module(info.name)

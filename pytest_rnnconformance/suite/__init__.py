@@ -19,6 +19,7 @@ import pytest
 from _pytest._code.code import TerminalRepr
 
 from ..features.engine import run_row
+from ..options import run_config
 from ..judge.failure import Failure, FailureRaised
 from ..judge.status import Kind, Status
 from ..report.render import one_line, render
@@ -29,8 +30,6 @@ class ConformanceFile(pytest.File):
     """The suite's anchor file: it holds no tests of its own; the run's rows are collected here."""
 
     def collect(self):
-        from ..plugin import run_config
-
         run = run_config(self.config)
         name = run.impl.rsplit("/", 1)[-1].split(":")[-1] or run.impl
         yield ImplementationSuite.from_parent(self, name=name)
@@ -41,8 +40,6 @@ class ImplementationSuite(pytest.Collector):
 
     def collect(self):
         from ..features import registry
-        from ..plugin import run_config
-
         run = run_config(self.config)
         for feature in registry().values():
             if run.settings.rows and feature.name not in run.settings.rows:
@@ -60,8 +57,6 @@ class RowItem(pytest.Item):
         self.add_marker("rnnconformance")
 
     def runtest(self) -> None:
-        from ..plugin import run_config
-
         run = run_config(self.config)
         try:
             self._refuse_early(run)
