@@ -180,3 +180,15 @@ def test_settings_pinned_by_a_declaration_are_declared_facts_and_torch_names_sta
     assert matrix.statuses["forward"] == "pass" and not matrix.failing(), matrix.verdicts()
     found = facts(matrix.summary)
     assert found["layout"].how is How.DECLARED and "names of its own" not in matrix.summary.description
+
+
+def test_what_implements_declares_is_shown_as_declared_under_the_keys_the_rows_read(tmp_path):
+    source = tmp_path / "declared.py"
+    source.write_text(
+        "import torch\nfrom pytest_rnnconformance import implements\n\n\n"
+        "@implements(modes=['rnn'], batch_first=[True], layers=1, bias=[True])\n"
+        "def forward(input, hx, params, spec):\n    raise NotImplementedError\n")
+    binding = bind_target(f"{source}:forward", ".", None, None, None)[0]
+    support = binding.support
+    assert {"layout", "multilayer", "no_bias"} <= support.declared
+    assert support.reason("no_bias", "") == support.reason("multilayer", "") == "declared by @implements"

@@ -180,18 +180,18 @@ def _pinned(support: Support, constructor_args: tuple) -> Support:
         role = role_of(argument_.name, constructor=True)[0]
         value = argument_.value
         if isinstance(value, Literal) and role == "num_layers" and isinstance(value.value, int):
-            support = support.without("multilayer", f"declared: {argument_}", max_layers=value.value)
+            support = support.declare("multilayer", f"declared: {argument_}", max_layers=value.value)
         if not (isinstance(value, Name) and value.text in ("True", "False")):
             continue
         pinned = value.text == "True"
         why = f"declared: {argument_}"
         if role == "batch_first":
-            support = support.without("batch_first", why, layouts=frozenset({pinned}))
+            support = support.declare("layout", why, layouts=frozenset({pinned}))
         elif role == "bidirectional":
-            support = support.without("bidirectional" if not pinned else "unidirectional", why,
+            support = support.declare("bidirectional" if not pinned else "unidirectional", why,
                                       directions=frozenset({2 if pinned else 1}))
         elif role == "bias":
-            support = support.without("no_bias", why, bias=frozenset({pinned}))
+            support = support.declare("no_bias", why, bias=frozenset({pinned}))
     return support
 
 

@@ -328,8 +328,8 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
             s = s.without("layout", s.reasons.get("layout", ""), layouts=frozenset({way.batch_first}))
             facts.append(Fact("layout", layout, how("batch_first"), _versus(way, tried, "batch_first")))
     elif not single:
-        facts.append(Fact("layout", layout, How.DECLARED if "batch_first" in s.reasons else How.READ,
-                          s.reasons.get("batch_first", s.reasons.get("layout", "the only layout it takes"))))
+        facts.append(Fact("layout", layout, How.DECLARED if "layout" in s.declared else How.READ,
+                          s.reasons.get("layout", "the only layout it takes")))
     if way.bidirectional and 1 in s.directions:
         refusal = next(o.detail for w, o in tried if not w.bidirectional and o.verdict is Verdict.REFUSED)
         s = s.without("unidirectional", f"it refused one direction: {refusal}", directions=frozenset({2}))
@@ -342,6 +342,8 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
         s = s.without("batched", f"it takes one unbatched sequence ({reason})", batched=False, unbatched=True,
                       packed=False)
         facts.append(Fact("input", "one unbatched sequence", How.PROVEN, reason))
+    for key in sorted(s.declared - {"layout", "modes"}):  # what @implements or a pinned setting says, as said
+        facts.append(Fact(key, "as declared", How.DECLARED, s.reasons.get(key, "declared")))
     if summary.declaration and len({w.candidate for w, _ in tried}) > 1:
         facts.append(Fact("weights", summary.declaration, how("candidate"), _versus(way, tried, "candidate")))
     if summary.per_layer and s.state_given and not single:

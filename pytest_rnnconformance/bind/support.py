@@ -38,10 +38,15 @@ class Support:
     devices: Optional[frozenset] = None  # None: any
     unsupported_features: frozenset = frozenset()
     reasons: dict = field(default_factory=dict, compare=False, hash=False)
+    declared: frozenset = frozenset()  # the reason keys a declaration set (@implements, a pinned --rnn-bind)
 
     def without(self, reason_key: str, reason: str, **changes: Any) -> Support:
         """A narrower support, remembering why."""
         return replace(self, reasons={**self.reasons, reason_key: reason}, **changes)
+
+    def declare(self, reason_key: str, reason: str, **changes: Any) -> Support:
+        """A narrower support the user declared (the header says so)."""
+        return replace(self.without(reason_key, reason, **changes), declared=self.declared | {reason_key})
 
     def layer_limit(self) -> int:
         return self.max_layers if self.max_layers is not None else 3
@@ -120,5 +125,10 @@ def apply_declaration(support: Support, declared: dict) -> Support:
             changes[name] = frozenset(declared[name])
     changes["unsupported_features"] = support.unsupported_features | frozenset(declared.get("unsupported", ()))
     why = "declared by @implements"
-    reasons = {**support.reasons, **{key: why for key in declared}}
-    return replace(support, reasons=reasons, **changes)
+    keys = {READER_KEYS.get(key, key) for key in declared if key != "unsupported"}
+    reasons = {**support.reasons, **{key: why for key in keys}}
+    return replace(support, reasons=reasons, declared=support.declared | keys, **changes)
+
+
+#: `@implements`' arguments -> the reason keys the rows ask for (one key space: ``needs(..., "no_bias")``).
+READER_KEYS = {"layers": "multilayer", "batch_first": "layout", "bias": "no_bias"}
