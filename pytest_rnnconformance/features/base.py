@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+import pytest
 import torch
 
 from .. import modes as mode_registry
@@ -26,6 +27,15 @@ from ..run.results import Result
 class Refused(Exception):
     """The implementation cannot be asked this case (NotImplementedError, or a result it does not
     return): the example is not counted, and a row that gets only refusals is unsupported."""
+
+
+class Unsupported(pytest.skip.Exception):
+    """The row is not asked of this implementation in this column: a skip saying why. A type, so
+    that what handles it (``--rnn-require``) never reads the words of its message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"unsupported: {reason}")
+        self.reason = reason
 
 
 class Fatal(Exception):

@@ -40,7 +40,7 @@ from ..judge.localise import localise
 from ..judge.status import Kind, Status
 from ..judge.tolerance import Tolerance, tolerance_for
 from ..run.call import Runner
-from .base import Fatal, Feature, Refused, RowCheck, cause_owner
+from .base import Fatal, Feature, Refused, RowCheck, Unsupported, cause_owner
 
 #: After this many refusals and no example checked, the row is unsupported.
 UNSUPPORTED_AFTER = 5
@@ -160,7 +160,7 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
     summary = context.runner.summary
     reason = feature.requires(summary, column.mode)
     if reason is not None:
-        pytest.skip(f"unsupported: {reason}")
+        raise Unsupported(reason)
     if len(context.hung_in) >= HANGS_BEFORE_GIVING_UP:
         raise FailureRaised(_placed(Failure(Status.ERROR, Kind.CRASH, "not run: the implementation hung in "
                                            + " and ".join(context.hung_in)), feature, column))
@@ -237,7 +237,7 @@ def _unsupported(feature: Feature, column: Column, reason: str) -> None:
     if feature.name == "forward":
         raise FailureRaised(_placed(Failure(Status.FAIL, Kind.REFUSED, "forward could not check the implementation's "
                                             f"own base configuration, which it must: {reason}"), feature, column))
-    pytest.skip(f"unsupported: {reason}")
+    raise Unsupported(reason)
 
 
 def finish(failure: Failure, inputs, context: RunContext, feature: Feature, column: Column) -> Failure:

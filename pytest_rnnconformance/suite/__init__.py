@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from _pytest._code.code import TerminalRepr
 
+from ..features.base import Unsupported
 from ..features.engine import run_row
 from ..options import run_config
 from ..judge.failure import Failure, FailureRaised
@@ -76,7 +77,7 @@ class RowItem(pytest.Item):
             raise
         except pytest.skip.Exception as skip:
             message = str(skip.msg)
-            if self.feature.name in run.settings.require and message.startswith("unsupported"):
+            if self.feature.name in run.settings.require and isinstance(skip, Unsupported):
                 failure = Failure(Status.FAIL, Kind.REFUSED, f"{self.feature.name} is required (--rnn-require) but "
                                   f"{message}", row=self.feature.name, column=self.column.id)
                 self._record(verdict(Status.FAIL, failure))
@@ -101,13 +102,13 @@ class RowItem(pytest.Item):
         support = run.summary.support
         column, name = self.column, self.feature.name
         if name in support.unsupported_features:
-            pytest.skip(f"unsupported: {support.reason('unsupported', 'declared unsupported')}")
+            raise Unsupported(support.reason('unsupported', 'declared unsupported'))
         if support.dtypes is not None and column.dtype not in support.dtypes:
-            pytest.skip(f"unsupported: {column.dtype} is not among the implementation's dtypes")
+            raise Unsupported(f"{column.dtype} is not among the implementation's dtypes")
         if support.devices is not None and column.device not in support.devices:
-            pytest.skip(f"unsupported: {column.device} is not among the implementation's devices")
+            raise Unsupported(f"{column.device} is not among the implementation's devices")
         if name == "no_delegation" and run.settings.allow_builtin:
-            pytest.skip("unsupported: not checked: --rnn-allow-builtin")
+            raise Unsupported("not checked: --rnn-allow-builtin")
         if name == "purity" and run.import_tampering:
             raise FailureRaised(Failure(Status.ERROR, Kind.CRASH, "tampering at import: replaced "
                                         f"{', '.join(run.import_tampering)} (restored); run untrusted code with "
