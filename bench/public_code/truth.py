@@ -188,6 +188,21 @@ def as_tensor_module(module: nn.Module, assignments: dict[str, np.ndarray]) -> n
     return module
 
 
+def unbatched_default_state(model, kind: str) -> str:
+    """What a cell returns for one unbatched input with its state omitted ("" where torch.nn's shape (H,))."""
+    with torch.no_grad():
+        result = model(torch.from_numpy(rng_inputs()[0][0][0]))
+    first = result[0] if isinstance(result, tuple) else result
+    return "" if tuple(first.shape) == (H,) else f"unbatched input, state omitted: h_1 {tuple(first.shape)}, torch.nn's ({H},)"
+
+
+def right_unless(defect: str, ok: bool, evidence: str) -> Established:
+    """right where the values agree and no defect was found; wrong with the defect otherwise."""
+    if not ok:
+        return Established("UNEXPECTED: differs", evidence)
+    return Established("wrong", f"{evidence}; but {defect}") if defect else Established("right", evidence)
+
+
 def verdict_right(ok: bool, evidence: str, keeps_float32: bool = True) -> Established:
     return Established("right" if ok else "UNEXPECTED: differs", evidence, keeps_float32)
 
@@ -229,10 +244,12 @@ def check_tensortonic_a_rnn_forward(fn) -> Established:
     module = reference("rnn")
     w = weights(module)
     x, h0, _ = rng_inputs()
-    outputs, h_n = fn(x.transpose(1, 0, 2), h0, w["weight_ih"], w["weight_hh"], w["bias_ih"] + w["bias_hh"])
+    arguments = (x.transpose(1, 0, 2), h0, w["weight_ih"], w["weight_hh"], w["bias_ih"] + w["bias_hh"])
+    outputs, h_n = fn(*arguments)
     want, want_h, _ = run_sequence(module, x, h0)
     return verdict_right(equal((outputs, want.transpose(1, 0, 2)), (h_n, want_h)),
-                         f"batch-first output and h_n gap {gap((outputs, want.transpose(1, 0, 2))):.1e}")
+                         f"batch-first output and h_n gap {gap((outputs, want.transpose(1, 0, 2))):.1e}",
+                         float32_kept(fn(*(a.astype(np.float32) for a in arguments))))
 
 
 def check_tensortonic_a_lstm_cell(fn) -> Established:
@@ -256,8 +273,11 @@ def check_tensortonic_a_lstm_network(cls) -> Established:
     x, _, _ = rng_inputs()
     y, h_n, c_n = model.forward(x.transpose(1, 0, 2))
     want, want_h, want_c = run_sequence(module, x, np.zeros((B, H)), np.zeros((B, H)))
+    for name in ("W_f", "W_i", "W_c", "W_o", "b_f", "b_i", "b_c", "b_o", "W_y", "b_y"):
+        setattr(model, name, getattr(model, name).astype(np.float32))
     return verdict_right(equal((y, want.transpose(1, 0, 2)), (h_n, want_h), (c_n, want_c)),
-                         "with W_y = I, b_y = 0 and a zero initial state: y, h and C equal torch.nn's")
+                         "with W_y = I, b_y = 0 and a zero initial state: y, h and C equal torch.nn's",
+                         float32_kept(model.forward(x.transpose(1, 0, 2).astype(np.float32))))
 
 
 def check_deepml_rnn_forward(fn) -> Established:
@@ -330,8 +350,8 @@ def check_recurrent_models_lstm_cell(cls) -> Established:
     with torch.no_grad():
         h1, c1 = model(torch.from_numpy(x[0]), (torch.from_numpy(h0), torch.from_numpy(c0)))
     want_h, want_c = step(cell, x[0], h0, c0)
-    return verdict_right(equal((h1, want_h), (c1, want_c)),
-                         f"with its gate layout i, f, o, g declared: gap {gap((h1, want_h), (c1, want_c)):.1e}")
+    return right_unless(unbatched_default_state(model, "lstm_cell"), equal((h1, want_h), (c1, want_c)),
+                        f"with its gate layout i, f, o, g declared: gap {gap((h1, want_h), (c1, want_c)):.1e}")
 
 
 def check_recurrent_models_gru_cell(cls) -> Established:
@@ -346,7 +366,8 @@ def check_recurrent_models_gru_cell(cls) -> Established:
     with torch.no_grad():
         got = model(torch.from_numpy(x[0]), torch.from_numpy(h0))
     want, _ = step(cell, x[0], h0)
-    return verdict_right(equal((got, want)), f"with z, r declared: gap {gap((got, want)):.1e}")
+    return right_unless(unbatched_default_state(model, "gru_cell"), equal((got, want)),
+                        f"with z, r declared: gap {gap((got, want)):.1e}")
 
 
 def check_recurrent_models_rnn_cell(cls) -> Established:
@@ -361,7 +382,8 @@ def check_recurrent_models_rnn_cell(cls) -> Established:
         with torch.no_grad():
             got = model(torch.from_numpy(x[0]), torch.from_numpy(h0))
         gaps.append(gap((got, step(cell, x[0], h0)[0])))
-    return verdict_right(max(gaps) <= TOLERANCE, f"tanh and relu gaps {gaps[0]:.1e}, {gaps[1]:.1e}")
+    return right_unless(unbatched_default_state(model, "rnn_cell"), max(gaps) <= TOLERANCE,
+                        f"tanh and relu gaps {gaps[0]:.1e}, {gaps[1]:.1e}")
 
 
 def cs231n_rnn(fn, scales=(1.0, 1000.0)) -> tuple[list[float], bool]:
@@ -433,7 +455,10 @@ def check_coursera_rnn_forward(fn) -> Established:
                   "Wya": np.eye(H), "by": np.zeros((H, 1))}
     a, _, _ = fn(x.transpose(2, 1, 0), h0.T, parameters)
     want, _, _ = run_sequence(module, x, h0)
-    return verdict_right(equal((a, want.transpose(2, 1, 0))), f"time-last a gap {gap((a, want.transpose(2, 1, 0))):.1e}")
+    single = {key: value.astype(np.float32) for key, value in parameters.items()}
+    a32, _, _ = fn(x.transpose(2, 1, 0).astype(np.float32), h0.T.astype(np.float32), single)
+    return verdict_right(equal((a, want.transpose(2, 1, 0))), f"time-last a gap {gap((a, want.transpose(2, 1, 0))):.1e}",
+                         float32_kept(a32))
 
 
 def check_coursera_lstm_cell_forward(fn) -> Established:
@@ -651,7 +676,18 @@ def check_torch_quantizable_lstm_cell(cls) -> Established:
     with torch.no_grad():
         h1, c1 = model(torch.from_numpy(x[0]), (torch.from_numpy(h0), torch.from_numpy(c0)))
     want_h, want_c = step(cell, x[0], h0, c0)
-    return verdict_right(equal((h1, want_h), (c1, want_c)), f"gap {gap((h1, want_h), (c1, want_c)):.1e}")
+    defects = []
+    try:
+        with torch.no_grad():
+            model(torch.from_numpy(x[0]))
+    except RuntimeError as error:
+        defects.append(f"float64 with the state omitted: RuntimeError ({str(error)[:45]})")
+    with torch.no_grad():
+        single = cls(I, H)(torch.from_numpy(x[0][0]).float())[0]
+    if tuple(single.shape) != (H,):
+        defects.append(f"unbatched input, state omitted: h_1 {tuple(single.shape)}, torch.nn's ({H},)")
+    return right_unless("; ".join(defects), equal((h1, want_h), (c1, want_c)),
+                        f"gap {gap((h1, want_h), (c1, want_c)):.1e} with the state given")
 
 
 def check_torch_quantizable_lstm(cls) -> Established:
