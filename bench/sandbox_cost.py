@@ -5,10 +5,13 @@
 Generates `grading_speed`'s class (correct, buggy, a hang, a segfault, an import error), grades it
 once in the sandbox (``RNNCONFORMANCE_SANDBOX`` = `--tool`, default: the first tool that works) and
 once with ``--no-sandbox``, in alternating order over `--rounds` rounds, and prints both wall times,
-their ratio and the cost per submission. The sandbox starts each submission's worker as a new
-interpreter (torch imported again, inside the sandbox) instead of forking it from the judge: that
-is most of its cost. Checks that both gradebooks hold the same grades. Goal (issue 21): 60 sandboxed
-submissions in under 60 s with 2 jobs.
+their ratio and the cost per submission. Checks that both gradebooks hold the same grades. Goal
+(issue 21): 60 sandboxed submissions in under 60 s with 2 jobs.
+
+First, what a worker's start costs, each way side by side (`--starts` times each, the median):
+forked from this process (unsandboxed ``--rnn-isolate``), forked and joining a sandbox the tool
+built (the grader's way as root), and a new interpreter inside the sandbox on the plugin's bundle
+(the way elsewhere): the whole-class times depend on the machine's load, these much less.
 """
 from __future__ import annotations
 
@@ -16,12 +19,42 @@ import argparse
 import csv
 import os
 import shutil
+import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from pytest_rnnconformance.run.forking import NO_FORK_ENV
+from pytest_rnnconformance.run.isolated import WorkerClient
+from pytest_rnnconformance.run.sandbox.tools import TOOL_ENV, working_tool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grading_speed import generate, grade  # noqa: E402  (a sibling script, not a package)
+
+
+REPO = Path(__file__).resolve().parent.parent
+WAYS = {"forked, no sandbox": {TOOL_ENV: "none"}, "forked, joins the sandbox": {},
+        "new interpreter in the sandbox": {NO_FORK_ENV: "1"}}
+
+
+def worker_starts(tool: str, count: int) -> dict:
+    """{way: median seconds from nothing to a worker that has bound examples/lstm_forward.py}."""
+    medians = {}
+    for way, env in WAYS.items():
+        seconds = []
+        for _ in range(count):
+            os.environ.update({TOOL_ENV: tool, NO_FORK_ENV: "0", **env})
+            client = WorkerClient({"target": "examples/lstm_forward.py:lstm_forward", "mode": "lstm", "bind": None,
+                                   "returns": None}, str(REPO))
+            started = time.perf_counter()
+            client.start()
+            seconds.append(time.perf_counter() - started)
+            client.stop()
+        medians[way] = statistics.median(seconds)
+    os.environ.pop(NO_FORK_ENV)
+    os.environ.pop(TOOL_ENV)
+    return medians
 
 
 def scores(out: Path) -> list:
@@ -35,9 +68,13 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--tool", choices=("bwrap", "unshare"))
+    parser.add_argument("--starts", type=int, default=5)
     args = parser.parse_args()
+    tool = args.tool or working_tool()
+    for way, seconds in worker_starts(tool, args.starts).items():
+        print(f"worker start, {way:31s}: {seconds * 1000:7.0f} ms ({tool}, median of {args.starts})", flush=True)
     if args.tool:
-        os.environ["RNNCONFORMANCE_SANDBOX"] = args.tool
+        os.environ[TOOL_ENV] = args.tool
     work = Path(tempfile.mkdtemp(prefix="rnnsandbox-bench-"))
     paths = generate(work / "class", args.count)
     times: dict = {"sandboxed": [], "unsandboxed": []}

@@ -37,8 +37,9 @@ from typing import Any
 
 PACKAGE = "pytest_rnnconformance"
 #: The stages the worker runs (load, bind, settle, run; the reference and the judge's oracles they
-#: import): the modules the bundle holds. The others (features, suite, report, grading, the pytest
-#: plugin) are the judge's and never run in a worker.
+#: import): imported before the plugin's files go away. The others (features, suite, report,
+#: grading, the pytest plugin) are the judge's and never run in a worker; the bundle holds them all
+#: the same, for whatever a worker module imports from them at import time.
 WORKER_PARTS = ("bind", "draw", "judge", "reference", "run", "modes", "spec")
 WORKER_ENTRY = "import sys\nfrom pytest_rnnconformance.run.sandbox import answer_key\nsys.exit(answer_key.main())\n"
 
@@ -48,29 +49,47 @@ def _is_plugin(name: str) -> bool:
 
 
 def worker_modules() -> list:
-    """(module name, is a package, source file) for every module of `WORKER_PARTS` and the package."""
-    package = importlib.import_module(PACKAGE)
-    found = [(PACKAGE, True, package.__file__)]
+    """The names of every module of `WORKER_PARTS`, packages first."""
+    names = []
     for part in WORKER_PARTS:
         module = importlib.import_module(f"{PACKAGE}.{part}")
-        is_package = hasattr(module, "__path__")
-        found.append((module.__name__, is_package, module.__file__))
-        if is_package:
-            for info in pkgutil.walk_packages(module.__path__, prefix=module.__name__ + "."):
-                spec = importlib.util.find_spec(info.name)
+        names.append(module.__name__)
+        if hasattr(module, "__path__"):
+            names += [info.name for info in pkgutil.walk_packages(module.__path__, prefix=module.__name__ + ".")]
+    return names
+
+
+def plugin_modules() -> list:
+    """(module name, is a package, source file) for every module of the plugin (the reference too,
+    which an editable install maps from another folder)."""
+    package = importlib.import_module(PACKAGE)
+    reference = importlib.import_module(f"{PACKAGE}.reference")
+    found = [(PACKAGE, True, package.__file__), (reference.__name__, True, reference.__file__)]
+    for root in (package, reference):
+        for info in pkgutil.walk_packages(root.__path__, prefix=root.__name__ + "."):
+            spec = importlib.util.find_spec(info.name)
+            if spec is not None and spec.origin and spec.origin.endswith(".py"):
                 found.append((info.name, info.ispkg, spec.origin))
-    return found
+    return list({name: (name, is_package, origin) for name, is_package, origin in found}.values())
+
+
+@functools.lru_cache(maxsize=None)
+def import_worker_modules() -> None:
+    """Import every module the worker may need, before a forked worker joins a sandbox where the
+    plugin's files are not (its lazy imports are then answered from memory by the guard)."""
+    for name in worker_modules():
+        importlib.import_module(name)
 
 
 @functools.lru_cache(maxsize=None)
 def bundle() -> Path:
-    """A zip of the worker's modules, compiled, with a ``__main__`` that starts the worker: built
+    """A zip of the plugin's modules, compiled, with a ``__main__`` that starts the worker: built
     once per process (the grader builds it before forking its runs, which then share it)."""
     folder = Path(tempfile.mkdtemp(prefix="rnnconformance-bundle-"))
     path = folder / "worker.zip"
     header = importlib.util.MAGIC_NUMBER + bytes(12)  # flags 0, no source mtime or size: a sourceless module
     with zipfile.ZipFile(path, "w") as archive:
-        for name, is_package, origin in worker_modules():
+        for name, is_package, origin in plugin_modules():
             inside = name.replace(".", "/") + ("/__init__" if is_package else "")
             code = compile(Path(origin).read_bytes(), inside + ".py", "exec", dont_inherit=True)
             archive.writestr(inside + ".pyc", header + marshal.dumps(code))
@@ -135,19 +154,11 @@ def _forget(bundle_path: str) -> None:
     zipimport._zip_directory_cache.pop(bundle_path, None)  # type: ignore[attr-defined]
 
 
-def _bundled_names(bundle_path: str) -> list:
-    """The module names a bundle holds, packages first."""
-    with zipfile.ZipFile(bundle_path) as archive:
-        files = [n[:-len(".pyc")] for n in archive.namelist() if n.endswith(".pyc")]
-    return sorted((f[:-len("/__init__")] if f.endswith("/__init__") else f).replace("/", ".") for f in files)
-
-
 def main() -> int:
     """Inside the sandbox: ``python worker.zip FD``. Import the worker's modules, forget the bundle,
     guard the answer key, then serve the judge on socket FD (see `run.worker`)."""
     bundle_path, fd = sys.argv[0], int(sys.argv[1])
-    for name in _bundled_names(bundle_path):
-        importlib.import_module(name)
+    import_worker_modules()
     worker = importlib.import_module(f"{PACKAGE}.run.worker")
     _forget(bundle_path)
     AnswerKeyGuard.install()

@@ -24,7 +24,7 @@ from typing import IO, Union
 from ...bind.load import REFERENCE, split_target
 from .. import worker
 from ..forking import ForkedChild, fork_child
-from .answer_key import AnswerKeyGuard, bundle
+from .answer_key import AnswerKeyGuard, bundle, import_worker_modules
 from .enter import PLACEHOLDER, join, placeholder_pid
 from .processes import Limits, kill_tree
 from .tools import NOBODY, command, environment_confinement
@@ -113,6 +113,7 @@ def _serve(fd: int) -> int:
 def enter_worker(tool: str, target: str, rootdir: str, fd: int, log: IO, limits: Limits) -> Sandboxed:
     """A worker forked from this (preloaded) process that joins the sandbox `tool` built (see `enter`)."""
     folder = submission_folder(target, rootdir)
+    import_worker_modules()
     scratch = Path(tempfile.mkdtemp(prefix="rnnsandbox-"))
     process = None
     try:
