@@ -214,6 +214,7 @@ def test_a_class_of_notebooks_is_graded_end_to_end(tmp_path):
     assert "raised IndexError: index 3 is out of bounds" in feedback("gina")
     assert "(at gina.ipynb, cell 4, line 2: `h = h0[3]`)" in feedback("gina")
     assert "defines rnn_forward" in feedback("judy")
+    assert "Where: rnn_forward found in homework.ipynb (cell 4)" in feedback("hank")  # a folder holding a notebook
     data = json.loads((out / "grades.json").read_text())
     kate = next(s for s in data["submissions"] if s["submission"] == "kate")
     assert "notebook cells run: 2, 3, 4, 5" in kate["report"]["binding"]

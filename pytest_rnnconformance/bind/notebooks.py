@@ -180,6 +180,15 @@ def runnable_cells(path: Path, entry: str) -> tuple[list, list]:
     return [(cell, python) for cell, python, _ in chosen], [n for _, _, r in chosen for n in r] + notes
 
 
+def defining_cell(path: Path, entry: str) -> Optional[int]:
+    """The number of the cell `entry` is loaded from (the last that defines it); None if none does."""
+    try:
+        cells, _ = runnable_cells(path, entry)
+    except NotebookError:
+        return None
+    return cells[-1][0].number
+
+
 def parseable_code(path: Path) -> str:
     """The Python of every code cell not tagged to skip that parses, joined: what a reader looking
     for definitions (the grader finding the entry) reads without running anything. A cell that does

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..bind.notebooks import parseable_code
+from ..bind.notebooks import defining_cell, parseable_code
 
 #: What a submission's source files end with: Python, and Jupyter notebooks.
 SOURCE_SUFFIXES = (".py", ".ipynb")
@@ -246,7 +246,8 @@ def locate_entry(folder: Path, files: list, entry: str) -> tuple:
         searched = ", ".join(str(f.relative_to(folder)) for f in files[:8]) + (", ..." if len(files) > 8 else "")
         return None, f"no .py file in {folder.name}/ defines {entry} at the top level (searched {searched})", ""
     file, relative, line = candidates[0]
-    located = f"{entry} found in {relative} (line {line})"
+    cell = defining_cell(file, entry) if file.suffix == ".ipynb" else None
+    located = f"{entry} found in {relative} ({f'cell {cell}' if cell is not None else f'line {line}'})"
     others = sorted({str(r) for _, r, _ in candidates[1:] if r != relative})
     if others:
         located += f"; also defined in {', '.join(others)} (not used)"
