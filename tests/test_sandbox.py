@@ -266,6 +266,23 @@ def test_in_plain_runs_no_delegation_flags_the_plugins_own_reference(tmp_path):
     assert reports["reference"]["no_delegation"]["status"] == "pass"
 
 
+@needs_bwrap
+def test_pytest_rnn_isolate_runs_its_worker_in_the_sandbox_when_asked(tmp_path):
+    """RNNCONFORMANCE_SANDBOX=bwrap: the same copier cannot even import the plugin in its worker
+    (a usage error, exit 4), while an honest implementation is checked there as usual."""
+    (tmp_path / "copier.py").write_text(COPIER)
+    (tmp_path / "alice.py").write_text(HONEST)
+    env = dict(os.environ, **{TOOL_ENV: "bwrap"})
+    common = ["-p", "no:cacheprovider", "-q", "--rnn-isolate", "--rnn-mode", "lstm", "--rnn-rows", "forward,shape",
+              "--rnn-dtype", "float64", "--rnn-max-examples", "2"]
+    copier = subprocess.run([sys.executable, "-m", "pytest", *common, "--rnn-impl", "copier.py:forward"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert copier.returncode == 4 and "No module named 'pytest_rnnconformance" in copier.stdout + copier.stderr
+    honest = subprocess.run([sys.executable, "-m", "pytest", *common, "--rnn-impl", "alice.py:lstm_forward"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert honest.returncode == 0, honest.stdout[-2000:]
+
+
 def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp_path):
     """With --no-sandbox nothing stops vandal appending to alice.py; the integrity watch sees it, and
     the grade of the submission running then (vandal's, one job) is withheld, alice's (graded before)
