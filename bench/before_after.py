@@ -4,27 +4,30 @@ The previous design (default ``ce661bb``) is checked out as a git worktree and i
 in its own virtual environment under ``--workdir`` (torch, hypothesis, pytest and pluggy pinned to
 the versions of the interpreter running this script, so only the package differs). The current
 design is this repository, run by the interpreter running this script. Every measurement runs
-both versions interleaved, alternating which goes first, and prints ratios:
+both versions interleaved, alternating which goes first, and prints ratios. Every run of either
+version is given the same ``--rnn-max-examples`` (``--examples``, default the current design's
+default, 8 per row; the previous design's default was 25), so a ratio never compares a version
+drawing 25 examples per row with one drawing 8:
 
 (a) main: the README's main command, ``pytest --rnn-impl examples/lstm_forward.py:lstm_forward``
-    (from the tree's root), against a bare ``python -c "import torch, hypothesis, pytest"`` in the
-    same environment, interleaved, median of ``--repeats`` (5). Issue 17's goal: the current main
-    command within 2x the bare import.
+    (from the tree's root) with ``--rnn-max-examples N``, against a bare ``python -c "import torch,
+    hypothesis, pytest"`` in the same environment, interleaved, median of ``--repeats`` (5). Issue
+    17's goal: the current main command within 2x the bare import.
 (b) mutants: for each mutant of `mutants.EXPECTED` whose file the previous design has too, seconds
     to the first failure in a fresh process (``pytest -x``, `mutants.run_mutant`), old against new.
 (c) suite: `suite_speed.py` (each version's own script, which knows that version's internals) on
-    ``--rnn-impl reference``: whole-suite wall and floor, at each version's default number of
-    examples and at an equal number (``--rnn-max-examples 25``, the previous default), median of
-    ``--suite-repeats`` (3).
-(d) isolation: `isolation_speed.py`'s measurement (the default suite on the reference, in-process and
-    ``--rnn-isolate``, each a fresh pytest process), ratio isolated / in-process, old against new.
+    ``--rnn-impl reference``: whole-suite wall and floor, at N examples and at 25 (the previous
+    default) in both, median of ``--suite-repeats`` (3).
+(d) isolation: `isolation_speed.py`'s measurement (the suite on the reference at N examples,
+    in-process and ``--rnn-isolate``, each a fresh pytest process), ratio isolated / in-process, old
+    against new.
 (e) reference: `reference_speed.py --quick` (each version's own script), ratio to torch.nn per
     configuration, old against new (the reference was rewritten in the redesign).
 
     python bench/before_after.py [--steps main,mutants,suite,isolation,reference] [--old ce661bb]
-                                 [--workdir /tmp/rnn_before_after] [--fresh] [--cleanup]
+                                 [--examples 8] [--workdir /tmp/rnn_before_after] [--fresh] [--cleanup]
 
-Resumable: every measurement is saved to ``<workdir>/results.json`` as it is taken, and a rerun
+Resumable: every measurement is saved to ``<workdir>/results-<N>-examples.json`` as it is taken, and a rerun
 skips what is already there (``--fresh`` starts over); the table is printed at the end from what is
 saved. ``--cleanup`` removes the worktree and the environment. The machine is shared and noisy:
 the load average before each measurement is saved with it; trust ratios, not absolute times.
@@ -55,6 +58,9 @@ STEPS = ("main", "mutants", "suite", "isolation", "reference")
 PINNED = ("torch", "hypothesis", "pytest", "pluggy", "numpy")
 MAIN_TARGET = "examples/lstm_forward.py:lstm_forward"
 BARE = "import torch, hypothesis, pytest"
+PREVIOUS_DEFAULT = 25  # the previous design's --rnn-max-examples default
+#: what every run of both versions is given (--examples): equal numbers of examples per row
+EQUAL = ["--rnn-max-examples", str(DEFAULT_MAX_EXAMPLES)]
 
 
 # --------------------------------------------------------------------------- the two versions
@@ -137,7 +143,7 @@ def ordered(pair: tuple, index: int) -> tuple:
 
 # --------------------------------------------------------------------------- (a) the main command
 def main_command(version: Version) -> list:
-    return [str(Path(version.python).parent / "pytest"), "-p", "no:cacheprovider", "--rnn-impl", MAIN_TARGET]
+    return [str(Path(version.python).parent / "pytest"), "-p", "no:cacheprovider", "--rnn-impl", MAIN_TARGET, *EQUAL]
 
 
 def bare_command(version: Version) -> list:
@@ -172,7 +178,7 @@ def main_rows(old: Version, new: Version, results: Results) -> list:
         paired = statistics.median(r["main"] / r["bare"] for r in runs)
         summary[version.name] = main
         goal = f"≤2x: {'met' if main / bare <= 2 else 'not met'}" if version.name == "new" else "—"
-        rows.append((f"(a) main command / bare import, {version.name} ({len(runs)} runs)",
+        rows.append((f"(a) main command ({' '.join(EQUAL)}) / bare import, {version.name} ({len(runs)} runs)",
                      f"{main:.2f} s / {bare:.2f} s", f"**{main / bare:.2f}x** (paired median {paired:.2f}x)", goal,
                      f"`cd {version.tree} && {' '.join(main_command(version))}` against "
                      f"`{version.python} -c \"{BARE}\"`"))
@@ -203,7 +209,7 @@ def step_mutants(old: Version, new: Version, results: Results, seed: int, repeat
                 if results.get("mutants", key):
                     continue
                 before = load()
-                row = mutants.run_mutant(target, seed, first=True, python=version.python,
+                row = mutants.run_mutant(target, seed, tuple(EQUAL), first=True, python=version.python,
                                          mutants=version.tree / "examples" / "mutants")
                 row.pop("tail", None)
                 row["load"] = before
@@ -243,8 +249,9 @@ def mutant_rows(old: Version, new: Version, results: Results, seed: int) -> tupl
     summary = []
     if ratios:
         command = " ".join(mutants.command_for("<mutant>", "<report.json>", seed, True, "<venv>/bin/python",
-                                               Path("<tree>/examples/mutants")))
-        summary.append((f"(b) seconds to first failure (-x), {len(ratios)} mutants, median of {repeats} run(s) each: "
+                                               Path("<tree>/examples/mutants"), tuple(EQUAL)))
+        summary.append((f"(b) seconds to first failure (-x, {' '.join(EQUAL)}), {len(ratios)} mutants, median of "
+                        f"{repeats} run(s) each: "
                         "median new / old", f"median {statistics.median(news):.1f} s / {statistics.median(olds):.1f} s; "
                         f"slowest {max(news):.1f} s / {max(olds):.1f} s", f"**{statistics.median(ratios):.2f}x** "
                         f"(per-mutant {min(ratios):.2f}-{max(ratios):.2f})",
@@ -262,8 +269,14 @@ def suite_command(version: Version, extra: list) -> list:
     return [version.python, str(version.tree / "bench" / "suite_speed.py"), *extra]
 
 
+def suite_settings() -> list:
+    """(label, arguments): the equal number of examples, and the previous default in both."""
+    counts = dict.fromkeys((int(EQUAL[1]), PREVIOUS_DEFAULT))
+    return [(f"{n} examples", ["--rnn-max-examples", str(n)]) for n in counts]
+
+
 def step_suite(old: Version, new: Version, results: Results, repeats: int, scratch: Path) -> None:
-    for label, extra in (("default", []), ("25 examples", ["--rnn-max-examples", "25"])):
+    for label, extra in suite_settings():
         for index in range(repeats):
             for version in ordered((old, new), index):
                 key = f"{label}:{version.name}-{index}"
@@ -288,7 +301,7 @@ def step_suite(old: Version, new: Version, results: Results, repeats: int, scrat
 
 def suite_rows(old: Version, new: Version, results: Results) -> list:
     rows = []
-    for label, extra in (("default", []), ("25 examples", ["--rnn-max-examples", "25"])):
+    for label, extra in suite_settings():
         medians = {}
         for version in (old, new):
             runs = [v for k, v in results.data.get("suite", {}).items() if k.startswith(f"{label}:{version.name}-")]
@@ -299,8 +312,7 @@ def suite_rows(old: Version, new: Version, results: Results) -> list:
                 medians[version.name]["items"] = runs[0].get("items")
         if len(medians) == 2:
             o, n = medians["old"], medians["new"]
-            examples = "--rnn-max-examples 25 in both" if label != "default" else \
-                f"each version's default (old 25, new {DEFAULT_MAX_EXAMPLES} per row)"
+            examples = f"{' '.join(extra)} in both"
             rows.append((f"(c) suite wall on the reference, {examples}, median of {min(o['n'], n['n'])}",
                          f"new {n['wall']:.1f} s / old {o['wall']:.1f} s (floor {n['floor']:.1f} / {o['floor']:.1f}; "
                          f"oracles {n['oracles']:.1f} / {o['oracles']:.1f}; candidate {n['candidate']:.1f} / "
@@ -320,7 +332,7 @@ def step_isolation(old: Version, new: Version, results: Results, repeats: int) -
                 if results.get("isolation", key):
                     continue
                 before = load()
-                seconds, outcome = isolation_speed.wall("reference", isolate, python=version.python)
+                seconds, outcome = isolation_speed.wall("reference", isolate, python=version.python, extra=tuple(EQUAL))
                 results.put("isolation", key, {"seconds": seconds, "outcome": outcome, "load": before})
                 print(f"isolation {key}: {seconds:.1f} s ({outcome}) (load {before})", flush=True)
 
@@ -336,7 +348,8 @@ def isolation_rows(old: Version, new: Version, results: Results) -> list:
         a, b = statistics.median(r["seconds"] for r in inproc), statistics.median(r["seconds"] for r in isolated)
         ratios[version.name] = b / a
         outcomes = sorted({r["outcome"] for r in isolated})
-        command = " ".join(isolation_speed.command_for("reference", True, python=f"{version.python}"))
+        command = " ".join(isolation_speed.command_for("reference", True, python=f"{version.python}",
+                                                       extra=tuple(EQUAL)))
         rows.append((f"(d) isolated / in-process, {version.name} ({len(inproc)} each)",
                      f"{b:.1f} s / {a:.1f} s; isolated: {'; '.join(outcomes)}", f"**{b / a:.2f}x**", "<1.5x (issue 5)",
                      f"`{command}` against the same without --rnn-isolate (cwd: a scratch folder)"))
@@ -438,6 +451,8 @@ def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default="ce661bb", help="the previous design's commit")
     parser.add_argument("--workdir", default="/tmp/rnn_before_after", type=Path)
+    parser.add_argument("--examples", type=int, default=DEFAULT_MAX_EXAMPLES,
+                        help="--rnn-max-examples of every run, both versions (equal examples per row)")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated, of {', '.join(STEPS)}")
     parser.add_argument("--repeats", type=int, default=5, help="(a) runs of each command per version")
     parser.add_argument("--mutant-repeats", type=int, default=1, help="(b) runs of each mutant per version")
@@ -458,15 +473,16 @@ def main(argv: list | None = None) -> int:
         print(f"removed the worktree and environment under {workdir} (results.json kept)")
         return 0
     workdir.mkdir(parents=True, exist_ok=True)
-    global ONLY
+    global ONLY, EQUAL
     ONLY = args.only
+    EQUAL = ["--rnn-max-examples", str(args.examples)]
     # Hypothesis keeps its cache of constants in ./.hypothesis: keep both versions' out of the trees.
     os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(workdir / "hypothesis")
     scratch = workdir / "scratch"
     scratch.mkdir(exist_ok=True)
     old = set_up_old(workdir, args.old)
     new = Version("new", REPO, sys.executable)
-    results = Results(workdir / "results.json", args.fresh)
+    results = Results(workdir / f"results-{args.examples}-examples.json", args.fresh)
     head = sh(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).strip()
     dirty = len(sh(["git", "-C", str(REPO), "status", "--short", "--", "pytest_rnnconformance", "reference"])
                 .splitlines())

@@ -20,10 +20,10 @@ import tempfile
 import time
 
 
-def wall(impl: str, isolate: bool, python: str = sys.executable) -> tuple[float, str]:
-    """Seconds of one suite in a fresh process, and pytest's last line (its outcome)."""
+def wall(impl: str, isolate: bool, python: str = sys.executable, extra: tuple = ()) -> tuple[float, str]:
+    """Seconds of one suite in a fresh process (``extra``: more options), and pytest's last line (its outcome)."""
     with tempfile.TemporaryDirectory() as scratch:
-        command = command_for(impl, isolate, scratch, python)
+        command = command_for(impl, isolate, scratch, python, extra)
         start = time.perf_counter()
         completed = subprocess.run(command, cwd=scratch, capture_output=True, text=True)
         seconds = time.perf_counter() - start
@@ -34,9 +34,10 @@ def wall(impl: str, isolate: bool, python: str = sys.executable) -> tuple[float,
     return seconds, outcome
 
 
-def command_for(impl: str, isolate: bool, rootdir: str = "<scratch>", python: str = sys.executable) -> list:
+def command_for(impl: str, isolate: bool, rootdir: str = "<scratch>", python: str = sys.executable,
+                extra: tuple = ()) -> list:
     return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rnn-impl", impl, "--hypothesis-seed", "0",
-            "--rootdir", rootdir] + (["--rnn-isolate"] if isolate else [])
+            "--rootdir", rootdir, *extra] + (["--rnn-isolate"] if isolate else [])
 
 
 def main(argv: list | None = None) -> int:

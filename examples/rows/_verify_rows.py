@@ -733,7 +733,8 @@ def check_file(folder, name, defect, grid, show=False):
         named = f"{defect.named} (the model in {sum(same for _, same in applied)}/{len(applied)} own cells)"
         if not applied:
             issues.append(f"    NAMED {defect.named}: no cell of {defect.owner} to prove it in")
-        issues += [f"    NAMED {defect.named}: the model differs in {cell.name()}" for cell, same in applied if not same]
+        issues += [f"    NAMED {defect.named}: the model differs in {cell.name()}"
+                   for cell, same in applied if not same]
     describe = lambda row: f"{row} {rows_hit[row][0]} ({'/'.join(sorted(rows_hit[row][1]))})"  # noqa: E731
     own = describe(defect.owner) if defect.owner in rows_hit else "-"
     others = ", ".join(describe(row) for row in rows_hit if row != defect.owner) or "none"

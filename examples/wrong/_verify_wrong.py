@@ -42,6 +42,11 @@ def torch_module(mode: str, seed: int, **kw) -> torch.nn.Module:
     return {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[mode](INPUT, HIDDEN, **kw).double()
 
 
+def sequence_and_states(seed: int) -> tuple:
+    """x (time, batch, input), h0 and c0 (batch, hidden)."""
+    return draw(TIME, BATCH, INPUT, seed=seed), draw(BATCH, HIDDEN, seed=seed + 1), draw(BATCH, HIDDEN, seed=seed + 2)
+
+
 def as_dict(mode: str, result) -> dict:
     output, states = result
     if mode == "lstm":
@@ -52,7 +57,7 @@ def as_dict(mode: str, result) -> dict:
 # ------------------------------------------------------------------ one check per file
 def lstm_gate_order(module, verdicts: Verdicts, seed: int) -> None:
     w = weights("lstm", seed)
-    x, h0, c0 = draw(TIME, BATCH, INPUT, seed=seed), draw(BATCH, HIDDEN, seed=seed + 1), draw(BATCH, HIDDEN, seed=seed + 2)
+    x, h0, c0 = sequence_and_states(seed)
     got = as_dict("lstm", module.lstm_forward(x, (h0, c0), *w.values()))
     verdicts.differs("lstm_gate_order", got, nn_run("lstm", w, x, h0, c0), "differs from torch.nn.LSTM")
     verdicts.matches("lstm_gate_order", got, nn_run("lstm", regated(w, "lstm", (0, 1, 3, 2)), x, h0, c0),
@@ -120,12 +125,13 @@ def clipped_cell_state(module, verdicts: Verdicts, seed: int) -> None:
             verdicts.matches("clipped_cell_state", got, want, "c0 small: = torch.nn.LSTM")
         else:
             verdicts.differs("clipped_cell_state", got, want, "c0 large (|c| > 1): differs")
-            verdicts.matches("clipped_cell_state", got, clipped_lstm(w, x, h0, c0), "= the clamped step (no catalogue id)")
+            verdicts.matches("clipped_cell_state", got, clipped_lstm(w, x, h0, c0),
+                             "= the clamped step (no catalogue id)")
 
 
 def layernorm_lstm(module, verdicts: Verdicts, seed: int) -> None:
     w = weights("lstm", seed)
-    x, h, c = draw(TIME, BATCH, INPUT, seed=seed), draw(BATCH, HIDDEN, seed=seed + 1), draw(BATCH, HIDDEN, seed=seed + 2)
+    x, h, c = sequence_and_states(seed)
     got = as_dict("lstm", module.lstm_forward(x, (h, c), *w.values()))
     verdicts.differs("layernorm_lstm", got, nn_run("lstm", w, x, h, c), "differs from torch.nn.LSTM")
     outputs = []
