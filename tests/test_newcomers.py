@@ -192,3 +192,57 @@ def test_what_implements_declares_is_shown_as_declared_under_the_keys_the_rows_r
     support = binding.support
     assert {"layout", "multilayer", "no_bias"} <= support.declared
     assert support.reason("no_bias", "") == support.reason("multilayer", "") == "declared by @implements"
+
+
+def test_chos_notation_is_read_with_auto():
+    matrix = run_matrix(target("cho_gru.py:gru_cell"), bind="auto", max_examples=2, rows=("forward", "no_bias"))
+    assert matrix.statuses["forward"] == "pass", matrix.verdicts()
+    assert "W=weight_ih[n],U=weight_hh[n]" in matrix.summary.description
+
+
+def test_per_gate_layers_named_as_torch_documents_them_are_read():
+    matrix = run_matrix(target("torch_docs_gates.py:DocsLSTMCell"), max_examples=2, rows=("forward", "backward"))
+    assert matrix.statuses == {"forward": "pass", "backward": "pass"}, matrix.verdicts()
+    assert "W_if.weight=weight_ih[f]" in matrix.summary.description
+
+
+def test_sizes_named_n_in_n_hidden_and_a_module_method_as_entry():
+    matrix = run_matrix(target("sizes_and_method.py:TinyRNN.run_sequence"), max_examples=2,
+                        rows=("forward", "backward", "packed"))
+    assert matrix.statuses["forward"] == "pass" and matrix.statuses["backward"] == "pass", matrix.verdicts()
+    assert "annotated torch.Tensor" in matrix.reasons["packed"]
+
+
+def test_a_mode_string_of_its_own_is_refused_with_a_line_that_binds_it(tmp_path):
+    source = tmp_path / "learner.py"
+    source.write_text("def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, mode='tanh'):\n    pass\n")
+    with pytest.raises(BindingError, match="mode string of its own") as refused:
+        bind_target(f"{source}:rnn_forward", ".", None, None, None)
+    line = str(refused.value).split('--rnn-bind "')[1].split('"')[0]
+    assert bind_target(f"{source}:rnn_forward", ".", None, line, None)
+
+
+def test_a_cell_object_passed_in_is_said_to_be_unbindable(tmp_path):
+    source = tmp_path / "learner.py"
+    source.write_text("def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, rnn_cell):\n    pass\n")
+    with pytest.raises(BindingError, match="rnn_cell looks like an object passed in"):
+        bind_target(f"{source}:rnn_forward", ".", None, None, None)
+
+
+def test_a_mode_the_signature_contradicts_is_a_usage_error():
+    with pytest.raises(BindingError, match="--rnn-mode gru contradicts"):
+        bind_target(str(HERE.parent.parent / "examples" / "lstm_forward.py") + ":lstm_forward", ".", "gru", None, None)
+
+
+def test_a_module_declaration_keeps_the_matches_made_by_name(tmp_path):
+    matrix = run_matrix(target("module_lone_bias.py:OneBiasRNN"), bind="bias_hh=bias_ih+bias_hh", max_examples=2,
+                        rows=("forward",))
+    assert matrix.statuses == {"forward": "pass"}, matrix.verdicts()
+    assert "weight_ih=weight_ih" in matrix.summary.description
+
+
+def test_a_slow_first_call_is_a_warm_up_isolated_too(run_suite):
+    run = run_suite(target("slow_first_call.py:rnn_forward"), "--rnn-isolate", "--rnn-timeout", "1",
+                    "--rnn-max-examples", "2", "--rnn-rows", "forward,shape")
+    assert run.result.ret == 0, run.output
+    assert "not run" not in run.output

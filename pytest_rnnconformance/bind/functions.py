@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, signature_parameters
 from .derive import argument, derive_support, infer_modes, mode_fact
 from .expressions import Name
@@ -50,6 +51,10 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
             continue
         if role == "mode" and constructor:
             continue
+        if role == "mode" and isinstance(p.default, str) and p.default not in mode_registry.all_modes():
+            raise BindingError(f"{name}: its parameter {p.name}={p.default!r} is a mode string of its own, not "
+                               f"torch.nn's mode name; say what each check should pass: --rnn-bind "
+                               f"\"{p.name}='{p.default}'\" (or the value that computes torch.nn's recurrence)")
         arguments.append(argument(p, role_expression(role, reverse, separate_c)))
     if unknown:
         raise UnknownNames(name, unknown, tuple(arguments))
@@ -59,7 +64,6 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
 def projection_names(arguments: tuple, declared: dict, modes: tuple, name: str) -> None:
     """``W_hr`` is an LSTM's projection by name, but a GRU's reset-gate weight in the nn.GRU docs: in
     an RNN or a GRU such a name is unknown (the guesser reads it by its letters)."""
-    from .. import modes as mode_registry
     from .expressions import names_in
 
     if mode_registry.get(modes[0]).family not in ("rnn", "gru"):
@@ -73,8 +77,6 @@ def projection_names(arguments: tuple, declared: dict, modes: tuple, name: str) 
 def h_alone(arguments: tuple, declared: dict, modes: tuple) -> tuple:
     """In an LSTM, a state parameter named for h alone (``h0``, ``prev_h``, ``a0``...) with no c0 beside
     it receives h0, not the pair (h0, c0): the cell state starts at zero (`derive` says so)."""
-    from .. import modes as mode_registry
-
     if mode_registry.get(modes[0]).family != "lstm":
         return arguments
     changed = []
@@ -161,8 +163,6 @@ def bind_function(target: Any, name: str, mode: Optional[str], declared: dict) -
 
 def declared_modes(support, mode: Optional[str], name: str) -> tuple:
     """The modes an ``@implements(modes=...)`` leaves, in the registry's order (--rnn-mode wins)."""
-    from .. import modes as mode_registry
-
     if mode:
         return (mode,)
     chosen = tuple(m for m in mode_registry.all_modes() if m in support.modes)
