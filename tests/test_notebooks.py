@@ -109,7 +109,14 @@ def test_a_cell_magic_other_than_a_timer_is_not_run(tmp_path):
     path = notebook(tmp_path / "hw.ipynb", cell("%%bash\nrm -rf /\n"), cell("%%time\nimport torch\nx = 5\n"),
                     cell("def f():\n    return x\n"))
     function, run = loaded(path, "f")
-    assert function() == 5 and "cell 1 (%%bash) is not Python: not run" in run.notes
+    assert function() == 5 and "cell 1 (%%bash) is not Python: not run" in run.notes and run.ran == [2, 3]
+
+
+def test_continued_expressions_starting_with_modulo_or_not_equal_are_python(tmp_path):
+    path = notebook(tmp_path / "hw.ipynb", cell("x = (7\n     % 4)\nsame = (x\n        != 3)\n"),
+                    cell("def f():\n    return x, same\n"))
+    function, run = loaded(path, "f")
+    assert function() == (3, False) and run.notes == []
 
 
 def test_percent_format_python_is_a_notebook(tmp_path):

@@ -45,7 +45,9 @@ TRANSPARENT_CELL_MAGICS = ("time", "timeit", "capture")
 
 _PERCENT_CELL = re.compile(r"^# %%", re.MULTILINE)
 _CELL_FILE = re.compile(r"^(?P<path>.*)#cell(?P<number>\d+)$")
-_IPYTHON_LINE = re.compile(r"^(?P<indent>\s*)(?P<syntax>[%!].*)$")
+#: A line magic (``%matplotlib inline``) or a shell line (``!pip install x``); not a continued
+#: expression's ``% b`` or ``!= b``.
+_IPYTHON_LINE = re.compile(r"^(?P<indent>\s*)(?P<syntax>%[A-Za-z].*|![^=].*)$")
 
 
 class NotebookError(Exception):
@@ -166,6 +168,9 @@ def runnable_cells(path: Path, entry: str) -> tuple[list, list]:
             notes.append(f"cell {cell.number} tagged {skipping[0]}: not run")
             continue
         python, replaced = python_of(cell)
+        if not python.strip():  # a cell magic that is not Python
+            notes += replaced
+            continue
         code.append((cell, python, replaced))
     last = max((i for i, (_, python, _) in enumerate(code) if defines(python, owner)), default=None)
     if last is None:
