@@ -29,6 +29,7 @@ from matrix import run_matrix
 from pytest_rnnconformance.bind import BindingError
 from pytest_rnnconformance.bind.expressions import DeclarationError
 from pytest_rnnconformance.bind.load import LoadError
+from pytest_rnnconformance.options import DEFAULT_MAX_EXAMPLES
 
 from .mistakes import owner_of
 from .writer import Written
@@ -98,8 +99,24 @@ def judge_once(written: Written, target: str, arguments: dict, rows: Optional[tu
     return _judge(written, matrix, arguments)
 
 
-def outcome_of(written: Written, target: str, *, rows: Optional[tuple] = None, max_examples: int = 2) -> Outcome:
-    """What a user gets: as written, then the refusal's ready line, then the true declaration."""
+def outcome_of(written: Written, target: str, *, max_examples: int = 2, reduced: bool = False) -> Outcome:
+    """What a user gets: as written, then the refusal's ready line, then the true declaration.
+
+    A correct design runs every row (a false failure may be anywhere) with `max_examples`: fewer
+    examples can hide a false failure, never make one. A mistaken design runs with the plugin's
+    default number of examples, as a user would: fewer could hide the mistake and count a false pass
+    that is the bench's own. `reduced` runs its owning row (and ``forward``) only, and the whole matrix
+    only where that row does not fail, to tell a false pass from a wrong row: no category is hidden."""
+    if not written.design.mistake:
+        return _outcome(written, target, None, max_examples)
+    if reduced:
+        found = _outcome(written, target, tuple({"forward", owner_of(written.design)}), DEFAULT_MAX_EXAMPLES)
+        if found.category not in ("false_pass", "wrong_row"):
+            return found
+    return _outcome(written, target, None, DEFAULT_MAX_EXAMPLES)
+
+
+def _outcome(written: Written, target: str, rows: Optional[tuple], max_examples: int) -> Outcome:
     first = judge_once(written, target, {}, rows, max_examples)
     if first.category != "refused":
         return first

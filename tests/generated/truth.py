@@ -4,7 +4,7 @@
 knowledge of what each name holds (`slots.value`), calls it the way its design says, and compares
 what it returns with ``torch.nn.RNN``/``LSTM``/``GRU`` (or their cells) on the same tensors. A correct
 design must match in every configuration it takes (its own layout, the other one where it has a
-``batch_first`` flag, unbatched input, the state omitted, float32); a mistaken one must show its
+``batch_first`` flag, unbatched input, the state omitted, float32, saturated pre-activations); a mistaken one must show its
 mistake exactly where its owning row looks (the base configuration for ``forward``, batch-first for
 ``layout``, the shape alone for ``shape``, the dtype alone for ``dtype``, float64 alone for
 ``float64``, saturated pre-activations alone for ``edge_cases``). A label that does not hold raises
@@ -205,7 +205,8 @@ def prove(written: Written, target: str) -> None:
     if not design.mistake:
         _require(base.close(1e-8) and base.dtypes() == {torch.float64}, "the correct design differs on its base", base)
         for name, other in _variants(written, loaded, own_layout).items():
-            _require(other.close(1e-8 if name != "float32" else 1e-4), f"the correct design differs {name}", other)
+            _require(other.close({"float32": 1e-4, "saturated": 1e-6}.get(name, 1e-8)),
+                     f"the correct design differs {name}", other)
         return
     if owner == "forward":
         _require(not base.close(1e-6), "the mistake does not show on the base configuration", base)
@@ -233,7 +234,8 @@ def prove(written: Written, target: str) -> None:
 def _variants(written: Written, loaded, own_layout: bool) -> dict:
     """The other configurations a correct design takes, observed."""
     design = written.design
-    found = {"float32": observe(written, loaded, batch_first=own_layout, dtype=torch.float32, seed=1)}
+    found = {"float32": observe(written, loaded, batch_first=own_layout, dtype=torch.float32, seed=1),
+             "saturated": observe(written, loaded, batch_first=own_layout, scale=40.0, seed=5)}
     if design.layout == "param" and design.refusal != "batch_first":
         found["batch-first"] = observe(written, loaded, batch_first=True, seed=2)
     if design.refusal != "unbatched":

@@ -1,0 +1,127 @@
+"""The plugin on implementations nobody wrote by hand: the generator's property (issue 20, item 7).
+
+`tests/generated/` writes RNN implementations the ways people write them (a function, numpy, a plain
+class, an ``nn.Module``, a class's method, one cell; names from d2l, CS231n, Keras, Cho et al., torch's
+docs; either layout; states with or without the layer dimension; weights transposed, per gate, on
+``[h, x]`` or as a list; one, two or no biases; caches, lists of steps, outputs or h_n alone;
+refusals; a first call that draws from the global generator, builds a table or sleeps), each correct
+or with one catalogue mistake, and proves the label against torch.nn without the plugin. The
+property, on a fixed sample of 60:
+
+(a) a correct one passes, as written or after the refusal's ready line (or, where that line is
+    wrong, the declaration the generator knows; the outcome says which);
+(b) a mistaken one fails the row that owns its mistake;
+(c) never every row passing on a mistake; (d) never an exception escaping the plugin.
+
+Rows run in-process (`matrix.run_matrix`), one example each: what is checked is binding and routing,
+not the depth of the search. A few designs also run as real pytest runs, for the exit codes.
+`bench/generated.py` runs a thousand.
+"""
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import replace
+
+import pytest
+import torch
+from hypothesis import HealthCheck, Phase, given, settings
+
+from generated.design import Design, designs
+from generated.outcome import outcome_of
+from generated.truth import Unproven, prove
+from generated.writer import write
+
+SAMPLE = settings(max_examples=60, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
+                  suppress_health_check=list(HealthCheck))
+LABELS = settings(SAMPLE, max_examples=150)
+_NUMBERS = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("generated")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Torch's idle threads spinning cost more CPU than these tiny tensors' work (0.9 s of CPU for a
+    whole matrix with one thread, 7 s with eight on a busy machine); restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _saved(design: Design, folder) -> tuple:
+    written = write(design)
+    return written, written.save(folder, f"generated_{next(_NUMBERS)}")
+
+
+@LABELS
+@given(design=designs())
+def test_every_generated_label_is_proven_against_torch_nn(design, folder):
+    """The generator's own ground truth: a correct design matches torch.nn everywhere it claims, a
+    mistaken one differs exactly where its owning row looks (otherwise the sample would prove nothing)."""
+    written, target = _saved(design, folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prove(written, target)
+
+
+@SAMPLE
+@given(design=designs())
+def test_the_plugin_gives_every_generated_implementation_its_true_verdict(design, folder):
+    written, target = _saved(design, folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prove(written, target)
+        outcome = outcome_of(written, target, max_examples=1, reduced=True)
+    assert outcome.satisfied, (f"{outcome.category} on {design.describe()}\n{target}\n"
+                               f"declared: {' '.join(written.declaration())}\n{outcome.refusal}\n{outcome.detail}")
+
+
+PLAIN = Design("rnn", "function", "torch", "seq", True, "torch", True, "two", "", False, "torch", "none", "none", "",
+               {"input": "input", "h0": "hx", "c0": "c0", "state": "hx", "input_size": "input_size",
+                "hidden_size": "hidden_size", "entry": "rnn_forward", "method": "forward", "ih": "weight_ih",
+                "hh": "weight_hh", "bias": "b", "bias_ih": "bias_ih", "bias_hh": "bias_hh"})
+
+
+@pytest.mark.parametrize("design, exit_code", [
+    (PLAIN, 0),
+    (replace(PLAIN, mistake="state_not_carried"), 1),
+    (replace(PLAIN, storage="transposed", out_in=False, names={**PLAIN.names, "ih": "Wx", "hh": "Wh"},
+             returns="cache"), 0),
+], ids=["correct", "mistaken", "own names"])
+def test_generated_files_get_their_exit_code_from_a_real_run(design, exit_code, folder, run_suite):
+    """As a user runs it: as written, and with the true declaration where it is refused (exit 4)."""
+    written, target = _saved(design, folder)
+    prove(written, target)
+    run = run_suite(target, "--rnn-max-examples", "2", "-q")
+    if run.result.ret == 4:
+        assert "--rnn-bind" in run.output, run.output
+        run = run_suite(target, "--rnn-max-examples", "2", "-q", *written.declaration())
+    assert run.result.ret == exit_code, run.output
+    assert "INTERNALERROR" not in run.output
+    if design.mistake:
+        assert run.status("forward") == "fail", run.output
+
+
+@pytest.mark.parametrize("mistaken", [
+    replace(PLAIN, mistake="state_not_carried"),
+    replace(PLAIN, layout="param", mistake="batch_mixing"),
+    replace(PLAIN, layout="batch", mistake="hn_batch_first"),
+    replace(PLAIN, mistake="default_dtype_buffer"),
+    replace(PLAIN, mistake="low_precision"),
+    replace(PLAIN, mistake="unstable_activation"),
+], ids=lambda design: design.mistake)
+def test_the_proof_refuses_a_label_that_does_not_hold(mistaken, folder):
+    """The ground truth can fail, both ways, for each owning row: a mistaken file labelled correct,
+    and a correct file labelled with the mistake."""
+    correct = replace(mistaken, mistake="")
+    for label, source in ((correct, mistaken), (mistaken, correct)):
+        lying = replace(write(label), source=write(source).source)
+        with pytest.raises(Unproven):
+            prove(lying, lying.save(folder, f"lying_{next(_NUMBERS)}"))
+    for honest in (correct, mistaken):
+        prove(*_saved(honest, folder))
