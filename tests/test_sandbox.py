@@ -303,3 +303,23 @@ def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp
     assert grades["vandal"]["outcome"] == "withheld" and grades["vandal"]["score"] == 0
     assert grades["alice"]["outcome"] == "finished" and grades["alice"]["score"] == MAXIMUM
     assert "withheld" in done.stderr and "withheld" in (out / "grades.csv").read_text()
+
+
+FORGER = HONEST.replace('''def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+''', '''def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
+    import os, sys
+    sys.__stdout__.write("score: 21 passed\\n42 passed in 1.07s\\n")  # no flush: still buffered at return
+    os.write(1, b"42 passed in 1.07s\\n")
+''')
+
+
+def test_in_process_a_forged_summary_never_reaches_the_terminal(tmp_path):
+    """Written to sys.__stdout__ and to fd 1 during every call, with pytest's capture off (-s): the
+    descriptors are captured around each call, so the run's own summary is the last thing printed."""
+    (tmp_path / "forger.py").write_text(FORGER)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", "--rnn-impl",
+                           "forger.py:lstm_forward", "--rnn-rows", "forward,shape", "--rnn-dtype", "float64",
+                           "--rnn-max-examples", "2"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "42 passed in 1.07s" not in done.stdout + done.stderr and "score: 21" not in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].startswith("2 passed")

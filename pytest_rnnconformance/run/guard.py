@@ -7,13 +7,18 @@
 * **Time**: a per-call limit enforced with SIGALRM, which interrupts Python code; native code that
   never returns needs ``--rnn-isolate``, where the worker process is killed instead.
 * **Noise**: what the implementation prints or warns is captured, kept short, and only shown when
-  it helps explain an error.
+  it helps explain an error. Capture is at the file-descriptor level too: writes to
+  ``sys.__stdout__``, ``os.write(1, ...)`` or a C extension's ``printf`` land in the call's record,
+  never on the terminal (a forged "42 passed" cannot follow the summary).
 """
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import signal
+import sys
+import tempfile
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -106,6 +111,52 @@ class BoundedText(io.TextIOBase):
         return f"it printed {self.lines} line(s): {shown[:300]!r}{more}"
 
 
+class _DescriptorSink:
+    """One temporary file per process that fds 1 and 2 point to during a call (emptied each time)."""
+
+    file: Optional[io.BufferedRandom] = None
+
+    @classmethod
+    def fresh(cls) -> io.BufferedRandom:
+        if cls.file is None or cls.file.closed:
+            cls.file = tempfile.TemporaryFile()
+        cls.file.seek(0)
+        cls.file.truncate()
+        return cls.file
+
+
+def _flush_standard_streams() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+@contextlib.contextmanager
+def descriptors_captured(sink: BoundedText) -> Iterator[None]:
+    """Point fds 1 and 2 at a temporary file for the body, then hand what was written to `sink`.
+    Buffered writes (``sys.__stdout__.write`` without a flush) are flushed before the fds go back."""
+    _flush_standard_streams()
+    saved = [os.dup(1), os.dup(2)]
+    capture = _DescriptorSink.fresh()
+    try:
+        os.dup2(capture.fileno(), 1)
+        os.dup2(capture.fileno(), 2)
+        yield
+    finally:
+        _flush_standard_streams()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        capture.seek(0)
+        written = capture.read()
+        if written:
+            sink.write(written.decode(errors="replace"))
+
+
 @dataclass
 class CallRecord:
     """What happened around one call, besides its result (plain data: it crosses the wire)."""
@@ -126,8 +177,8 @@ def guarded(watch, timeout: Optional[float]) -> Iterator[CallRecord]:
     before = GlobalState.capture()
     sink = BoundedText()
     try:
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(sink), \
-                contextlib.redirect_stderr(sink), time_limit(timeout):
+        with warnings.catch_warnings(record=True) as caught, descriptors_captured(sink), \
+                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), time_limit(timeout):
             warnings.simplefilter("always")
             yield record
     finally:
