@@ -424,9 +424,17 @@ def cs231n_lstm(fn) -> Established:
     want, _, _ = run_sequence(module, x, h0, np.zeros((B, H)))
     h32, _ = fn(x.transpose(1, 0, 2).astype(np.float32), h0.astype(np.float32),
                 *(a.astype(np.float32) for a in arguments))
-    return verdict_right(equal((h, want.transpose(1, 0, 2))),
-                         f"gates i, f, o, g declared, c0 = 0: gap {gap((h, want.transpose(1, 0, 2))):.1e}",
-                         float32_kept(h32))
+    x[1, 0, 0] = np.nan
+    with np.errstate(all="ignore"):
+        h_nan, _ = fn(x.transpose(1, 0, 2), h0, *arguments)
+    want_nan, _, _ = run_sequence(module, x, h0, np.zeros((B, H)))
+    swallowed = np.isnan(want_nan.transpose(1, 0, 2)).sum() - np.isnan(h_nan).sum()
+    defect = f"a NaN in the input: {swallowed} outputs finite where torch.nn's are NaN (a tanh made of the stable sigmoid maps NaN to 0)" \
+        if swallowed else ""
+    found = right_unless(defect, equal((h, want.transpose(1, 0, 2))),
+                         f"gates i, f, o, g declared, c0 = 0: gap {gap((h, want.transpose(1, 0, 2))):.1e}")
+    found.keeps_float32 = float32_kept(h32)
+    return found
 
 
 def check_zero_deep2_lstm(cls) -> Established:
