@@ -393,10 +393,11 @@ CATALOGUE: list = _gate_orders() + _gate_substitutions() + _activations() + _uns
             with_hooks(cell=lambda spec: gru_step_with(update_swapped=True)), lambda spec, recipe: family(spec) == "gru"),
     Mistake("proj_applied_to_c",
             lambda spec: ("the projection is applied to the cell state: torch.nn computes h = (o ⊙ tanh(c)) W_hrᵀ and "
-                          "never projects c"),
+                          "never projects c, so c_n keeps hidden_size"),
             with_hooks(cell=lambda spec: lstm_step_with(projection="cell")), _lstm_projecting),
     Mistake("proj_missing",
-            lambda spec: "weight_hr is not used: with proj_size > 0 torch.nn computes h = (o ⊙ tanh(c)) W_hrᵀ",
+            lambda spec: ("weight_hr is not used: with proj_size > 0 torch.nn computes h = (o ⊙ tanh(c)) W_hrᵀ, of size "
+                          "proj_size"),
             with_hooks(cell=lambda spec: lstm_step_with(projection="none")), _lstm_projecting),
     Mistake("state_not_carried",
             lambda spec: "every step starts from h0: carry each step's new state into the next step",
@@ -451,3 +452,9 @@ CATALOGUE: list = _gate_orders() + _gate_substitutions() + _activations() + _uns
 ] + [Mistake("low_precision",
              lambda spec, d=dtype: f"your result matches a computation in {str(d)[6:]}: compute in the dtype you were given",
              computed_in(dtype), low=dtype) for dtype in (torch.bfloat16, torch.float16, torch.float32)]
+
+
+def sentence(mistake_id: str, spec) -> str:
+    """What to tell the learner about the catalogue's mistake `mistake_id`: the one place it is worded
+    (the shape explanations and the feedback look it up here)."""
+    return next(m for m in CATALOGUE if m.id == mistake_id).sentence(spec)

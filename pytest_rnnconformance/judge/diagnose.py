@@ -14,7 +14,7 @@ from typing import Optional
 
 import torch
 
-from .catalogue import CATALOGUE, Mistake
+from .catalogue import CATALOGUE, Mistake, sentence
 from .compare import max_abs_diff
 from .failure import Explanation
 
@@ -96,18 +96,15 @@ def explanations(mistakes: list, confirmed: list, spec, failing: list) -> tuple:
 
 
 def explain_shape(name: str, got: tuple, want: tuple, spec) -> Optional[Explanation]:
-    """A catalogue mistake told by a result's shape alone, or None."""
+    """A catalogue mistake told by a result's shape alone, or None (worded by the catalogue)."""
+    found = None
     if name in ("h_n", "c_n") and len(want) == 3 and got == (want[1], want[0], want[2]):
-        return Explanation("hn_batch_first", "h_n is laid out batch-first: torch.nn's states are (layers * "
-                           "directions, batch, hidden) even with batch_first=True", (name,), True)
-    if name == "output" and len(want) == 3 and spec.batch_first and got == (want[1], want[0], want[2]):
-        return Explanation("output_seq_first", "the output is returned time-major, (time, batch, hidden), although "
-                           "batch_first=True asks for (batch, time, hidden): transpose it back", (name,), True)
-    if spec.proj_size and name in ("output", "h_n") and got[-1:] == (spec.hidden_size,) and \
+        found = "hn_batch_first"
+    elif name == "output" and len(want) == 3 and spec.batch_first and got == (want[1], want[0], want[2]):
+        found = "output_seq_first"
+    elif spec.proj_size and name in ("output", "h_n") and got[-1:] == (spec.hidden_size,) and \
             got[:-1] == want[:-1] and want[-1] == spec.proj_size * (spec.num_directions if name == "output" else 1):
-        return Explanation("proj_missing", "weight_hr is not used: with proj_size > 0 torch.nn computes "
-                           "h = (o ⊙ tanh(c)) W_hrᵀ, of size proj_size", (name,), True)
-    if spec.proj_size and name == "c_n" and got[-1:] == (spec.proj_size,) and got[:-1] == want[:-1]:
-        return Explanation("proj_applied_to_c", "the projection is applied to the cell state: torch.nn projects h "
-                           "only, so c_n keeps hidden_size", (name,), True)
-    return None
+        found = "proj_missing"
+    elif spec.proj_size and name == "c_n" and got[-1:] == (spec.proj_size,) and got[:-1] == want[:-1]:
+        found = "proj_applied_to_c"
+    return Explanation(found, sentence(found, spec), (name,), True) if found else None
