@@ -1,4 +1,4 @@
-"""The output folder: gradebook, Gradescope results and feedback, written as results arrive.
+"""The output folder: gradebook, Gradescope results and feedback, written once all runs have ended.
 
 Layout of ``--out DIR``::
 
