@@ -12,13 +12,14 @@ that the gradebook, ``--resume`` and ``merge`` all score against the same rows:
    w_ih, w_hh, b_ih, b_hh)``, see `STANDARD`), named after ``--entry``, is run through the plugin
    with the rubric's settings, and every row of its report that is not ``unsupported`` is graded,
    one point each. Where the submissions' own signature takes a projection weight (``w_hr=None``),
-   so does the standard LSTM (`PROJECTED`): the signature promises ``proj``, so ``proj`` is graded. The mode comes from ``--mode``, the rubric, or the entry's name, as the plugin's
-   binder reads it (``lstm_forward`` is an LSTM, ``gru_cell`` a GRU cell).
+   so does the standard LSTM (`PROJECTED`): the signature promises ``proj``, so ``proj`` is graded.
+   The mode comes from ``--mode``, the rubric, or the entry's name, as the plugin's binder reads it
+   (``lstm_forward`` is an LSTM, ``gru_cell`` a GRU cell).
 
 A row the plugin has no question for under the rubric's settings (``relu`` for an LSTM, ``half``
 without a half dtype) is *not checked*: 0 of 0 for everyone. A name that is no row at all
-(``forwrd``) is a usage error ("did you mean forward?"). Every other graded row counts its points toward every student's maximum, whatever the
-student's code supports.
+(``forwrd``) is a usage error ("did you mean forward?"). Every other graded row counts its points
+toward every student's maximum, whatever the student's code supports.
 """
 from __future__ import annotations
 
