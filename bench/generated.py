@@ -7,7 +7,10 @@ would (`outcome.py`: as written, then the refusal's ready line, then the true de
 expected ones, how it splits by each dimension of the design, and the path of the smallest file
 showing it (kept under `--out`).
 
-    python bench/generated.py [--count 1000] [--jobs 2] [--seed 0] [--examples 2] [--out DIR]
+    python bench/generated.py [--count 1000] [--jobs 2] [--seed 0] [--examples 2] [--out DIR] [--at COMMIT]
+
+`--at COMMIT` measures the plugin as committed there (a `git archive` of it, imported instead of the
+editable install), so that a long run on a shared working tree measures one version of it.
 """
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ import argparse
 import collections
 import json
 import multiprocessing
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +28,11 @@ import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+SNAPSHOT = "GENERATED_BENCH_SNAPSHOT"  # a folder holding the plugin as committed (`--at`)
 sys.path.insert(0, str(REPO / "tests"))
+if os.environ.get(SNAPSHOT):  # before the plugin is imported: the snapshot, not the editable install
+    sys.path.insert(0, os.environ[SNAPSHOT])
+    sys.meta_path[:] = [finder for finder in sys.meta_path if "__editable__" not in type(finder).__module__]
 
 import torch  # noqa: E402
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
@@ -81,7 +90,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--examples", type=int, default=2, help="hypothesis examples per row")
     parser.add_argument("--out", default="", help="folder for the generated files (default: a new temporary one)")
+    parser.add_argument("--at", default="", help="measure the plugin as committed at this commit")
     args = parser.parse_args()
+    if args.at:
+        rerun_at(args.at)
     folder = Path(args.out or tempfile.mkdtemp(prefix="generated-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     designs_ = drawn(args.count, args.seed)
@@ -91,6 +103,18 @@ def main() -> None:
         results = sorted(pool.imap_unordered(judge, jobs, chunksize=4))
     elapsed = time.monotonic() - start
     report(results, folder, elapsed, args)
+
+
+def rerun_at(commit: str) -> None:
+    """Run this script again on the plugin as committed at `commit` (never returns)."""
+    folder = Path(tempfile.mkdtemp(prefix="plugin-at-"))
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "pytest_rnnconformance", "reference"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    (folder / "reference").rename(folder / "pytest_rnnconformance" / "reference")  # its installed place
+    arguments = [arg for k, arg in enumerate(sys.argv) if arg != "--at" and sys.argv[k - 1] != "--at"]
+    print(f"the plugin as committed at {commit}, from {folder}", flush=True)
+    os.execve(sys.executable, [sys.executable, *arguments], {**os.environ, SNAPSHOT: str(folder)})
 
 
 def report(results: list, folder: Path, elapsed: float, args) -> None:

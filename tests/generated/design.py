@@ -47,10 +47,6 @@ class Design:
     def gates(self) -> int:
         return GATE_COUNT[self.mode]
 
-    @property
-    def two_states(self) -> bool:
-        return self.mode == "lstm"
-
     def describe(self) -> str:
         """One line naming every choice, for a report and a file's docstring."""
         parts = [f"{self.mode} {self.entry} ({self.backend})", f"layout={self.layout}",
