@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import json
+import math
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+import torch  # here, not in a test: pytester drops modules a test imported, and torch cannot be imported twice
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = ("--rnn-max-examples", "6", "-p", "no:cacheprovider")
@@ -158,8 +162,6 @@ def test_a_wrong_custom_backward_fails_backward_in_every_dtype_never_errors(run_
 
 def test_gradcheck_of_a_wrong_custom_backward_is_a_verdict_not_a_crash():
     """gradcheck's own failure is read as a verdict ("failed: ..."), whatever torch version raises it."""
-    import torch
-
     from pytest_rnnconformance import RNNSpec, make_inputs
     from pytest_rnnconformance.api import runner_for
     from pytest_rnnconformance.judge.gradients import upstream_weights
@@ -250,10 +252,6 @@ def test_special_values_must_propagate_as_in_torch(run_suite, pytester):
 
 
 def test_special_values_are_planted_one_kind_per_batch_row():
-    import math
-
-    import torch
-
     from pytest_rnnconformance import RNNSpec, make_inputs
 
     x = make_inputs(RNNSpec("gru", 3, 2, batch_first=True), time=3, batch=4, seed=0, specials=True).input
@@ -286,3 +284,48 @@ def test_double_backward_is_taken_in_the_worker_under_isolation(run_suite):
     wrong = run_suite("examples/kernels/custom_function.py:rnn_forward_detached_derivative", *FAST, "--rnn-rows",
                       "double_backward", "--rnn-dtype", "float64", "--rnn-isolate")
     assert wrong.status("double_backward") == "fail", wrong.output
+
+
+def test_a_wrong_compiled_implementation_fails_and_is_named(run_suite, pytester):
+    """The compiled step with its gates unpacked f, i, g, o: forward fails, named gate_order. Compiled by
+    dynamo with the eager backend (the graph as traced, run as it is): seconds, where inductor, which
+    the right example exercises, takes a minute on a cold cache."""
+    source = (KERNELS / "compiled_lstm.py").read_text()
+    wrong = source.replace("@torch.compile(dynamic=True)", '@torch.compile(dynamic=True, backend="eager")') \
+        .replace("i, f, g, o = (", "f, i, g, o = (")
+    assert wrong.count('backend="eager"') == 1 and "f, i, g, o" in wrong
+    run = run_suite(f"{pytester.makepyfile(compiled_wrong=wrong)}:lstm_forward", *FAST, "--rnn-rows", "forward",
+                    "--rnn-dtype", "float32")
+    assert run.status("forward") == "fail", run.output
+    assert run.report["features"]["forward"]["diagnosis"][0] == "gate_order"
+
+
+def _has_custom_op() -> bool:
+    return hasattr(torch.library, "custom_op")  # torch 2.4+
+
+
+def _has_compiler() -> bool:
+    return bool((shutil.which("c++") or shutil.which("g++")) and shutil.which("ninja"))
+
+
+@pytest.mark.parametrize("entry, forward, backward, diagnosis", [
+    ("custom_op_rnn.py:rnn_forward", "pass", "pass", None),
+    ("custom_op_rnn.py:rnn_forward_no_tanh_derivative", "pass", "fail", None),
+    ("torchscript_rnn.py:rnn_forward", "pass", "pass", None),
+    ("torchscript_rnn.py:rnn_forward_no_bias_hh", "fail", "blocked", "missing_bias_hh"),
+    ("cpp_extension_rnn.py:rnn_forward", "pass", "pass", None),
+    ("cpp_extension_rnn.py:rnn_forward_no_bias_hh", "fail", "blocked", "missing_bias_hh"),
+])
+def test_kernels_as_torch_exposes_them(run_suite, monkeypatch, entry, forward, backward, diagnosis):
+    """A torch.library.custom_op with a registered autograd, a TorchScript function, a load_inline C++
+    extension: each bound by its parameters' names and judged like Python code, right and wrong."""
+    if entry.startswith("custom_op") and not _has_custom_op():
+        pytest.skip("torch.library.custom_op needs torch 2.4 or newer")
+    if entry.startswith("cpp_extension"):
+        if not _has_compiler():
+            pytest.skip("no C++ compiler or ninja: the load_inline extension cannot be built here")
+        monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(Path(tempfile.gettempdir()) / "rnnconformance-extensions"))
+    run = run_suite(f"examples/kernels/{entry}", *FAST, "--rnn-rows", "forward,backward", "--rnn-dtype", "float64")
+    assert run.statuses() == {"forward": forward, "backward": backward}, run.output
+    if diagnosis:
+        assert run.report["features"]["forward"]["diagnosis"][0] == diagnosis

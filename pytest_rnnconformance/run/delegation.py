@@ -19,10 +19,12 @@ detection for plain runs; the grader's sandbox makes those modules unimportable 
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from typing import Any, Callable
 
+import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 
 RECURRENT_KERNEL = re.compile(
@@ -93,10 +95,20 @@ class _AnswerKeyWatch:
         sys.setprofile(self.previous)
 
 
+def _eagerly() -> Any:
+    """torch.compile'd code run eagerly while it is recorded: the operations seen are the ones it
+    compiles, and dynamo would otherwise trace the recorder too, compiling again at every operation
+    (minutes, past any time limit). Only where dynamo is loaded, and torch has stances (2.6+)."""
+    set_stance = getattr(torch.compiler, "set_stance", None)
+    if "torch._dynamo" not in sys.modules or set_stance is None:
+        return contextlib.nullcontext()
+    return set_stance("force_eager")
+
+
 def recorded_calls(fn: Callable[[], Any]) -> tuple[Any, set]:
     """Run `fn` under the recorders; return its result and the name of everything seen."""
     functions: set = set()
-    with _RecordFunctions(functions), _AnswerKeyWatch(functions):
+    with _eagerly(), _RecordFunctions(functions), _AnswerKeyWatch(functions):
         result = fn()
     return result, {func if isinstance(func, str) else _function_name(func) for func in functions}
 
