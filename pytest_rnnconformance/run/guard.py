@@ -112,14 +112,16 @@ class BoundedText(io.TextIOBase):
 
 
 class _DescriptorSink:
-    """One temporary file per process that fds 1 and 2 point to during a call (emptied each time)."""
+    """One temporary file per process that fds 1 and 2 point to during a call (emptied each time);
+    a forked child makes its own (sharing the parent's would share its offset)."""
 
     file: Optional[io.BufferedRandom] = None
+    owner: int = 0
 
     @classmethod
     def fresh(cls) -> io.BufferedRandom:
-        if cls.file is None or cls.file.closed:
-            cls.file = tempfile.TemporaryFile()
+        if cls.file is None or cls.file.closed or cls.owner != os.getpid():
+            cls.file, cls.owner = tempfile.TemporaryFile(), os.getpid()
         cls.file.seek(0)
         cls.file.truncate()
         return cls.file

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import tempfile
 import time
 import traceback
 from typing import Callable
@@ -92,6 +93,7 @@ def join(pid: int, cwd: str, limits: Limits, env: dict, body: Callable[[], int])
             limits.apply()
             os.environ.clear()
             os.environ.update(env)
+            tempfile.tempdir = None  # the judge's TMPDIR is not in the sandbox: read TMPDIR again
             code = body()
         except BaseException:  # noqa: BLE001 - the worker must never return into the judge's code
             traceback.print_exc()
