@@ -6,8 +6,8 @@ the sequence-models course's ``rnn_forward``, ``rnn_cell_forward`` and ``lstm_ce
 and a cache), the minimal character RNN's column vectors with states in a dict by time step, and a
 list of per-step outputs. Ground truth comes from ``examples/courses/_verify_courses.py``, which
 compares each file with torch.nn by hand, without the plugin; here the plugin must agree: every
-right one passes with its declaration (``--rnn-bind`` and ``--rnn-returns``), every wrong one fails ``forward`` (named where the
-catalogue knows the mistake). Then the language's pieces on their own: dict literals, reshape and
+right one passes with its declaration (``--rnn-bind`` and ``--rnn-returns``), every wrong one
+fails ``forward`` (named where the catalogue knows the mistake). Then the language's pieces on their own: dict literals, reshape and
 permute with size symbols, a shape that does not fit (unsupported, as declared), results turned
 back into torch.nn's, and clear errors.
 """
