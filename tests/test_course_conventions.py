@@ -7,9 +7,9 @@ and a cache), the minimal character RNN's column vectors with states in a dict b
 list of per-step outputs. Ground truth comes from ``examples/courses/_verify_courses.py``, which
 compares each file with torch.nn by hand, without the plugin; here the plugin must agree: every
 right one passes with its declaration (``--rnn-bind`` and ``--rnn-returns``), every wrong one
-fails ``forward`` (named where the catalogue knows the mistake). Then the language's pieces on their own: dict literals, reshape and
-permute with size symbols, a shape that does not fit (unsupported, as declared), results turned
-back into torch.nn's, and clear errors.
+fails ``forward`` (named where the catalogue knows the mistake). Then the language's pieces on
+their own: dict literals, reshape and permute with size symbols, a shape that does not fit
+(unsupported, as declared), results turned back into torch.nn's, and clear errors.
 """
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ LSTM_PARAMETERS = "parameters={" + ",".join(
 CONVENTIONS = {
     "coursera rnn_forward": ("coursera_rnn", "rnn_forward", f"x=input.permute(2,1,0),a0=hx.reshape(B,H).T,{PARAMETERS}",
                              "output.permute(2,1,0),y_pred,caches", (), "state_not_carried"),
-    "coursera rnn_cell_forward": ("coursera_rnn", "rnn_cell_forward", f"xt=input.reshape(B,I).T,a_prev=hx.T,{PARAMETERS}",
-                                  "h_1.T,yt_pred,cache", (), None),
+    "coursera rnn_cell_forward": ("coursera_rnn", "rnn_cell_forward",
+                                  f"xt=input.reshape(B,I).T,a_prev=hx.T,{PARAMETERS}", "h_1.T,yt_pred,cache", (), None),
     "coursera lstm_cell_forward": ("coursera_lstm_cell", "lstm_cell_forward",
                                    f"xt=input.reshape(B,I).T,a_prev=h0.T,c_prev=c0.T,{LSTM_PARAMETERS}",
                                    "h_1.T,c_1.T,yt_pred,cache", (), None),

@@ -589,6 +589,6 @@ def _returns_item(parser: _Parser) -> Returns:
     if declared == Name(token):
         return Returns(name=token)
     if token in IGNORED_RESULTS + ("output_list", "output_cat"):
-        raise DeclarationError(f"--rnn-returns: {declared}: {token} has no shape to declare "
-                               f"({'it is not judged' if token in IGNORED_RESULTS else 'its steps are read as they come'})")
+        why = "it is not judged" if token in IGNORED_RESULTS else "its steps are read as they come"
+        raise DeclarationError(f"--rnn-returns: {declared}: {token} has no shape to declare ({why})")
     return Returns(name=token, declared=declared)
