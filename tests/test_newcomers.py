@@ -133,7 +133,7 @@ def settled_summaries() -> tuple:
 
 
 @pytest.mark.parametrize("signature, expected", [
-    ("xs, h_prev, Wxh, Whh, bh, output_size", "xs=input"),
+    ("embedded, h_prev, Wxh, Whh, bh, output_size", "embedded=input"),
     ("X, H_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, n_units", "C_prev=c0"),
 ])
 def test_ready_lines_are_built_from_each_names_role_and_parse_as_printed(tmp_path, signature, expected):
@@ -246,3 +246,9 @@ def test_a_slow_first_call_is_a_warm_up_isolated_too(run_suite):
                     "--rnn-max-examples", "2", "--rnn-rows", "forward,shape")
     assert run.result.ret == 0, run.output
     assert "not run" not in run.output
+
+
+def test_an_lstm_without_c0_is_not_asked_second_derivatives_along_c0():
+    matrix = run_matrix(target("lstm_h0_only.py:lstm_forward"), max_examples=2, rows=("forward", "backward",
+                                                                                      "double_backward"))
+    assert matrix.statuses == {"forward": "pass", "backward": "pass", "double_backward": "pass"}, matrix.verdicts()

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import inspect
 import sys
+from dataclasses import replace
 from typing import Any, Optional
 
-from .binding import Binding, BindingError, Summary, Unsupported
 from .. import modes as mode_registry
-from .expressions import DeclarationError, gate_index, gates_in, parse_map, parse_returns
+from .binding import Argument, Binding, BindingError, Summary, Unsupported, signature_parameters
+from .classes import bind_class
+from .derive import infer_modes
+from .expressions import (DeclarationError, Name, Transpose, gate_index, gates_in, names_in, parse_map,
+                          parse_returns)
 from .functions import UnknownNames, bind_function, declare_line
+from .guess import guess_all, ready_line, render_map, suggest
 from .load import load_target
+from .modules import bind_module
 from .notebooks import notebook_of
 from .support import Support, implements
+from .vocabulary import role_of
 
 __all__ = ["Binding", "BindingError", "Summary", "Support", "Unsupported", "bind_target", "candidates",
            "implements"]
@@ -50,9 +57,6 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
                returns: Optional[str] = None) -> tuple:
     """The bindings `target` could have (see the module docstring); `BindingError` if none."""
     import torch
-
-    from .classes import bind_class
-    from .modules import bind_module
 
     try:
         mapping, auto = _split_auto(declared)
@@ -117,9 +121,6 @@ def _method_owner(target: Any) -> tuple:
 
 def _is_factory(target: Any) -> bool:
     """A function taking sizes and no input: it builds a module."""
-    from .binding import signature_parameters
-    from .vocabulary import role_of
-
     parameters = signature_parameters(target) or []
     roles = {role_of(p.name, constructor=True)[0] for p in parameters}
     inputs = {role_of(p.name)[0] for p in parameters}
@@ -131,12 +132,8 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
     (used with ``auto``, printed without). The guess reads each name alone (`guess`): it may leave
     the storage open (weights (out, in) or (in, out); [h, x] or [x, h]), one candidate binding for
     each, for the probe to settle, but never the gate a name says."""
-    from .derive import infer_modes
-    from .expressions import names_in
-    from .guess import guess_all, render_map
-
     try:
-        return (bind(mapping),)
+        return storage_candidates(bind(mapping))
     except UnknownNames as unknown:
         try:
             family = infer_modes(target, name, unknown.known, mode, None)[0].split("_")[0]
@@ -146,15 +143,19 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
         if family in ("rnn", "gru"):  # W_hr: a GRU's reset-gate weight here, not an LSTM's projection
             names += [a.name for a in unknown.known if a.name not in mapping and a.name not in names
                       and any(n.startswith("weight_hr") for n in names_in(a.value))]
-        guesses = guess_all(names, family)
-        missing = [parameter for parameter, found in guesses.items() if found is None]
-        if missing:
-            weights = {p: g.expression(True) for p, g in guesses.items() if g is not None}
-            raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))}; no weight is named by "
-                               f"{', '.join(missing)}. {declare_line(missing, {**mapping, **weights}, family)}") from None
+        found_guesses = guess_all(names, family)
+        missing = [parameter for parameter, found in found_guesses.items() if found is None]
+        guesses = {p: g for p, g in found_guesses.items() if g is not None}
         conventions = [(transposed, hidden_first) for transposed in (True, False) for hidden_first in (True, False)
                        if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
         mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
+        if missing:  # names that say no weight: their roles complete each reading, for the user to check
+            lines = "\n".join(f"  --rnn-bind \"{ready_line(m, {p: suggest(p, family) for p in missing})}\"   # "
+                               f"{_storage_words(t, h, guesses)}" for m, (t, h) in zip(mappings, conventions))
+            raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))}; no weight is named by "
+                               f"{', '.join(missing)}. {declare_line(missing, {}, family, lines=False)}"
+                               f"{' One line for each way the weights may be stored:' if len(mappings) > 1 else ''}\n"
+                               f"{lines}") from None
         if not auto:
             lines = "\n".join(f"  --rnn-bind \"{render_map(m)}\"   # {_storage_words(t, h, guesses)}"
                                for m, (t, h) in zip(mappings, conventions))
@@ -168,6 +169,36 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
             found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",),
                                        declaration=render_map(chosen)))
         return tuple(found)
+
+
+def storage_candidates(binding: Binding) -> tuple:
+    """A weight read by its name alone (``w_ih``) says what it holds, not how it is stored: torch.nn's
+    (out, in), or (in, out) for ``x @ W``. Both readings are candidates for the solver to prove by
+    experiment; a declaration says which, so a declared binding is left as it is."""
+    if binding.convention != "by-name" and binding.convention != "class":
+        return (binding,)
+
+    def weights_of(arguments: tuple) -> list:
+        return [a for a in arguments if isinstance(a.value, Name) and a.value.text.startswith(WEIGHTS)]
+
+    construction = binding.construction
+    held = weights_of(binding.arguments) + (weights_of(construction.arguments) if construction else [])
+    if not held:
+        return (binding,)
+
+    def transposed(arguments: tuple) -> tuple:
+        return tuple(Argument(a.name, Transpose(a.value), a.required, a.keyword) if a in held else a
+                     for a in arguments)
+
+    flipped = binding.replace(arguments=transposed(binding.arguments),
+                              declaration=render_map({a.name: Transpose(a.value) for a in held}))
+    if construction is not None:
+        flipped = flipped.replace(construction=replace(construction, arguments=transposed(construction.arguments)))
+    return binding.replace(declaration=render_map({a.name: a.value for a in held})), flipped
+
+
+#: The weights whose storage a name does not say (a bias is a vector either way).
+WEIGHTS = ("weight_ih", "weight_hh", "weight_hr")
 
 
 def _storage_words(transposed: bool, hidden_first: bool, guesses: dict) -> str:

@@ -179,11 +179,13 @@ class Binding:
         else:
             weights = {path: evaluate(expr, env) for path, expr in construction.weights}
             weights = {path: value for path, value in weights.items() if value is not MISSING}
-        if construction.method == "forward" and not construction.copied:  # the weights stay differentiable
-            from torch.func import functional_call                         # functions of the check's
+        if not construction.copied:  # the weights stay differentiable functions of the check's
+            from torch.func import functional_call
 
+            if construction.method != "forward":  # functional_call calls forward: this instance's is the method
+                module.forward = getattr(module, construction.method)
             return lambda *call_args, **call_kwargs: functional_call(module, weights, call_args, call_kwargs)
-        with torch.no_grad():  # another method, or TorchScript: the weights are copied in (no gradients through them)
+        with torch.no_grad():  # TorchScript: the weights are copied in (no gradients through them)
             for path, value in weights.items():
                 module.get_parameter(path).copy_(value)
         return getattr(module, construction.method)

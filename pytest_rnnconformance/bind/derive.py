@@ -95,6 +95,15 @@ def derive_support(arguments: tuple, convention: str, modes: tuple) -> Support:
     return s
 
 
+def named_nonlinearity(support: Support, target: Any, name: str, modes: tuple) -> Support:
+    """An Elman RNN whose name says relu (``rnn_relu_cell``) computes with relu, not tanh: read, as
+    torch's own benchmark cells are named."""
+    lowered = (getattr(target, "__qualname__", "") or name).lower() + " " + name.rsplit(":", 1)[-1].lower()
+    if mode_registry.get(modes[0]).family != "rnn" or "relu" not in lowered or "tanh" in lowered:
+        return support
+    return support.without("relu", "its name says relu: it computes with relu", nonlinearities=frozenset({"relu"}))
+
+
 def infer_modes(target: Any, name: str, arguments: tuple, mode: Optional[str], declared: Optional[dict]) -> tuple:
     """Which recurrence it computes: --rnn-mode, else @implements, else its name, else its arguments.
     A --rnn-mode its signature contradicts (a c0 parameter outside an LSTM) is a usage error."""

@@ -14,8 +14,8 @@ from typing import Any, Optional
 
 from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, signature_parameters
-from .derive import argument, derive_support, infer_modes, mode_fact
-from .expressions import Name
+from .derive import argument, derive_support, infer_modes, mode_fact, named_nonlinearity
+from .expressions import Name, Sum
 from .guess import ready_line, suggest
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 from .vocabulary import H_ALONE, REVERSE_SUFFIXES, SETTING_ROLES, known_names, role_of
@@ -94,6 +94,26 @@ def h_alone(arguments: tuple, declared: dict, modes: tuple) -> tuple:
     return tuple(changed)
 
 
+def lone_bias(arguments: tuple, declared: dict, modes: tuple) -> tuple:
+    """A bias vector named for one side with none for the other (``bias_hh`` alone) can only match
+    torch.nn as ``bias_ih + bias_hh``: an RNN's and an LSTM's add them. Not in a GRU, whose ``b_hn``
+    sits inside ``r * (W_hn h + b_hn)``: there one vector cannot stand for both, and the name is read
+    as it says."""
+    if mode_registry.get(modes[0]).family == "gru":
+        return arguments
+    names = {a.value.text for a in arguments if isinstance(a.value, Name)}
+    changed = []
+    for argument_ in arguments:
+        value = argument_.value
+        if argument_.name not in declared and isinstance(value, Name) and value.text.startswith(("bias_ih", "bias_hh")):
+            side, other = ("bias_ih", "bias_hh") if value.text.startswith("bias_ih") else ("bias_hh", "bias_ih")
+            if value.text.replace(side, other) not in names:
+                both = Sum((Name(value.text.replace(side, "bias_ih")), Name(value.text.replace(side, "bias_hh"))))
+                argument_ = Argument(argument_.name, both, argument_.required, argument_.keyword)
+        changed.append(argument_)
+    return tuple(changed)
+
+
 class UnknownNames(BindingError):
     """Parameters no known name or declaration covers (the guesser may take it from here)."""
 
@@ -104,15 +124,16 @@ class UnknownNames(BindingError):
         self.unknown, self.known = unknown, known
 
 
-def declare_line(unknown: list, mapping: dict, family: str) -> str:
-    """What to declare, from each unknown name's role: a ready line that parses as printed, and in
-    words what cannot be written into one (an object passed in)."""
+def declare_line(unknown: list, mapping: dict, family: str, lines: bool = True) -> str:
+    """What to declare, from each unknown name's role: a ready line that parses as printed (unless
+    the caller prints its own `lines`), and in words what cannot be written into one (an object
+    passed in)."""
     suggestions = {name: suggest(name, family) for name in unknown}
     objects = [f"{name} looks like {s.why}" for name, s in suggestions.items() if s.value is None]
     roles = ", ".join(f"{name}: {s.why}" for name, s in suggestions.items() if s.value is not None)
     line = ready_line(mapping, suggestions)
-    said = f"Declare what each holds (a guess from its role: {roles}): --rnn-bind \"{line}\"" if line else ""
-    return " ".join(part for part in ["; ".join(objects) + ("." if objects else ""), said] if part)
+    said = f"Declare what each holds (a guess from its role: {roles})" + (f": --rnn-bind \"{line}\"" if lines else ".")
+    return " ".join(part for part in ["; ".join(objects) + ("." if objects else ""), said if line else ""] if part)
 
 
 def convention_of(arguments: tuple, declared: dict) -> str:
@@ -151,9 +172,9 @@ def bind_function(target: Any, name: str, mode: Optional[str], declared: dict) -
     implements = getattr(target, IMPLEMENTS_ATTRIBUTE, None)
     modes = infer_modes(target, name, arguments, mode, implements)
     projection_names(arguments, declared, modes, name)
-    arguments = h_alone(arguments, declared, modes)
+    arguments = lone_bias(h_alone(arguments, declared, modes), declared, modes)
     convention = convention_of(arguments, declared)
-    support = derive_support(arguments, convention, modes)
+    support = named_nonlinearity(derive_support(arguments, convention, modes), target, name, modes)
     if implements:
         support = apply_declaration(support, implements)
         modes = declared_modes(support, mode, name)

@@ -220,6 +220,10 @@ def guess_all(names: list, family: str) -> dict:
     per_gate = names_gates(names, family)
     found = {name: guess(name, family, per_gate) for name in names}
     input_biases = {g.gate for g in found.values() if g is not None and g.kind == "input_bias"}
+    said_hidden = {g.gate for n, g in found.items() if g is not None and g.kind == "hidden_weight" and _parts(n)[:1] == "u"}
+    for name, g in found.items():  # W_h beside U_h: U is the hidden side, so W is the input side (Cho's names)
+        if g is not None and g.kind == "hidden_weight" and _parts(name)[:1] == "w" and g.gate in said_hidden:
+            found[name] = replace(g, kind="input_weight")
     hidden_weights = [g for g in found.values() if g is not None and g.kind == "hidden_weight"]
     hidden_gates = {g.gate for g in hidden_weights}
     for name, g in found.items():
@@ -232,7 +236,9 @@ def guess_all(names: list, family: str) -> dict:
         elif g.kind == "input_weight" and _parts(name) in ("w", "weight", "weights") and not hidden_weights:
             found[name] = replace(g, kind="joint_weight")
     sides = {(g.kind, g.gate) for g in found.values() if g is not None}
-    for name, g in found.items():  # one bias vector alone can only be bias_ih + bias_hh
+    for name, g in found.items():  # one bias vector alone can only be bias_ih + bias_hh (not in a GRU: b_hn is
+        if family == "gru":        # inside r * (W_hn h + b_hn), so there the name is read as it says)
+            break
         if g is not None and g.kind in ("input_bias", "hidden_bias") and (
                 {"input_bias": "hidden_bias", "hidden_bias": "input_bias"}[g.kind], g.gate) not in sides:
             found[name] = replace(g, kind="bias")
@@ -258,6 +264,7 @@ class Suggestion:
 OBJECT_WORDS = ("cell", "layer", "model", "module", "net", "rnn", "lstm", "gru", "fn", "func", "activation")
 SIZE_WORDS = ("size", "dim", "units", "features", "len")
 STATE_WORDS = ("state", "prev", "init", "mem", "carry", "hid")
+WEIGHT_WORDS = ("weight", "kernel", "gates")
 
 
 def suggest(name: str, family: str) -> Suggestion:
@@ -267,6 +274,9 @@ def suggest(name: str, family: str) -> Suggestion:
     words = _parts(name)
     if found is not None and (found.is_weight or found.kind.endswith("bias")):
         return Suggestion(str(found.expression(transposed=False)), found.describe())
+    if any(word in words for word in WEIGHT_WORDS):  # hidden_weights is a weight, not the hidden state
+        return Suggestion("weight_hh" if "h" in words.replace("weight", "") else "weight_ih",
+                          "a weight: which one, its name does not say")
     if any(word in words for word in OBJECT_WORDS) and not any(word in words for word in SIZE_WORDS + STATE_WORDS):
         return Suggestion(None, "an object passed in (a cell or a layer?): it cannot be bound; check a function "
                                 "that takes tensors, or the cell itself")

@@ -157,7 +157,8 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
     experiment = _within_hang_budget(experiment, sum(o.timed_out for o in warmup[:1]))
     summaries = _accepted_modes(summaries, experiment)
     tried: list = []  # (way, outcome) of every experiment, for the evidence
-    for arrays, unbatched in ((False, False), (False, True), (True, False), (True, True)):
+    for unbatched, arrays in ((False, False), (False, True), (True, False), (True, True)):  # a batch, in either kind,
+        # before one unbatched sequence: "unbatched only" needs every batched way ruled out
         for bidirectional in (False, True):  # two directions only where every way of one was refused
             group = [(way, outcome) for way in ways(summaries, arrays, unbatched, bidirectional)
                      for outcome in _read(summaries[way.candidate], way, experiment)]
@@ -228,10 +229,10 @@ def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment) 
         best = min(fitting, key=preference)
         remaining = fitting
     way, outcome = best
-    way = _as_written(summaries, way, outcome, experiment)
-    summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration)
-    summary = _unbatched_support(summary, way, outcome, experiment)
-    return Settled(way, _described(summary), any(o.timed_out for _, o in tried))
+    called = _as_written(summaries, way, outcome, experiment)  # the evidence is of the way tried
+    summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration, called.arrays)
+    summary = _unbatched_support(summary, called, outcome, experiment)
+    return Settled(called, _described(summary), any(o.timed_out for _, o in tried))
 
 
 def _versus(way: Way, tried: list, dimension: str) -> str:
@@ -303,7 +304,7 @@ def _accepted_modes(summaries: tuple, experiment: Experiment) -> tuple:
 
 
 def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaining: list,
-              configuration: bool) -> Summary:
+              configuration: bool, called_with_arrays: bool) -> Summary:
     """The summary with the decided facts: support narrowed, each fact with how it was found (a
     fact on which the `remaining` ways disagree is unproven)."""
     def how(field: str) -> How:
@@ -355,13 +356,13 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
         facts.append(Fact("hx", "none", How.READ, s.reasons.get("default_state", "no state argument")))
     elif not s.cell_state_given:
         facts.append(Fact("c0", "none", How.READ, s.reasons.get("cell_state", "the signature takes h0 only")))
-    arrays = way.arrays or outcome.returned_arrays
+    arrays = called_with_arrays or outcome.returned_arrays
     if arrays:
         s = s.without("differentiable", "it computes with numpy", differentiable=False,
                       dtypes=frozenset({"float16", "float32", "float64"}), devices=frozenset({"cpu"}))
         crashed = [o for w, o in tried if not w.arrays and o.verdict is Verdict.CRASHED]
         reason = ("tensor input raised: " + crashed[0].detail) if way.arrays and crashed else \
-            "it returns numpy arrays" if not way.arrays else "it takes arrays and returns them, as written"
+            "it takes arrays and returns them, as written" if called_with_arrays else "it returns numpy arrays"
         facts.append(Fact("arrays", "numpy", How.PROVEN, reason))
     if summary.returns is None and outcome.returns is not None:
         facts.append(Fact("returns", str(outcome.returns), How.PROVEN,

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Optional
 
 ROLE_NAMES = {
-    "input": ("input", "x", "inputs", "X", "input_seq", "sequence", "seq", "x_t", "xt", "X_t", "x_seq"),
+    "input": ("input", "x", "inputs", "X", "input_seq", "sequence", "seq", "x_t", "xt", "X_t", "x_seq",
+              "input_sequence", "inputs_seq", "xs"),
     "hx": ("hx", "h0", "h_prev", "prev_h", "initial_states", "initial_state", "state", "states", "hidden", "h_0",
            "init_state", "h", "a0", "a_prev", "h_t", "ht", "h_t_1", "hidden_state", "initial_hidden_state",
            "init_hidden", "h_init", "H", "hc", "prev_state", "hprev", "h_prev_t", "init_states", "H_C", "h_c",
-           "hidden_cell"),
+           "hidden_cell", "H_prev", "h_tm1", "H_t"),
     "cx": ("c0", "c_prev", "prev_c", "c_0", "cx", "c", "c_t", "ct", "cell_state", "initial_cell_state", "c_init",
-           "init_cell", "C"),
+           "init_cell", "C", "C_prev", "c_tm1", "C_t", "prev_c_t"),
     "weight_ih": ("weight_ih", "w_ih", "W_ih"),
     "weight_hh": ("weight_hh", "w_hh", "W_hh"),
     "bias_ih": ("bias_ih", "b_ih"),
@@ -52,7 +53,8 @@ REVERSE_SUFFIXES = ("_reverse", "_rev", "_backward", "_bwd")
 #: starts at zero, as in CS231n's ``lstm_forward(x, h0, Wx, Wh, b)``); the other state names
 #: (``hx``, ``state``, ``hidden``, and ``h``, which code uses both ways) get the pair (h0, c0), as
 #: torch.nn passes it.
-H_ALONE = ("h0", "h_0", "h_prev", "prev_h", "a0", "a_prev", "initial_hidden_state", "h_init", "hprev")
+H_ALONE = ("h0", "h_0", "h_prev", "prev_h", "a0", "a_prev", "initial_hidden_state", "h_init", "hprev", "H_prev",
+           "h_tm1")
 #: Names that mean a size in a constructor but a tensor in a function (``hidden``).
 CONSTRUCTOR_ONLY = {"hidden": "hidden_size"}
 

@@ -32,12 +32,15 @@ def probe_inputs(summary: Summary, way: Way, hx_none: bool = False):
     """Inputs for one experiment, in the configuration the way and the support ask for."""
     s = summary.support
     mode = summary.modes[0]
+    shared = dict(bias=True in s.bias)
+    if mode.startswith("rnn"):
+        shared["nonlinearity"] = "tanh" if "tanh" in s.nonlinearities else "relu"
     if mode.endswith("_cell"):
-        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], bias=True in s.bias)
+        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], **shared)
     else:
-        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], bias=True in s.bias,
-                       batch_first=way.batch_first, bidirectional=way.bidirectional or 1 not in s.directions,
-                       proj_size=0 if False in s.proj else 2)
+        spec = RNNSpec(mode, PROBE_SIZES["input_size"], PROBE_SIZES["hidden_size"], batch_first=way.batch_first,
+                       bidirectional=way.bidirectional or 1 not in s.directions, proj_size=0 if False in s.proj else 2,
+                       **shared)
     return make_inputs(spec, time=1 if spec.single_step else PROBE_SIZES["time"],
                        batch=None if way.unbatched else PROBE_SIZES["batch"], seed=1234,
                        hx_none=hx_none or not s.state_given, c0_zero=not s.cell_state_given)

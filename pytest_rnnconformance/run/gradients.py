@@ -48,7 +48,8 @@ def derivatives(loss: torch.Tensor, wrt: dict, directions: Optional[dict] = None
     if detached:
         raise Unsupported(f"{NOT_TWICE_DIFFERENTIABLE}: the gradient of {', '.join(detached)} it computes carries "
                           "no grad_fn")
-    total = sum((g * directions[f"{FIRST}{n}"].reshape(g.shape).to(g)).sum() for n, g in connected)
+    total = sum((g * directions[f"{FIRST}{n}"].reshape(g.shape).to(g)).sum() for n, g in connected
+                if f"{FIRST}{n}" in directions)  # none along a gradient the signature cannot have (c0's)
     try:
         seconds = torch.autograd.grad(total, leaves, allow_unused=True)
     except RuntimeError as error:
