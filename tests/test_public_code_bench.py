@@ -45,6 +45,13 @@ def test_wrong_entry_failing_a_row_that_does_not_own_its_defect_is_not_a_right_v
     assert public_code.describe_failure(impl, elsewhere) == "fails, but not the row owning its defect"
 
 
+def test_an_owner_row_that_errs_because_no_binding_settled_is_not_a_right_verdict():
+    impl = {"truth": "wrong", "defect": "gru_reset_before_matmul"}
+    unsettled = run_with(1, {"forward": "error"}, output="evidence: binding not settled: unproven (no way runs)")
+    assert not public_code.gives_true_verdict(impl, unsettled, frozenset())
+    assert public_code.gives_true_verdict({"truth": "wrong", "defect": "crash"}, unsettled, frozenset())
+
+
 def test_right_entry_may_fail_only_the_rows_its_truth_allows():
     impl = {"truth": "right"}
     dtype_only = run_with(1, {"forward": "pass", "dtype": "fail"})
