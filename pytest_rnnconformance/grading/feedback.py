@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
+from ..judge.catalogue import SENTENCES
+from ..judge.compare import Divergence
 from .record import Grade
 from .rows import plugin_rows
 from .rubric import Rubric
@@ -75,20 +77,16 @@ def likely_causes(feature: dict) -> list:
 
 
 def _catalogue_sentence(ident: str) -> str:
-    try:
-        from ..judge.catalogue import SENTENCES
-    except Exception:  # noqa: BLE001 - an older plugin
-        return ""
+    """The catalogue's sentence for a mistake told without a configuration ("" for the others, whose
+    sentence the report's explanation carries, worded for its case)."""
     return SENTENCES.get(ident, "")
 
 
 def divergence_words(divergence: dict) -> str:
     """Where a tensor first departs, in the plugin's own words (``compare.Divergence.describe``)."""
     try:
-        from ..judge.compare import Divergence
-
         return Divergence(**divergence).describe()
-    except Exception:  # noqa: BLE001 - another schema: say what is there
+    except (TypeError, ValueError):  # another schema: say what is there
         where = [str(divergence.get("tensor", "?"))]
         for key, label in (("layer", "layer"), ("step", "time step")):
             if divergence.get(key) is not None:
