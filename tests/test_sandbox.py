@@ -28,7 +28,8 @@ import pytest
 import pytest_rnnconformance.reference as reference
 from pytest_rnnconformance.cli import main
 from pytest_rnnconformance.run.forking import NO_FORK_ENV
-from pytest_rnnconformance.run.sandbox.tools import TOOL_ENV, _works
+from pytest_rnnconformance.run.sandbox.tools import (PACKAGE_FOLDER, TOOL_ENV, _works, command,
+                                                     environment_confinement, plugin_folders)
 
 HONEST = (Path(__file__).parent / "data" / "class" / "alice.py").read_text()
 RUBRIC = """
@@ -323,3 +324,22 @@ def test_in_process_a_forged_summary_never_reaches_the_terminal(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     assert "42 passed in 1.07s" not in done.stdout + done.stderr and "score: 21" not in done.stdout
     assert done.stdout.rstrip().splitlines()[-1].startswith("2 passed")
+
+
+def test_the_sandbox_holds_only_the_environment_read_only_and_the_private_copy(tmp_path):
+    """What the command line binds, whichever tool: the plugin's own folders are neither readable nor
+    left uncovered, nothing under the class's folder or /tmp is bound but the private copy."""
+    copy, inside = tmp_path / "copy", str(tmp_path / "class" / "alice")
+    confinement = environment_confinement(private=((str(copy), inside),), cwd=inside)
+    plugin = [str(PACKAGE_FOLDER)] + [str(Path(p).resolve()) for p in reference.__path__]
+    for folder in plugin:
+        covered = any(folder == h or folder.startswith(h + "/") for h in plugin_folders())
+        readable = any(folder == r or folder.startswith(r.rstrip("/") + "/") for r in confinement.readable)
+        assert covered or not readable, folder
+    assert not any(str(tmp_path).startswith(r.rstrip("/") + "/") or r == "/tmp" for r in confinement.readable)
+    line = command("bwrap", confinement, ["true"], str(tmp_path / "root"))
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session", "--no-new-privs"):
+        assert flag in line
+    assert line[line.index(str(copy)) - 1] == "--bind" and line[line.index(str(copy)) + 1] == inside
+    script = command("unshare", confinement, ["true"], str(tmp_path / "root"))
+    assert {"--net", "--pid", "--mount", "--kill-child"} <= set(script) and "--no-new-privs" in script[-1]
