@@ -150,11 +150,14 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
                        if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
         mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
         if missing:  # names that say no weight: their roles complete each reading, for the user to check
-            lines = "\n".join(f"  --rnn-bind \"{ready_line(m, {p: suggest(p, family) for p in missing})}\"   # "
-                               f"{_storage_words(t, h, guesses)}" for m, (t, h) in zip(mappings, conventions))
+            readings = {ready_line(m, {p: suggest(p, family) for p in missing}): _storage_words(t, h, guesses)
+                        for m, (t, h) in zip(mappings, conventions)}
+            several = len(readings) > 1
+            lines = "\n".join(f"  --rnn-bind \"{line}\"" + (f"   # {words}" if several else "")
+                              for line, words in readings.items())
             raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))}; no weight is named by "
                                f"{', '.join(missing)}. {declare_line(missing, {}, family, lines=False)}"
-                               f"{' One line for each way the weights may be stored:' if len(mappings) > 1 else ''}\n"
+                               f"{' One line for each way the weights may be stored:' if several else ''}\n"
                                f"{lines}") from None
         if not auto:
             lines = "\n".join(f"  --rnn-bind \"{render_map(m)}\"   # {_storage_words(t, h, guesses)}"

@@ -36,6 +36,7 @@ GATE_WORDS = {"lstm": {"input": "i", "in": "i", "forget": "f", "cell": "g", "can
               "rnn": {}}
 ALWAYS_GATE_WORDS = ("forget", "reset", "update", "candidate")
 OUTPUT_LAYER = ("hq", "hy", "q", "y", "out", "hout", "yh")  # an output layer a tutorial adds
+KERAS = {"kernel": "input_weight", "recurrentkernel": "hidden_weight"}
 #: Subscripts written the other way round, or with ``a`` for the hidden state (Coursera's
 #: ``Wax``, ``Waa``, ``ba``, ``Wya``): read as the ``xh``/``hh`` names.
 SUBSCRIPTS = {"ax": "xh", "xa": "xh", "hx": "xh", "aa": "hh", "a": "h", "ya": "hy", "ay": "hy"}
@@ -116,6 +117,8 @@ def guess(name: str, family: str, per_gate: bool) -> Optional[Guess]:
     """
     letters = LETTERS.get(family, {})
     text = _parts(name)
+    if text in KERAS:  # Keras' names: kernel is x's side, recurrent_kernel h's (gates stacked, its order)
+        return Guess(KERAS[text])
     text = re.sub(r"^weights?", "w", text)
     text = re.sub(r"^bias(es)?", "b", text)
     if text.startswith("u"):  # W x + U h: U is the hidden side

@@ -37,7 +37,7 @@ ROLE_NAMES = {
     "train": ("train", "training"),
     "proj_size": ("proj_size",),
     "hidden_size": ("hidden_size", "hidden_sz", "hidden_dim", "num_hiddens", "n_hidden", "hidden_units", "n_hiddens",
-                    "num_hidden", "hid_dim", "hidden", "h_dim", "n_h", "hiddens", "nhid", "n_hid"),
+                    "num_hidden", "hid_dim", "hidden", "h_dim", "n_h", "hiddens", "nhid", "n_hid", "units"),
     "input_size": ("input_size", "input_sz", "input_dim", "num_inputs", "n_input", "n_inputs", "in_dim", "in_features",
                    "x_dim", "n_x", "input_features", "vocab_size", "n_in", "ninp", "nin"),
     "nonlinearity": ("nonlinearity",),
