@@ -329,3 +329,21 @@ def test_kernels_as_torch_exposes_them(run_suite, monkeypatch, entry, forward, b
     assert run.statuses() == {"forward": forward, "backward": backward}, run.output
     if diagnosis:
         assert run.report["features"]["forward"]["diagnosis"][0] == diagnosis
+
+
+def test_the_readme_shows_a_custom_backward_checked_as_it_is(pytester, run_pytest):
+    """The kernel authors' section: its custom-Function command, run in a folder laid out like the
+    repository, prints the matrix lines it shows."""
+    from conftest import readme_blocks
+
+    blocks = readme_blocks("For kernel authors: a CI recipe")
+    [commands] = [block for block in blocks if "examples/kernels/custom_function.py" in block]
+    shown = blocks[blocks.index(commands) + 1]
+    [command] = [line for line in commands.splitlines() if "custom_function.py" in line]
+    assert command.startswith("pytest --rnn-impl ")
+    (pytester.path / "examples" / "kernels").mkdir(parents=True)
+    shutil.copy(KERNELS / "custom_function.py", pytester.path / "examples" / "kernels")
+    result = run_pytest("-p", "no:cacheprovider", *command.split()[1:])
+    output = result.stdout.str()
+    for line in shown.strip().splitlines():
+        assert line.rstrip() in output, line
