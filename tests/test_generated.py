@@ -31,6 +31,7 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 
 from generated.design import Design, designs
+from generated.found import FOUND
 from generated.outcome import outcome_of
 from generated.truth import Unproven, prove
 from generated.writer import write
@@ -72,9 +73,7 @@ def test_every_generated_label_is_proven_against_torch_nn(design, folder):
         prove(written, target)
 
 
-@SAMPLE
-@given(design=designs())
-def test_the_plugin_gives_every_generated_implementation_its_true_verdict(design, folder):
+def _check(design: Design, folder) -> None:
     written, target = _saved(design, folder)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -82,6 +81,18 @@ def test_the_plugin_gives_every_generated_implementation_its_true_verdict(design
         outcome = outcome_of(written, target, max_examples=1, reduced=True)
     assert outcome.satisfied, (f"{outcome.category} on {design.describe()}\n{target}\n"
                                f"declared: {' '.join(written.declaration())}\n{outcome.refusal}\n{outcome.detail}")
+
+
+@SAMPLE
+@given(design=designs())
+def test_the_plugin_gives_every_generated_implementation_its_true_verdict(design, folder):
+    _check(design, folder)
+
+
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_what_the_bench_found_gets_its_true_verdict(name, folder):
+    """Each kind of wrong verdict `bench/generated.py` found, kept (`generated/found.py`)."""
+    _check(FOUND[name], folder)
 
 
 PLAIN = Design("rnn", "function", "torch", "seq", True, "torch", True, "two", "", False, "torch", "none", "none", "",
