@@ -134,11 +134,11 @@ def settled_summaries() -> tuple:
 
 @pytest.mark.parametrize("signature, expected", [
     ("embedded, h_prev, Wxh, Whh, bh, output_size", "embedded=input"),
-    ("X, H_prev, C_prev, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, n_units", "C_prev=c0"),
+    ("X, H_prev, C_old, W_f, W_i, W_c, W_o, b_f, b_i, b_c, b_o, n_units", "C_old=c0"),
 ])
 def test_ready_lines_are_built_from_each_names_role_and_parse_as_printed(tmp_path, signature, expected):
     source = tmp_path / "learner.py"
-    name = "lstm_step" if "C_prev" in signature else "rnn_step"
+    name = "lstm_step" if "C_old" in signature else "rnn_step"
     source.write_text(f"def {name}({signature}):\n    raise NotImplementedError\n")
     with pytest.raises(BindingError) as refused:
         bind_target(f"{source}:{name}", ".", None, None, None)
