@@ -259,6 +259,14 @@ def describe_failure(impl: dict, run: Run) -> str:
 
 
 def measure(impl: dict, allowed_rows: frozenset[str]) -> Outcome:
+    """Run one entry, then say whether any of its runs crashed pytest (a crash is never hidden by a later run)."""
+    outcome = first_true_verdict(impl, allowed_rows)
+    if any(run.internal_error for run in outcome.runs[:-1]):
+        outcome.label += "; an earlier run crashed (INTERNALERROR)"
+    return outcome
+
+
+def first_true_verdict(impl: dict, allowed_rows: frozenset[str]) -> Outcome:
     """Run one entry unchanged, then with the printed line, then with ours, stopping at its true verdict."""
     outcome = Outcome(impl["key"], "")
     first = run_plugin(impl, [])
@@ -353,13 +361,15 @@ def print_shares(outcomes: list[tuple[dict, Outcome]]) -> None:
         for _, outcome in checkable:
             if not outcome.label.startswith("right"):
                 counts[outcome.label] = counts.get(outcome.label, 0) + 1
+        crashed = sum("INTERNALERROR" in o.label for _, o in members)
         not_checkable = [(impl, o) for impl, o in members if impl["truth"] == "not_checkable"]
         refused_right = sum(o.label.startswith("right") for _, o in not_checkable)
         print(f"{group}s: {len(members)} measured, {len(checkable)} checkable: "
               f"{unchanged + printed} right unchanged or with the printed line ({unchanged} unchanged, "
               f"{printed} with the printed line), {ours} right only with a line we wrote, "
               + ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
-              + f"; not checkable: {refused_right}/{len(not_checkable)} refused or reported with a reason")
+              + f"; not checkable: {refused_right}/{len(not_checkable)} refused or reported with a reason"
+              + f"; entries where some run crashed pytest: {crashed}")
 
 
 if __name__ == "__main__":
