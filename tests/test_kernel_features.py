@@ -347,3 +347,19 @@ def test_the_readme_shows_a_custom_backward_checked_as_it_is(pytester, run_pytes
     output = result.stdout.str()
     for line in shown.strip().splitlines():
         assert line.rstrip() in output, line
+
+
+def test_a_process_left_running_is_reported_in_both_modes(run_suite, pytester):
+    """A helper process started and never waited for is still running when the call returns: a purity
+    finding, in process and under --rnn-isolate (where the worker looks at its own children)."""
+    source = (REPO / "examples" / "rnn_forward.py").read_text()
+    spawning = "import subprocess\n" + source.replace(
+        "    return torch.stack(outputs, dim=1), h",
+        "    subprocess.Popen(['sleep', '30'])\n    return torch.stack(outputs, dim=1), h")
+    assert "Popen" in spawning
+    target = f"{pytester.makepyfile(spawning=spawning)}:rnn_forward"
+    for mode in ((), ("--rnn-isolate",)):
+        run = run_suite(target, *FAST, "--rnn-rows", "purity", "--rnn-dtype", "float64", *mode)
+        assert run.status("purity") == "fail", (mode, run.report["features"]["purity"]["message"])
+        assert "a process it started" in run.report["features"]["purity"]["message"]
+        assert "sleep" in run.report["features"]["purity"]["message"]

@@ -46,9 +46,18 @@ def _child_processes() -> set:
     return children
 
 
+def _running(pid: int) -> bool:
+    """Alive, not a zombie waiting to be reaped (the state after the command name in /proc/PID/stat)."""
+    with contextlib.suppress(OSError, IndexError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    return False
+
+
 def _command_line(pid: int) -> str:
+    """Its command line; its command name while the command line is not readable yet (just started)."""
     with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        return command or Path(f"/proc/{pid}/comm").read_text().strip()
     return ""
 
 
@@ -70,9 +79,8 @@ class Leftovers:
         self.threads = [thread for thread in threading.enumerate()
                         if thread not in self.threads_before and thread.is_alive()
                         and not is_torchs(STARTED_BY.get(thread, ""))]
-        commands = {pid: _command_line(pid) for pid in _child_processes() - self.processes_before}
-        self.processes = [f"{pid}: {command[:80]}" for pid, command in commands.items()
-                          if command and not _torchs_process(command)]  # no command line: it has exited
+        commands = {pid: _command_line(pid) for pid in _child_processes() - self.processes_before if _running(pid)}
+        self.processes = [f"{pid}: {command[:80]}" for pid, command in commands.items() if not _torchs_process(command)]
 
     def still_running(self) -> list:
         return ([f"a thread it started ({thread.name}) is still running" for thread in self.threads]
