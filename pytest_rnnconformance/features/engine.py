@@ -78,10 +78,11 @@ class RunContext:
     base_failures: dict = field(default_factory=dict)  # column id -> Optional[Failure]
 
     def used(self) -> dict:
-        """The binding this run used, as ``rnn_check`` takes it: the mode, bind and returns as declared,
-        or, where not declared (or ``auto``), the ``--rnn-bind`` line and the returns that were proven."""
+        """The binding this run used, as ``rnn_check`` takes it: the mode, bind and returns as declared;
+        for ``--rnn-bind auto``, the line it guessed and the run proved; the returns proven where none
+        were declared. A binding read from the names needs no line: ``rnn_check`` reads it the same."""
         summary, bind, returns = self.runner.summary, self.declared.get("bind"), self.declared.get("returns")
-        if not bind or "auto" in bind.split(","):
+        if bind and "auto" in bind.split(","):
             bind = summary.declaration or bind
         if not returns and summary.returns is not None:
             returns = str(summary.returns)
