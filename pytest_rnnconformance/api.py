@@ -107,9 +107,9 @@ def runner_for(impl: Any, mode: Optional[str] = None, **declared: Optional[str])
     from .run.in_process import InProcessRunner
     from .judge.probe import settled_here
 
-    key = (impl if isinstance(impl, str) else id(impl), mode, tuple(sorted(declared.items())))
+    target = load_target(impl) if isinstance(impl, str) else impl  # a file changed since is loaded anew
+    key = (id(target), mode, tuple(sorted(declared.items())))  # the runner keeps the target: its id stays its own
     if key not in _RUNNERS:
-        target = load_target(impl) if isinstance(impl, str) else impl
         label = impl if isinstance(impl, str) else getattr(impl, "__qualname__", repr(impl))
         bindings = candidates(target, label, mode, declared=declared.get("bind"), returns=declared.get("returns"))
         _RUNNERS[key] = InProcessRunner(settled_here(bindings)[0])

@@ -15,7 +15,7 @@ from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .expressions import names_in
-from .functions import arguments_by_name, convention_of, declared_modes, h_alone, projection_names
+from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
 from .guess import layer_name, render_map, suggest
 from .modules import match_structure
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
@@ -41,6 +41,8 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     modes = infer_modes(target, name, everything, mode, implements)
     projection_names(everything, declared, modes, name)
     call_args = h_alone(call_args, declared, modes)
+    constructor_args = lone_bias(constructor_args, declared, modes, beside=call_args)
+    call_args = lone_bias(call_args, declared, modes, beside=constructor_args)
     everything = constructor_args + call_args
     construction = Construction(arguments=constructor_args, method=method, is_module=False)
     if not any(n.startswith(("weight_ih", "params", "flat_weights")) for n in reads):

@@ -51,6 +51,9 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
             continue
         if role == "mode" and constructor:
             continue
+        if role == "bias" and not constructor and not isinstance(p.default, bool):  # no switch: one bias vector
+            arguments.append(argument(p, Sum((Name("bias_ih"), Name("bias_hh")))))
+            continue
         if role == "mode" and isinstance(p.default, str) and p.default not in mode_registry.all_modes():
             raise BindingError(f"{name}: its parameter {p.name}={p.default!r} is a mode string of its own, not "
                                f"torch.nn's mode name; say what each check should pass: --rnn-bind "
@@ -94,14 +97,14 @@ def h_alone(arguments: tuple, declared: dict, modes: tuple) -> tuple:
     return tuple(changed)
 
 
-def lone_bias(arguments: tuple, declared: dict, modes: tuple) -> tuple:
+def lone_bias(arguments: tuple, declared: dict, modes: tuple, beside: tuple = ()) -> tuple:
     """A bias vector named for one side with none for the other (``bias_hh`` alone) can only match
     torch.nn as ``bias_ih + bias_hh``: an RNN's and an LSTM's add them. Not in a GRU, whose ``b_hn``
     sits inside ``r * (W_hn h + b_hn)``: there one vector cannot stand for both, and the name is read
     as it says."""
     if mode_registry.get(modes[0]).family == "gru":
         return arguments
-    names = {a.value.text for a in arguments if isinstance(a.value, Name)}
+    names = {a.value.text for a in arguments + beside if isinstance(a.value, Name)}  # `beside`: a constructor's
     changed = []
     for argument_ in arguments:
         value = argument_.value

@@ -67,7 +67,10 @@ def load_target(target: str, rootdir: str | os.PathLike = ".") -> Any:
 
 
 def private_module_name(path: Path) -> str:
-    digest = hashlib.sha1(str(path).encode()).hexdigest()[:12]
+    """A module name of its own for each file and each content of it: a file rewritten at the same
+    path (a re-graded submission, a generated implementation) is loaded again, never served stale."""
+    content = path.read_bytes() if path.is_file() else b""
+    digest = hashlib.sha1(str(path).encode() + b"\0" + content).hexdigest()[:12]
     return f"_rnnconformance_impl_{path.stem}_{digest}"
 
 

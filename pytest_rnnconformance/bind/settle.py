@@ -38,7 +38,7 @@ from .expressions import Returns, parse_returns
 #: first) and only when torch.nn's form cannot be read: a result that reads as torch.nn's is
 #: judged as such, so an alternative reading can never hide a wrong state.
 RETURNS_TRIED = {
-    "sequence": ("output,h_n,_", "output,(h_n,c_n),_", "output,h_n,c_n,_", "output,_", "output", "h_n"),
+    "sequence": ("output,h_n,_", "output,(h_n,c_n),_", "output,h_n,c_n,_", "output,_", "h_n,c_n", "output", "h_n"),
     "cell": ("h_1,_", "(h_1,c_1),_", "h_1,c_1,_", "h_1"),
 }
 #: A warm-up call's time limit, as a multiple of the per-call one (and at least this many seconds).
@@ -53,6 +53,7 @@ class Verdict(Enum):
     REFUSED = "refused"  # NotImplementedError: this configuration is unsupported
     CRASHED = "crashed"  # raised, hung or died: this candidate is ruled out
     UNREADABLE = "unreadable"  # returned something that does not read this way
+    MISSHAPEN = "misshapen"  # read this way, in shapes other than torch.nn's: a result, and a wrong one
     DIFFERS = "differs"  # read, and differs from torch.nn
     REPRODUCES = "reproduces"  # read, and equals torch.nn
 
@@ -166,6 +167,8 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
             _refuse_own_keys(group, summaries)
             if any(outcome.fits for _, outcome in group):
                 return _decide(summaries, group, tried, experiment)
+            if any(outcome.verdict is Verdict.MISSHAPEN for _, outcome in group):  # no refusal: a result, wrong in
+                return _decide(summaries, group, tried, experiment, misshapen=True)  # shape, is a proven failure
             if not group or not all(outcome.verdict is Verdict.REFUSED for _, outcome in group):
                 break
     return _unsettled(summaries, tried)
@@ -190,7 +193,7 @@ def _within_hang_budget(experiment: Experiment, hangs: int) -> Experiment:
 def _read(summary: Summary, way: Way, experiment: Experiment) -> list:
     """The outcomes of one way: torch.nn's reading, then the alternatives while none reads."""
     outcomes = experiment(summary, way, readings(summary))
-    readable = [o for o in outcomes if o.fits]
+    readable = [o for o in outcomes if o.fits] or [o for o in outcomes if o.verdict is Verdict.MISSHAPEN]
     return readable[:1] if readable else list(outcomes[:1])
 
 
@@ -207,9 +210,12 @@ def _refuse_own_keys(group: list, summaries: tuple) -> None:
                        "wrote it')")
 
 
-def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment) -> Settled:
-    """Choose among the ways of one group that read (see the module docstring)."""
-    fitting = [(way, outcome) for way, outcome in group if outcome.fits]
+def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment, misshapen: bool = False) -> Settled:
+    """Choose among the ways of one group that read (see the module docstring); with `misshapen`,
+    among those that returned results in the wrong shapes (no way reads, and none refused: the
+    failure is proven, and the run reports it)."""
+    fitting = [(way, outcome) for way, outcome in group
+               if (outcome.verdict is Verdict.MISSHAPEN if misshapen else outcome.fits)]
     reproducing = [(way, outcome) for way, outcome in fitting if outcome.verdict is Verdict.REPRODUCES]
     configuration = layout_is_configuration(summaries[fitting[0][0].candidate])
 

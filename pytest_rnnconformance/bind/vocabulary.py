@@ -62,6 +62,9 @@ _NAME_TO_ROLE = {name: role for role, names in ROLE_NAMES.items() for name in na
                  if name not in CONSTRUCTOR_ONLY or role != "hidden_size"}
 
 
+_LOWER_TO_ROLE = {name.lower(): role for name, role in _NAME_TO_ROLE.items()}
+
+
 def role_of(name: str, *, constructor: bool = False) -> tuple[Optional[str], bool]:
     """(role, reverse) of a parameter name: ``'w_ih_reverse'`` -> ``('weight_ih', True)``.
 
@@ -73,6 +76,8 @@ def role_of(name: str, *, constructor: bool = False) -> tuple[Optional[str], boo
         return "hidden_size", False
     if name in _NAME_TO_ROLE:
         return _NAME_TO_ROLE[name], False
+    if name.lower() in _LOWER_TO_ROLE:  # C0, H_prev, X_seq: the same names in capitals
+        return _LOWER_TO_ROLE[name.lower()], False
     for suffix in REVERSE_SUFFIXES:
         if name.endswith(suffix) and name[: -len(suffix)] in _NAME_TO_ROLE:
             role = _NAME_TO_ROLE[name[: -len(suffix)]]

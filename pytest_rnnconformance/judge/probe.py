@@ -83,7 +83,7 @@ def _judged(made: Call, inputs, summary: Summary, reading, reference: dict) -> O
         return Outcome(Verdict.UNREADABLE, str(error), reading)
     if result.misshapen:
         shapes = ", ".join(f"{name} {got} (torch.nn's: {want})" for name, (got, want) in result.misshapen.items())
-        return Outcome(Verdict.UNREADABLE, f"returned {shapes}", reading, returned_arrays=result.arrays)
+        return Outcome(Verdict.MISSHAPEN, f"returned {shapes}", reading, returned_arrays=result.arrays)
     if not result.tensors:
         return Outcome(Verdict.UNREADABLE, "returned nothing this reading names", reading)
     error = max(max_abs_diff(result.tensors[name], reference[name]) for name in result.tensors)
