@@ -272,6 +272,8 @@ def environment(binding: Binding, inputs) -> Environment:
         return states if len(states) == 2 else states[0]
 
     def setting(name: str) -> Any:
+        if name in ("device", "dtype"):
+            return getattr(inputs, name)
         return setting_of(spec, name, bool(inputs.recipe.train))
 
     def collection(name: str) -> Any:
@@ -294,9 +296,12 @@ def environment(binding: Binding, inputs) -> Environment:
 
 
 def setting_of(spec, name: str, train: bool = False) -> Any:
-    """The value a setting's name has for `spec` (``train`` comes from the check, not the spec)."""
+    """The value a setting's name has for `spec` (``train`` comes from the check, not the spec; where
+    no check is, a module is built on the CPU in the default dtype)."""
     if name == "train":
         return train
+    if name in ("device", "dtype"):
+        return None
     if name == "has_biases":
         return spec.bias
     if name == "mode":

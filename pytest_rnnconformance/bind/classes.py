@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import modes as mode_registry
+from ..spec import RNNSpec
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .expressions import names_in
@@ -63,8 +64,6 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
 def _attribute_weights(target: Any, name: str, mode: str, construction: Construction, declared: dict) -> Construction:
     """A class that makes its own weights: find them among a probe instance's attributes (by name and
     shape, or as `declared`: ``--rnn-bind "Wxh=weight_ih,..."`` naming its attributes)."""
-    from ..spec import RNNSpec
-
     arguments = {}
     for argument in construction.arguments:
         value = str(argument.value)
@@ -86,6 +85,10 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
                                f"a weight it holds (its array attributes: {', '.join(held) or 'none'})")
         return Construction(arguments=construction.arguments, weights=tuple(declared.items()),
                             method=construction.method, is_module=False)
+    if not held:  # nothing to bind: say what was built, not an empty line to paste
+        built = f"{name}({', '.join(f'{k}={v}' for k, v in arguments.items())})"
+        raise BindingError(f"{name}: it takes no weights, and {built} holds none (no array attributes): is its "
+                           "constructor named __init__, and does it make or take the weights?")
     match = match_structure(held, RNNSpec(mode, **SIZES))
     mapping = match.mapping
     if not mapping or match.unmatched or match.ambiguous:

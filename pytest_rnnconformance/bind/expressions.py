@@ -48,7 +48,7 @@ GATE_ALIASES = {"c": "g"}  # the candidate cell, as many LSTM write-ups call it
 STATE_NAMES = ("hx", "h0", "c0")
 TENSOR_NAMES = ("input", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr") + STATE_NAMES
 SETTINGS = ("hidden_size", "input_size", "num_layers", "batch_first", "bias", "proj_size", "bidirectional",
-            "nonlinearity", "dropout", "train", "mode", "has_biases")
+            "nonlinearity", "dropout", "train", "mode", "has_biases", "device", "dtype")
 COLLECTIONS = ("params", "flat_weights", "spec")
 CONSTANTS = ("eye", "zeros", "None", "True", "False")
 LITERALS = {"None": None, "True": True, "False": False}

@@ -51,7 +51,7 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
             continue
         if role == "mode" and constructor:
             continue
-        if role == "bias" and not constructor and not isinstance(p.default, bool):  # no switch: one bias vector
+        if p.name == "bias" and not constructor and not isinstance(p.default, bool):  # no switch: one bias vector
             arguments.append(argument(p, Sum((Name("bias_ih"), Name("bias_hh")))))
             continue
         if role == "mode" and isinstance(p.default, str) and p.default not in mode_registry.all_modes():

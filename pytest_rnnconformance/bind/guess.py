@@ -277,9 +277,12 @@ def suggest(name: str, family: str) -> Suggestion:
     words = _parts(name)
     if found is not None and (found.is_weight or found.kind.endswith("bias")):
         return Suggestion(str(found.expression(transposed=False)), found.describe())
+    side = "hh" if re.search(r"hid|rec|^[wb]?hh?(?![a-z])|hgate", words) else "ih"
+    if words.startswith("b") and "bias" not in words and any(word in words for word in WEIGHT_WORDS) or \
+            words.startswith("bias"):  # an nn.Linear's bias read through its layer (b_input_weights)
+        return Suggestion(f"bias_{side}", f"a bias, on the {'hidden' if side == 'hh' else 'input'} side by its name")
     if any(word in words for word in WEIGHT_WORDS):  # hidden_weights is a weight, not the hidden state
-        return Suggestion("weight_hh" if "h" in words.replace("weight", "") else "weight_ih",
-                          "a weight: which one, its name does not say")
+        return Suggestion(f"weight_{side}", f"a weight, on the {'hidden' if side == 'hh' else 'input'} side by its name")
     if any(word in words for word in OBJECT_WORDS) and not any(word in words for word in SIZE_WORDS + STATE_WORDS):
         return Suggestion(None, "an object passed in (a cell or a layer?): it cannot be bound; check a function "
                                 "that takes tensors, or the cell itself")

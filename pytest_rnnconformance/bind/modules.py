@@ -28,10 +28,10 @@ from typing import Any, Optional
 
 from .. import modes as mode_registry
 from ..spec import RNNSpec
-from .binding import Binding, BindingError, Construction, settings_environment, signature_parameters
+from .binding import Binding, BindingError, Construction, Unsupported, settings_environment, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
-from .expressions import Expr, Literal, Name, names_in
+from .expressions import DeclarationError, Expr, Literal, Name, names_in
 from .functions import arguments_by_name, declared_modes, h_alone
 from .guess import guess_all, layer_name, render_map, suggest
 from .vocabulary import role_of
@@ -210,7 +210,10 @@ def _probe_instance(binding: Binding) -> Any:
     refusals = []
     for settings in configurations:
         spec = RNNSpec(binding.modes[0], **PROBE_SIZES, bias=True in binding.support.bias, **settings)
-        args, kwargs = binding._arguments(binding.construction.arguments, settings_environment(spec))
+        try:
+            args, kwargs = binding._arguments(binding.construction.arguments, settings_environment(spec))
+        except (Unsupported, DeclarationError) as error:  # a declaration naming what no constructor gets
+            raise BindingError(f"{binding.name}: its constructor's arguments cannot be made: {error}") from None
         try:
             with torch.random.fork_rng(devices=[]):
                 made = binding.target(*args, **kwargs)

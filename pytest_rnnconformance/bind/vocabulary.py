@@ -41,13 +41,15 @@ ROLE_NAMES = {
     "input_size": ("input_size", "input_sz", "input_dim", "num_inputs", "n_input", "n_inputs", "in_dim", "in_features",
                    "x_dim", "n_x", "input_features", "vocab_size", "n_in", "ninp", "nin"),
     "nonlinearity": ("nonlinearity",),
+    "device": ("device",),  # a module built where the check runs, in its dtype (as torch.nn's factory kwargs)
+    "dtype": ("dtype",),
     "mode": ("mode",),
 }
 #: Roles that exist once per direction: a ``_reverse`` suffix names the second direction's.
 PER_DIRECTION_ROLES = ("hx", "cx", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 WEIGHT_ROLES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 SETTING_ROLES = ("num_layers", "bidirectional", "batch_first", "bias", "dropout", "train", "proj_size",
-                 "hidden_size", "input_size", "nonlinearity", "mode")
+                 "hidden_size", "input_size", "nonlinearity", "mode", "device", "dtype")
 REVERSE_SUFFIXES = ("_reverse", "_rev", "_backward", "_bwd")
 #: State names that say "h" alone: in an LSTM without a c0 parameter they get h0 (the cell state then
 #: starts at zero, as in CS231n's ``lstm_forward(x, h0, Wx, Wh, b)``); the other state names
