@@ -363,3 +363,42 @@ def test_a_process_left_running_is_reported_in_both_modes(run_suite, pytester):
         assert run.status("purity") == "fail", (mode, run.report["features"]["purity"]["message"])
         assert "a process it started" in run.report["features"]["purity"]["message"]
         assert "sleep" in run.report["features"]["purity"]["message"]
+
+
+REQUESTER = """
+import sys, threading
+
+def request():
+    return sys._getframe()
+
+def callback():
+    pass
+
+def start_thread():
+    thread = threading.Thread(target=callback)
+    thread.start()
+    thread.join()
+    return thread
+"""
+
+
+def _module_named(name: str) -> dict:
+    namespace = {"__name__": name}
+    exec(compile(REQUESTER, f"<{name}>", "exec"), namespace)
+    return namespace
+
+
+def test_torchs_own_requests_are_told_from_the_implementations():
+    """Who asked decides: code in torch's packages (inductor's pool, dynamo's exit handler) is torch's,
+    the same code in the implementation's module is not, and a callback must be torch's (or the
+    standard library's) for torch's request to pass."""
+    from pytest_rnnconformance.run import lingering
+    from pytest_rnnconformance.run.origin import is_torchs, torch_registers
+
+    torchs, own = _module_named("torch._inductor.pool"), _module_named("my_kernel")
+    assert torch_registers(torchs["request"](), torchs["callback"])
+    assert not torch_registers(own["request"](), own["callback"])
+    assert not torch_registers(torchs["request"](), own["callback"])  # torch asked, for the implementation's code
+    with lingering.left_running():
+        threads = torchs["start_thread"](), own["start_thread"]()
+    assert [is_torchs(lingering.STARTED_BY[thread]) for thread in threads] == [True, False]
