@@ -6,21 +6,23 @@ wrote ``W.reshape(in_features, 3H)`` instead of ``W.T``.  A reshape keeps the me
 shapes line up for every size and it runs, but the matrix's entries land in the wrong places:
 every gate pre-activation is scrambled and the result is wrong from t=0.
 
-Calling convention: by-name, one layer, one direction, batch-first::
+Calling convention: by-name, one layer, one direction, batch-first; torch.nn's own names, so the
+weights are torch.nn's tensors as it stores them (an abbreviation such as ``W_ih`` would leave the
+storage open, and (in, out) weights would make this code right)::
 
-    gru_forward(inputs, hidden, W_ih, W_hh, b_ih, b_hh)
+    gru_forward(inputs, hidden, weight_ih, weight_hh, b_ih, b_hh)
 
 ``inputs`` is (B, T, I), ``hidden`` is (B, H).  Returns ``(output (B, T, H), h_n (B, H))``.
 """
 import torch
 
 
-def gru_forward(inputs, hidden, W_ih, W_hh, b_ih, b_hh):
+def gru_forward(inputs, hidden, weight_ih, weight_hh, b_ih, b_hh):
     input_size = inputs.shape[-1]
     hidden_size = hidden.shape[-1]
     # (in, out) layout so that we can write x @ W
-    U = W_ih.reshape(input_size, 3 * hidden_size)
-    V = W_hh.reshape(hidden_size, 3 * hidden_size)
+    U = weight_ih.reshape(input_size, 3 * hidden_size)
+    V = weight_hh.reshape(hidden_size, 3 * hidden_size)
 
     h = hidden
     outputs = []

@@ -175,14 +175,16 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
 
 
 def storage_candidates(binding: Binding) -> tuple:
-    """A weight read by its name alone (``w_ih``) says what it holds, not how it is stored: torch.nn's
-    (out, in), or (in, out) for ``x @ W``. Both readings are candidates for the solver to prove by
-    experiment; a declaration says which, so a declared binding is left as it is."""
+    """A weight read by an abbreviation (``w_ih``, ``W_hh``) says what it holds, not how it is stored:
+    torch.nn's (out, in), or (in, out) for ``x @ W``. Both readings are candidates for the solver to
+    prove by experiment. torch.nn's own names (``weight_ih``) mean its tensors as it stores them, and
+    a declaration says which, so those are left as they are."""
     if binding.convention != "by-name" and binding.convention != "class":
         return (binding,)
 
-    def weights_of(arguments: tuple) -> list:
-        return [a for a in arguments if isinstance(a.value, Name) and a.value.text.startswith(WEIGHTS)]
+    def weights_of(arguments: tuple) -> list:  # torch.nn's own names (weight_ih) are its tensors as it stores them
+        return [a for a in arguments if isinstance(a.value, Name) and a.value.text.startswith(WEIGHTS)
+                and not a.name.startswith(WEIGHTS)]
 
     construction = binding.construction
     held = weights_of(binding.arguments) + (weights_of(construction.arguments) if construction else [])
