@@ -27,14 +27,13 @@ from __future__ import annotations
 import ast
 import linecache
 import re
-import signal
 import sys
-import threading
 import types
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
+
+from .. import alarm
 
 #: Tags (any case) that keep a cell from running; nbgrader has none of its own, otter uses otter_ignore.
 SKIP_TAGS = frozenset({"skip", "skip-grading", "train", "plot", "otter_ignore"})
@@ -233,24 +232,11 @@ def execute(path: Path, entry: str, module: types.ModuleType) -> NotebookModule:
     return loaded
 
 
-@contextmanager
-def cell_time_limit(seconds: float, path: Path, cell: Cell) -> Iterator[None]:
+def cell_time_limit(seconds: float, path: Path, cell: Cell):
     """Stop a cell after `seconds` (SIGALRM: the main thread only; elsewhere no limit applies)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise NotebookError(f"{path.name}, cell {cell.number} ran longer than {seconds:g} s while the notebook "
-                            "was loaded (training or plotting? tag the cell 'skip')")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return alarm.time_limit(seconds, lambda: NotebookError(
+        f"{path.name}, cell {cell.number} ran longer than {seconds:g} s while the notebook was loaded (training or "
+        "plotting? tag the cell 'skip')"))
 
 
 def frame_location(filename: str, line: int) -> str:

@@ -12,7 +12,8 @@ from typing import Callable, Optional
 from ..bind.binding import Summary
 from ..bind.settle import Outcome, Settled, Verdict, Way, apply, settle, warmup_timeout
 from ..draw.inputs import make_inputs
-from ..run.call import Call
+from ..run import in_process
+from ..run.call import Call, Problem
 from ..run.in_process import InProcessRunner
 from ..run.results import Unreadable, named, read
 from ..spec import RNNSpec
@@ -97,7 +98,13 @@ def settled_here(bindings: tuple, timeout: Optional[float] = None) -> tuple:
     them ran out of time (it counts towards the run's hangs)."""
     def call(way: Way, inputs, limit: Optional[float]) -> Call:
         chosen = bindings[way.candidate].replace(state_layer_dim=way.state_layer_dim, arrays=way.arrays)
-        return InProcessRunner(chosen, limit).call(inputs)
+        made = InProcessRunner(chosen, limit).call(inputs)
+        watch = in_process.TAMPER_WATCH  # the experiment is judged here next: by the plugin's own code, as it was
+        tampered = watch.check_and_restore() if watch is not None else []
+        if tampered:
+            return Call(None, Problem("error", f"tampering: the implementation replaced {', '.join(tampered)} (put "
+                                               "back now)"), made.record)
+        return made
 
     decision: Settled = settle(tuple(b.summary() for b in bindings), experiment_with(call, timeout))
     return apply(bindings[decision.way.candidate], decision), decision.hung

@@ -16,15 +16,15 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import sys
 import tempfile
-import threading
 import warnings
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 import torch
+
+from .. import alarm
 
 @dataclass(frozen=True)
 class GlobalState:
@@ -67,23 +67,9 @@ class CallTimeout(Exception):
     """The implementation ran past the per-call limit."""
 
 
-@contextlib.contextmanager
-def time_limit(seconds: Optional[float]) -> Iterator[None]:
+def time_limit(seconds: Optional[float]):
     """Raise `CallTimeout` in this (main) thread after `seconds`; a no-op elsewhere or when None."""
-    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CallTimeout(f"the call took longer than {seconds:g} s (--rnn-timeout)")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    return alarm.time_limit(seconds, lambda: CallTimeout(f"the call took longer than {seconds:g} s (--rnn-timeout)"))
 
 
 class BoundedText(io.TextIOBase):
