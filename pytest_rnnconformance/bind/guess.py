@@ -268,6 +268,7 @@ OBJECT_WORDS = ("cell", "layer", "model", "module", "net", "rnn", "lstm", "gru",
 SIZE_WORDS = ("size", "dim", "units", "features", "len")
 STATE_WORDS = ("state", "prev", "init", "mem", "carry", "hid")
 WEIGHT_WORDS = ("weight", "kernel", "gates")
+MODE_WORDS = ("type", "mode", "kind", "activation", "nonlinearity")
 
 
 def suggest(name: str, family: str) -> Suggestion:
@@ -277,6 +278,9 @@ def suggest(name: str, family: str) -> Suggestion:
     words = _parts(name)
     if found is not None and (found.is_weight or found.kind.endswith("bias")):
         return Suggestion(str(found.expression(transposed=False)), found.describe())
+    if words.endswith(MODE_WORDS):  # cell_type, mode, activation: a string of its own, never torch.nn's mode
+        return Suggestion(None, f"a mode string of its own: declare its value as written, e.g. --rnn-bind "
+                                f"\"{name}='tanh'\"")
     side = "hh" if re.search(r"hid|rec|^[wb]?hh?(?![a-z])|hgate", words) else "ih"
     if words.startswith("b") and "bias" not in words and any(word in words for word in WEIGHT_WORDS) or \
             words.startswith("bias"):  # an nn.Linear's bias read through its layer (b_input_weights)
