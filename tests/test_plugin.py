@@ -31,7 +31,7 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
     ("raise RuntimeError('boom at import')\n", "impl.py:f", "RuntimeError: boom at import"),
     ("x = 1\n", "impl.py:f", "has no attribute 'f'"),
     ("f = 3\n", "impl.py:f", "not a function or class"),
-    ("def f(a, b): pass\n", "impl.py:f", "cannot bind parameters 'a', 'b'"),
+    ("def f(a, b): pass\n", "impl.py:f", "cannot bind 'a', 'b'"),
     ("def f(x, h0, w_ih, w_hh): pass\n", "impl.py:f", "cannot tell which cell"),
     (None, "no.such.module:f", "no module named 'no'"),
     (None, "impl_without_colon", "expected 'path/to/file.py:name'"),

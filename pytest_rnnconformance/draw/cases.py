@@ -188,6 +188,24 @@ def fixed_base(support: Support, mode: str, seed: int) -> tuple:
     return spec, recipe
 
 
+def far_corner(support: Support, mode: str, seed: int) -> tuple:
+    """The case every supported dimension takes away from the base at once (two layers, two
+    directions, no bias, a projection, relu, the other layout, one unbatched sequence, hx omitted):
+    ``combined``'s first example, so a defect where dimensions meet is not left to a draw."""
+    base, allowed = base_values(support, mode), allowed_values(support, mode)
+    far = {name: ([v for v in allowed[name] if v != base[name]] or [base[name]])[-1]
+           for name in ("batch_first", "bidirectional", "bias", "proj", "nonlinearity", "unbatched", "hx_none")}
+    if modes.get(mode).single_step:
+        spec = RNNSpec(mode, 4, 5, bias=far["bias"], nonlinearity=far["nonlinearity"])
+    else:
+        spec = RNNSpec(mode, 4, 5, num_layers=min(2, allowed["layers"][-1]),
+                       bias=far["bias"], batch_first=far["batch_first"], bidirectional=far["bidirectional"],
+                       proj_size=2 if far["proj"] else 0, nonlinearity=far["nonlinearity"])
+    recipe = InputRecipe(time=1 if spec.single_step else 3, batch=None if far["unbatched"] else 2, seed=seed,
+                         hx_none=far["hx_none"], c0_zero=not support.cell_state_given)
+    return spec, recipe
+
+
 def project(spec: RNNSpec, recipe: InputRecipe, support: Support, keep: tuple = ()) -> tuple:
     """The same case with every dimension but those in `keep` set back to the base (same sizes,
     same seed): what tells a row's own defect from the base's, or from another row's."""
