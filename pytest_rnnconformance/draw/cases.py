@@ -188,6 +188,16 @@ def fixed_base(support: Support, mode: str, seed: int) -> tuple:
     return spec, recipe
 
 
+def numeric_edges(support: Support, mode: str, seed: int) -> list:
+    """The base far into saturation, and with 0, ±inf and NaN planted (a batch of four): the edges a
+    hand-written activation or a nan_to_num gets wrong, first in a row that owns the edges, so they
+    are not left to a draw."""
+    spec, recipe = fixed_base(support, mode, seed)
+    batched = recipe.batch is not None
+    return [(spec, replace(recipe, saturation=SATURATION)),
+            (spec, replace(recipe, specials=True, batch=4 if batched else None))]
+
+
 def far_corner(support: Support, mode: str, seed: int) -> tuple:
     """The case every supported dimension takes away from the base at once (two layers, two
     directions, no bias, a projection, relu, the other layout, one unbatched sequence, hx omitted):
