@@ -12,7 +12,7 @@ from typing import Any
 
 from .version import __version__
 
-__all__ = ["RNNSpec", "implements", "make_inputs", "InputRecipe", "RNNInputs", "rnn_check", "CellType",
+__all__ = ["__version__", "RNNSpec", "implements", "make_inputs", "InputRecipe", "RNNInputs", "rnn_check", "CellType",
            "ConformanceFailure", "CandidateError", "rnn_implementation", "RNNImplementation"]
 
 _LAZY = {

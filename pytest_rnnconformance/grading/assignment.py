@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Optional, TextIO
 
 from ..bind.vocabulary import ROLE_NAMES
-from .rows import plugin_rows, run_rows, unchecked_reason
+from .rows import plugin_rows, unchecked_reason
 from .rubric import FeatureRule, Rubric
 from .submissions import Submission, fingerprint
 
