@@ -23,6 +23,7 @@ from ..spec import RNNSpec
 from .inputs import InputRecipe
 from .strategies import SCALES, sampled
 
+LONGEST = 48  # a long sequence's steps, at most
 EDGES = ("one_step", "batch_one", "hidden_one", "input_one", "long_sequence", "saturating", "special_values")
 #: The "saturating" edge's pre-activations: about ±1e3, far into saturation, where a hand-written
 #: exp-based tanh or sigmoid overflows (float32 past 44, float16 past 5.5).
@@ -129,7 +130,7 @@ def cases(draw, support: Support, mode: str, dims: Dimensions = Dimensions()) ->
     elif edge == "input_one":
         input_size = 1
     elif edge == "long_sequence":
-        time = draw(st.integers(24, 48))
+        time = draw(st.integers(24, LONGEST))
     elif edge == "special_values":
         batch = max(batch, 4)  # one row for each of 0, inf, -inf and NaN
     if pick["packed"]:
@@ -188,14 +189,18 @@ def fixed_base(support: Support, mode: str, seed: int) -> tuple:
     return spec, recipe
 
 
-def numeric_edges(support: Support, mode: str, seed: int) -> list:
-    """The base far into saturation, and with 0, ±inf and NaN planted (a batch of four): the edges a
-    hand-written activation or a nan_to_num gets wrong, first in a row that owns the edges, so they
-    are not left to a draw."""
+def edge_examples(support: Support, mode: str, seed: int) -> list:
+    """The base far into saturation, with 0, ±inf and NaN planted (a batch of four), and as long as a
+    long sequence is drawn (48 steps): the edges a hand-written activation, a nan_to_num or a buffer
+    sized for "the longest sentence" gets wrong, first in a row that owns the edges, so they are not
+    left to a draw."""
     spec, recipe = fixed_base(support, mode, seed)
     batched = recipe.batch is not None
-    return [(spec, replace(recipe, saturation=SATURATION)),
-            (spec, replace(recipe, specials=True, batch=4 if batched else None))]
+    found = [(spec, replace(recipe, saturation=SATURATION)),
+             (spec, replace(recipe, specials=True, batch=4 if batched else None))]
+    if not spec.single_step:
+        found.append((spec, replace(recipe, time=LONGEST)))
+    return found
 
 
 def far_corner(support: Support, mode: str, seed: int) -> tuple:

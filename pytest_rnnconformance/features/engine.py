@@ -31,7 +31,7 @@ import torch
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
 from hypothesis.errors import Flaky, Unsatisfiable
 
-from ..draw.cases import cases, far_corner, fixed_base, numeric_edges, present_dimensions, project
+from ..draw.cases import cases, edge_examples, far_corner, fixed_base, present_dimensions, project
 from ..draw.inputs import DTYPES, make_inputs
 from ..judge.diagnose import candidates, confirmation_inputs, explanations
 from ..judge.failure import Failure, FailureRaised, OutOfRange
@@ -199,8 +199,8 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
             prop = example(case=fixed_base(summary.support, column.mode, seed))(prop)
     if feature.name == "combined":  # every dimension at once, first: where they meet is not left to a draw
         prop = example(case=far_corner(summary.support, column.mode, BASE_SEEDS[0]))(prop)
-    if feature.dimensions.edge == "edge":  # saturation and special values, first, in every column
-        for case in numeric_edges(summary.support, column.mode, BASE_SEEDS[0]):
+    if feature.dimensions.edge == "edge":  # saturation, special values, a long sequence: first, in every column
+        for case in edge_examples(summary.support, column.mode, BASE_SEEDS[0]):
             prop = example(case=case)(prop)
     # The key hypothesis would otherwise make by reading and tokenizing this function's source, once
     # for every row and column (0.15 s of a run); the row and column name the property better.
