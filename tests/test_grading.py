@@ -132,8 +132,12 @@ def check_feedback_says_what_to_fix_and_why_runs_did_not_finish(graded):
     alice = feedback(out, "alice")
     assert f"**Score: {MAXIMUM - 1:g} of {MAXIMUM - 1:g}**" in alice  # the hidden point is not shown
     bob = feedback(out, "bob")  # read from the structured failure: cause, case, first divergence, snippet
-    assert "**Likely cause** (gate_order)" in bob and "i, f, g, o" in bob and "Smallest failing case" in bob
-    assert "an LSTM with input_size" in bob and "**First divergence**: output, layer 0, time step 0" in bob
+    forward = next(s for s in json.loads((out / "grades.json").read_text())["submissions"]
+                   if s["submission"] == "bob")["report"]["features"]["forward"]
+    configuration = next(iter(forward["cells"].values()))["failure"]["configuration"]
+    assert configuration.startswith("LSTM ") and f"forward [lstm-cpu-float64]: {configuration}\n" in bob
+    assert "likely cause [gate_order]: " in bob and "- **gate_order** (in forward): " in bob and "i, f, g, o" in bob
+    assert "first divergence: output, layer 0, time step 0" in bob
     assert "rnn_check('bob.py:lstm_forward'" in bob
     assert "| proj | not judged on its own | 0 / 1 |" in bob
     assert "- proj: not judged on its own: forward fails, fix that first" in bob
@@ -465,26 +469,73 @@ def test_default_rubric_has_no_rows_until_the_assignment_decides():
     assert Rubric().features is None and Rubric().assignment == "rubric"
 
 
-def test_feedback_reads_the_structured_failure_not_the_message():
-    divergence = {"tensor": "h_n", "layer": 0, "direction": None, "step": None, "time_index": None,
-                  "batch_rows": [1], "all_rows": False, "growth": "", "expected": [0.5], "actual": [0.25]}
-    failure = {"status": "fail", "kind": "values", "summary": "h_n differs from torch.nn", "column": "lstm-cpu-float64",
-               "diagnosis": [], "explanations": [], "divergence": [divergence],
-               "localisation": ["the first step is right; the second is not"], "tensors": {},
-               "counterexample": {"spec": {"mode": "gru", "input_size": 2, "hidden_size": 3}, "recipe": {"time": 2},
-                                  "seed": 0}, "reproduce": "rnn_check('/somewhere/x.py:f', inputs)"}
-    report_ = {"features": {"forward": {"status": "fail", "diagnosis": [], "message": "likely cause [bogus]: no",
-                                        "cells": {"lstm-cpu-float64": {"status": "fail", "failure": failure}}}}}
-    rubric = parse_rubric({"run": {"mode": "gru"}, "features": {"forward": 1}})
-    from pytest_rnnconformance.grading.feedback import feature_text, likely_causes
+def _graded(report_: dict, rubric: Rubric, path: str = "/somewhere/x.py") -> Grade:
+    """One finished submission's grade, from a report made here."""
+    return Grade("x", path, "x.py:f", "", "0", "finished", "", 1.0, report_, score_run("finished", "", report_, rubric))
 
-    grade_ = Grade("x", "/somewhere/x.py", "x.py:f", "", "0", "finished", "", 1.0, report_,
-                   score_run("finished", "", report_, rubric))
-    text = feature_text(grade_, "forward")
-    assert "**First divergence**: h_n, layer 0, batch row 1" in text and "got      [0.25]" in text
-    assert "**Where it goes wrong** (no known mistake reproduces it)" in text and "the second is not" in text
-    assert "a GRU with input_size 2" in text and "rnn_check('x.py:f'" in text and "/somewhere" not in text
+
+def test_feedback_reads_the_structured_failure_not_the_message():
+    """The cell's failure, read back into a `Failure`, is what the renderer words; the message's text
+    (here a bogus cause) is never parsed."""
+    from pytest_rnnconformance.grading.feedback import feature_text, likely_causes
+    from pytest_rnnconformance.judge.compare import Divergence
+    from pytest_rnnconformance.judge.failure import Failure
+    from pytest_rnnconformance.report.render import NO_CAUSE, render
+
+    divergence = Divergence("h_n", 0, None, None, None, [1], False, "", [0.5], [0.25])
+    failure = Failure("fail", "values", "h_n differs from torch.nn", row="forward", column="gru-cpu-float64",
+                      configuration="GRU 2->3, 1 layer, one direction, seq-first; time=2, batch=2, seed=0",
+                      divergences=(divergence,), localisation=("the first step is right; the second is not",),
+                      counterexample={"spec": {"mode": "gru", "input_size": 2, "hidden_size": 3}, "seed": 0},
+                      reproduce="rnn_check('/somewhere/x.py:f', inputs)")
+    cell = {"status": "fail", "diagnosis": [], "message": "likely cause [bogus]: no", "failure": failure.as_dict()}
+    report_ = {"features": {"forward": {"status": "fail", "diagnosis": [], "message": "likely cause [bogus]: no",
+                                        "cells": {"gru-cpu-float64": cell}}}}
+    rubric = parse_rubric({"run": {"mode": "gru"}, "features": {"forward": 1}})
+    text = feature_text(_graded(report_, rubric), "forward")
+    assert render(failure).replace("/somewhere/", "") in text and "bogus" not in text and "/somewhere" not in text
+    assert "forward [gru-cpu-float64]: GRU 2->3" in text and "first divergence: h_n, layer 0, batch row 1" in text
+    assert "got      [0.25]" in text and NO_CAUSE in text and "the second is not" in text
+    assert "rnn_check('x.py:f'" in text
     assert likely_causes(report_["features"]["forward"]) == []  # the message's text is not parsed
+
+
+def test_feedback_and_the_terminal_give_the_catalogue_sentence_for_the_same_mistake():
+    """proj_missing, found by the proj row's check of its mutant: the terminal's block, the JSON report's
+    verdict, the feedback and the class summary all carry the one sentence the catalogue words."""
+    import torch
+
+    from pytest_rnnconformance import RNNSpec, make_inputs
+    from pytest_rnnconformance.api import runner_for
+    from pytest_rnnconformance.features.base import RowCheck
+    from pytest_rnnconformance.features.engine import explain
+    from pytest_rnnconformance.grading.feedback import markdown
+    from pytest_rnnconformance.grading.summary import common_diagnoses
+    from pytest_rnnconformance.judge.catalogue import sentence
+    from pytest_rnnconformance.judge.failure import Failure, FailureRaised
+    from pytest_rnnconformance.judge.tolerance import tolerance_for
+    from pytest_rnnconformance.report.render import render
+    from pytest_rnnconformance.report.verdicts import verdict
+
+    mutant = Path(__file__).parent.parent / "examples" / "mutants" / "proj_missing.py"
+    check = RowCheck(runner_for(f"{mutant}:lstm_forward", "lstm"), "proj", tolerance_for)
+    spec = RNNSpec("lstm", 3, 4, proj_size=2, batch_first=True)
+    inputs = make_inputs(spec, time=3, batch=2, seed=0, dtype=torch.float64)
+    with pytest.raises(FailureRaised) as raised:
+        check.values(inputs)
+    failure = explain(raised.value.failure, inputs, check).replace(row="proj", column="lstm-cpu-float64")
+    told = sentence("proj_missing", spec)
+    line = f"likely cause [proj_missing]: {told}"
+    assert failure.diagnosis == ["proj_missing"] and line in render(failure)  # the terminal
+    cell = json.loads(json.dumps(verdict(failure.status, failure)))  # as the JSON report holds it
+    assert render(Failure.from_dict(cell["failure"])) == render(failure) == cell["message"]
+    report_ = {"features": {"proj": {"status": "fail", "diagnosis": cell["diagnosis"], "message": cell["message"],
+                                     "cells": {"lstm-cpu-float64": cell}}}}
+    rubric = parse_rubric({"run": {"mode": "lstm"}, "features": {"proj": 1}})
+    grade_ = _graded(report_, rubric)
+    text = markdown(grade_, rubric)
+    assert line in text and f"- **proj_missing** (in proj): {told}" in text
+    assert common_diagnoses([grade_]) == [("proj_missing", 1, told)]
 
 
 def recipe_lines() -> tuple:

@@ -1,14 +1,15 @@
 """The words a learner reads: ``feedback/<name>.md`` and the text of each Gradescope test.
 
-Per feature: what happened, the likely cause (the catalogue's sentence, written for the person who
-has to fix the code), the smallest failing case in words, the first divergence and, when no known
-mistake explains it, where the difference enters, then the snippet that reproduces it. All of it is
-read from the plugin's structured failures (each cell's ``failure``: ``explanations``,
-``divergence``, ``localisation``, ``counterexample``, ``reproduce``); only a report without them
-(an older plugin) is read from its message text. Paths are made relative to the learner's
-submission. A required row the learner left unsupported says what to implement; a blocked row
-names the row to fix first. Hidden features never appear here: not in the table, not in the score
-shown, not in the list of things to fix, not in the command that reruns the checks.
+Per feature: its points, then the failure as the terminal prints it. Each cell's ``failure`` in
+the submission's JSON report is read back into the plugin's `Failure` and put into words by the
+one renderer (``report/render.py``): what went wrong, the smallest failing case, where the
+results first depart, the likely cause (the catalogue's sentence, found by the mistake's id) or,
+when no known mistake explains it, where the difference enters, and the snippet that reproduces
+it. Nothing here words a failure again, so the feedback and the learner's own ``pytest`` run say
+the same thing. Paths are made relative to the learner's submission. A required row the learner
+left unsupported says what to implement; a blocked row names the row to fix first. Hidden
+features never appear here: not in the table, not in the score shown, not in the list of things
+to fix, not in the command that reruns the checks.
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
-from ..judge.catalogue import SENTENCES
-from ..judge.compare import Divergence
+from ..judge.failure import Failure
+from ..judge.status import Status
+from ..report import render
 from .record import Grade
 from .rows import plugin_rows
 from .rubric import Rubric
@@ -34,8 +36,6 @@ OUTCOME_WORDS = {"timeout": "The run did not finish", "crashed": "The run did no
 #: The outcomes in the teacher's words (summary).
 OUTCOME_LABELS = {"finished": "finished", "timeout": "timed out", "crashed": "crashed",
                   "unloadable": "could not be loaded", "no_entry": "entry not found", "withheld": "withheld"}
-CAUSE = re.compile(r"^\s*likely cause \[(?P<id>[\w.-]+)\](?: \(explains [^)]*\))?: (?P<sentence>.+)$")
-MESSAGE_LINES = 60
 
 
 def _points(n: float) -> str:
@@ -43,90 +43,27 @@ def _points(n: float) -> str:
 
 
 def failures(feature: dict) -> list:
-    """The structured failures of a feature's cells (fail and error first, then blocked), in order."""
-    found = [c["failure"] for c in (feature.get("cells") or {}).values() if isinstance(c.get("failure"), dict)]
-    return sorted(found, key=lambda f: f.get("status") == "blocked")
+    """The `Failure`s of a feature's cells, read back from the report (fail and error first, then
+    blocked), in order."""
+    found = [Failure.from_dict(c["failure"]) for c in (feature.get("cells") or {}).values()
+             if isinstance(c.get("failure"), dict)]
+    return sorted(found, key=lambda f: f.status == Status.BLOCKED)
 
 
-def first_failure(feature: dict) -> Optional[dict]:
+def first_failure(feature: dict) -> Optional[Failure]:
     """The failure the feedback is about: the first cell that failed or errored."""
-    found = [f for f in failures(feature) if f.get("status") in ("fail", "error")]
-    return found[0] if found else None
+    return next((f for f in failures(feature) if f.status.failing), None)
 
 
 def likely_causes(feature: dict) -> list:
-    """[(catalogue id, sentence)] of a feature's report entry, best first."""
+    """[(mistake id, sentence)] of a feature's report entry, best first, as the renderer words them
+    (``render.likely_causes``): never read from a message's text."""
     found: dict = {}
-    structured = failures(feature)
-    for failure in structured:
-        if failure.get("status") == "blocked":
-            continue
-        for explanation in failure.get("explanations") or []:
-            if isinstance(explanation, dict) and explanation.get("id"):
-                found.setdefault(explanation["id"], str(explanation.get("sentence") or "").strip())
-        for ident in failure.get("diagnosis") or []:
-            found.setdefault(ident, _catalogue_sentence(ident))
-    if not structured:  # an older plugin: only the rendered message
-        for line in feature.get("message", "").splitlines():
-            match = CAUSE.match(line)
-            if match and match["id"] not in found:
-                found[match["id"]] = match["sentence"].strip()
-    for ident in feature.get("diagnosis", []):
-        found.setdefault(ident, _catalogue_sentence(ident))
-    return [(ident, sentence or ident.replace("_", " ")) for ident, sentence in found.items()]
-
-
-def _catalogue_sentence(ident: str) -> str:
-    """The catalogue's sentence for a mistake told without a configuration ("" for the others, whose
-    sentence the report's explanation carries, worded for its case)."""
-    return SENTENCES.get(ident, "")
-
-
-def divergence_words(divergence: dict) -> str:
-    """Where a tensor first departs, in the plugin's own words (``compare.Divergence.describe``)."""
-    try:
-        return Divergence(**divergence).describe()
-    except (TypeError, ValueError):  # another schema: say what is there
-        where = [str(divergence.get("tensor", "?"))]
-        for key, label in (("layer", "layer"), ("step", "time step")):
-            if divergence.get(key) is not None:
-                where.append(f"{label} {divergence[key]}")
-        return ", ".join(where)
-
-
-def counterexample_words(example: Optional[dict]) -> str:
-    """'an LSTM with input_size 1, hidden_size 1, ...; 2 time steps, batch 2; in float32 on cpu'."""
-    if not example or not isinstance(example.get("spec"), dict):
-        return ""
-    spec, recipe = example["spec"], example.get("recipe") or {}
-    mode = str(spec.get("mode", "")).upper()
-    if mode == "RNN":
-        mode = f"RNN ({spec.get('nonlinearity', 'tanh')})"
-    parts = [f"input_size {spec.get('input_size')}", f"hidden_size {spec.get('hidden_size')}"]
-    if spec.get("proj_size"):
-        parts.append(f"proj_size {spec['proj_size']}")
-    layers = spec.get("num_layers", 1)
-    parts.append(f"{layers} layer{'s' if layers != 1 else ''}")
-    parts.append("two directions" if spec.get("bidirectional") else "one direction")
-    parts.append("with biases" if spec.get("bias", True) else "without biases")
-    parts.append("batch-first" if spec.get("batch_first") else "seq-first")
-    data = []
-    if "time" in recipe:
-        data.append(f"{recipe['time']} time step{'s' if recipe['time'] != 1 else ''}")
-    if recipe.get("batch") is None and "batch" in recipe:
-        data.append("unbatched (2-D) input")
-    elif "batch" in recipe:
-        data.append(f"batch {recipe['batch']}")
-    if recipe.get("lengths"):
-        data.append(f"packed sequences of lengths {recipe['lengths']}")
-    if recipe.get("hx_none"):
-        data.append("hx omitted")
-    if recipe.get("scale") not in (None, 1, 1.0):
-        data.append(f"inputs scaled by {recipe['scale']:g}")
-    where = " ".join(x for x in (f"in {example['dtype']}" if example.get("dtype") else "",
-                                 f"on {example['device']}" if example.get("device") else "") if x)
-    text = f"an {mode} with " if mode[:1] in "AEFHILMNORSX" else f"a {mode} with "  # an LSTM, an RNN, a GRU
-    return text + ", ".join(parts) + ("; " + ", ".join(data) if data else "") + (f"; {where}" if where else "")
+    for failure in failures(feature):
+        if failure.status.failing:
+            for ident, sentence in render.likely_causes(failure):
+                found.setdefault(ident, sentence)
+    return list(found.items())
 
 
 def _root(grade: Grade) -> Path:
@@ -138,16 +75,22 @@ def _hidden(grade: Grade, text: str) -> str:
     return hide_paths(text, _root(grade))
 
 
-def _details(grade: Grade, feature: dict) -> str:
-    lines = _hidden(grade, feature.get("message", "")).rstrip().splitlines()
-    if len(lines) > MESSAGE_LINES:
-        lines = lines[:MESSAGE_LINES] + [f"[... {len(lines) - MESSAGE_LINES} more lines]"]
-    return "\n".join(lines)
-
-
 def _unsupported_reason(feature: dict) -> str:
     return re.sub(r"^unsupported:\s*", "", feature.get("message", "").strip().splitlines()[0]
                   if feature.get("message", "").strip() else "")
+
+
+def failure_text(grade: Grade, feature: dict, markdown: bool = True, rows: tuple = ()) -> str:
+    """A feature's first failure, in the renderer's words (the row named `rows` when it speaks for a
+    group); a report without structured failures shows its message, which that renderer wrote."""
+    failure = first_failure(feature)
+    if failure is not None and rows:
+        failure = failure.replace(row=", ".join(rows))
+    text = _hidden(grade, render.render(failure) if failure is not None else feature.get("message", "")).rstrip()
+    if not text or not markdown:
+        return text
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{fence}text\n{text}\n{fence}"
 
 
 def feature_doc(name: str) -> str:
@@ -164,46 +107,9 @@ def visible_score(grade: Grade) -> tuple:
     return round(score, 4), round(sum(f.max_points for f in shown), 4)
 
 
-def _structured_lines(grade: Grade, failure: dict, feature: dict, status: str, bold) -> tuple:
-    """(lines, details) of one structured failure."""
-    lines, details = [], []
-    where = f" ({failure['column']})" if failure.get("column") else ""
-    lines.append(f"{bold('What went wrong')}{where}: {_hidden(grade, str(failure.get('summary', '')))}")
-    for line in failure.get("details") or []:
-        lines.append(_hidden(grade, str(line)))
-    for ident, sentence in likely_causes({"cells": {"": {"failure": failure}}}):
-        lines.append(f"{bold('Likely cause')} ({ident}): {sentence}")
-    example = counterexample_words(failure.get("counterexample") or feature.get("counterexample"))
-    if example:
-        label = "Smallest failing case" if status == "fail" else "The case that went wrong"
-        lines.append(f"{bold(label)}: {example}.")
-    for divergence in (failure.get("divergence") or [])[:3]:
-        if not isinstance(divergence, dict):
-            continue
-        text = f"{bold('First divergence')}: {divergence_words(divergence)}"
-        if divergence.get("expected") is not None:
-            text += f"\n    expected {divergence['expected']}\n    got      {divergence.get('actual')}"
-        lines.append(text)
-    localisation = [str(line) for line in failure.get("localisation") or []]
-    if localisation and not failure.get("explanations"):
-        lines.append(f"{bold('Where it goes wrong')} (no known mistake reproduces it):\n"
-                     + "\n".join(f"    {line}" for line in localisation))
-    tensors = failure.get("tensors") or {}
-    if tensors:
-        details.append("errors (max abs) against the float64 reference; allowed:")
-        for name, error in tensors.items():
-            if isinstance(error, dict):
-                details.append(f"  {name:6} {error.get('error', float('nan')):.3g} (allowed {error.get('allowed', 0):.3g})"
-                               f" {'ok' if error.get('ok') else 'FAIL'}")
-    for note in failure.get("notes") or []:
-        details.append(f"note: {note}")
-    if failure.get("reproduce"):
-        details += ["reproduce:"] + ["  " + line for line in _hidden(grade, failure["reproduce"]).splitlines()]
-    return lines, "\n".join(details)
-
-
-def feature_text(grade: Grade, name: str, markdown: bool = True) -> str:
-    """What one feature's result says to the learner (markdown, or plain text for Gradescope)."""
+def feature_text(grade: Grade, name: str, markdown: bool = True, rows: tuple = ()) -> str:
+    """What one feature's result says to the learner (markdown, or plain text for Gradescope); `rows`:
+    the group of rows whose failure it tells (see `_grouped`)."""
     scored = grade.result.features[name]
     feature = (grade.report or {}).get("features", {}).get(name, {})
     bold = (lambda s: f"**{s}**") if markdown else (lambda s: s)
@@ -220,23 +126,9 @@ def feature_text(grade: Grade, name: str, markdown: bool = True) -> str:
             lines.append(f"{bold('To implement')}: {doc}" if doc else f"{bold('To implement')}: {name}.")
     if scored.status == "blocked":
         lines.append(_blocked_words(grade, name))
-    if scored.status in ("fail", "error") and feature:
-        failure = first_failure(feature)
-        details = ""
-        if failure is not None:
-            body, details = _structured_lines(grade, failure, feature, scored.status, bold)
-            lines += body
-        else:  # an older plugin's report: its causes and message as they are
-            for ident, sentence in likely_causes(feature):
-                lines.append(f"{bold('Likely cause')} ({ident}): {sentence}")
-            example = counterexample_words(feature.get("counterexample"))
-            if example:
-                label = "Smallest failing case" if scored.status == "fail" else "The case that went wrong"
-                lines.append(f"{bold(label)}: {example}.")
-            details = _details(grade, feature)
-        if details:
-            lines.append(f"<details><summary>Details</summary>\n\n```text\n{details}\n```\n</details>"
-                         if markdown else f"Details:\n{details}")
+    told = failure_text(grade, feature, markdown, rows) if scored.status in ("fail", "error") else ""
+    if told:
+        lines.append(told)
     return "\n\n".join(lines) if markdown else "\n".join(lines)
 
 
@@ -251,14 +143,7 @@ def _blocked_words(grade: Grade, name: str) -> str:
 
 def _owner_text(grade: Grade, name: str) -> str:
     """The failure of a row that is not graded but that graded rows are blocked by."""
-    feature = grade.report["features"][name]
-    failure = first_failure(feature)
-    if failure is None:
-        return _details(grade, feature)
-    lines, details = _structured_lines(grade, failure, feature, feature["status"], lambda s: f"**{s}**")
-    if details:
-        lines.append(f"<details><summary>Details</summary>\n\n```text\n{details}\n```\n</details>")
-    return "\n\n".join(lines)
+    return failure_text(grade, grade.report["features"][name])
 
 
 def hidden_rows(grade: Grade) -> tuple:
@@ -323,7 +208,7 @@ def markdown(grade: Grade, rubric: Rubric) -> str:
     if problems:
         out += ["", "## What to fix", ""]
         for names in _grouped(problems, reported):
-            text = feature_text(grade, names[0])
+            text = feature_text(grade, names[0], rows=tuple(names) if len(names) > 1 else ())
             if len(names) > 1:  # one text for the group; its first line counts the group's points
                 got, most = sum(shown[n].points for n in names), sum(shown[n].max_points for n in names)
                 text = f"{STATUS_WORDS[shown[names[0]].status]}: {got:g} of {_points(most)} in all" \
@@ -365,8 +250,8 @@ def _grouped(names: list, reported: dict) -> list:
     for name in names:
         failure = first_failure(reported.get(name, {}))
         key = None
-        if failure is not None and not failure.get("counterexample") and not failure.get("explanations"):
-            key = (failure.get("status"), failure.get("summary"))
+        if failure is not None and not failure.counterexample and not failure.explanations:
+            key = (failure.status, failure.summary)
         if key is not None and key in seen:
             groups[seen[key]].append(name)
             continue

@@ -35,7 +35,15 @@ class TensorError:
 
     def as_dict(self) -> dict:
         return {"error": self.error, "relative": self.relative, "torch_error": self.torch_error,
-                "sensitivity": self.sensitivity, "vs_torch": self.vs_torch, "allowed": self.allowed, "ok": self.ok}
+                "sensitivity": self.sensitivity, "vs_torch": self.vs_torch, "allowed": self.allowed,
+                "magnitude": self.magnitude, "ok": self.ok}
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict) -> TensorError:
+        """The error `as_dict` wrote for tensor `name` (a report read back; a report written before
+        the magnitude was recorded has NaN there)."""
+        fields = ("error", "relative", "torch_error", "sensitivity", "vs_torch", "allowed")
+        return cls(name=name, magnitude=data.get("magnitude", math.nan), **{field: data[field] for field in fields})
 
 
 def _abs_diff(a: Tensor, b: Tensor) -> Tensor:

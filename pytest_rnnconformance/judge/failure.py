@@ -14,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .compare import Divergence, TensorError
 from .status import Kind, Status
 
 
@@ -79,7 +80,8 @@ class Failure:
                 "explanations": [dataclasses.asdict(e) for e in self.explanations],
                 "tensors": {e.name: e.as_dict() for e in self.tensors},
                 "divergence": [d.as_dict() for d in self.divergences],
-                "localisation": list(self.localisation), "details": list(self.details), "notes": list(self.notes)}
+                "localisation": list(self.localisation), "details": list(self.details), "notes": list(self.notes),
+                "compared_with": self.compared_with}
         if self.context:
             data["context"] = self.context
         if self.counterexample:
@@ -89,6 +91,24 @@ class Failure:
         if self.blocked_by:
             data["blocked_by"] = self.blocked_by
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Failure:
+        """The failure `as_dict` wrote, read back from a report (grading's feedback renders it again).
+        A diagnosed id that no explanation carries is the `cause`."""
+        explanations = tuple(Explanation(e["id"], e["sentence"], tuple(e.get("tensors", ())), bool(e.get("full")))
+                             for e in data.get("explanations") or ())
+        named = {e.id for e in explanations}
+        cause = next((ident for ident in data.get("diagnosis") or () if ident not in named), "")
+        return cls(
+            status=Status(data["status"]), kind=Kind(data["kind"]), summary=data["summary"],
+            row=data.get("row", ""), column=data.get("column", ""), configuration=data.get("configuration", ""),
+            context=data.get("context", ""), details=tuple(data.get("details") or ()),
+            tensors=tuple(TensorError.from_dict(name, error) for name, error in (data.get("tensors") or {}).items()),
+            divergences=tuple(Divergence(**d) for d in data.get("divergence") or ()), explanations=explanations,
+            localisation=tuple(data.get("localisation") or ()), counterexample=data.get("counterexample"),
+            reproduce=data.get("reproduce", ""), notes=tuple(data.get("notes") or ()),
+            blocked_by=data.get("blocked_by", ""), compared_with=data.get("compared_with", "torch.nn"), cause=cause)
 
 
 class FailureRaised(AssertionError):

@@ -26,6 +26,17 @@ def one_line(failure: Failure) -> str:
     return f"{where}{failure.summary}{ids}"
 
 
+def likely_causes(failure: Failure) -> list:
+    """[(mistake id, sentence)] that `render` prints, best first: the catalogue's explanations (worded
+    for the failing case), then a cause known without the catalogue, its sentence looked up by id.
+    Feedback and the class summary take their sentences from here, so they say what the terminal says."""
+    found = [(e.id, e.sentence) for e in failure.explanations[:2]]
+    wrong_results = failure.status == Status.FAIL and failure.kind in WRONG_RESULTS
+    if failure.cause and failure.cause not in [e.id for e in failure.explanations] and not wrong_results:
+        found.append((failure.cause, SENTENCES.get(failure.cause, failure.cause)))
+    return found
+
+
 def render(failure: Failure, style: str = "long", verbose: bool = False) -> str:
     """The failure in pytest's `style` (see the module docstring)."""
     if style == "no":
@@ -41,17 +52,10 @@ def render(failure: Failure, style: str = "long", verbose: bool = False) -> str:
         lines.append(f"  first divergence: {divergence.describe()}")
         lines.append(f"    expected {divergence.expected}")
         lines.append(f"    got      {divergence.actual}")
-    if failure.status == Status.FAIL and failure.kind in WRONG_RESULTS:
-        if failure.explanations:
-            lines += [f"  likely cause [{e.id}]: {e.sentence}" for e in failure.explanations[:2]]
-        elif failure.kind == Kind.VALUES:
-            lines.append(f"  {NO_CAUSE}")
-            lines += [f"    {line}" for line in failure.localisation]
-    elif failure.explanations or failure.cause:
-        for explanation in failure.explanations[:2]:
-            lines.append(f"  likely cause [{explanation.id}]: {explanation.sentence}")
-        if failure.cause and failure.cause not in [e.id for e in failure.explanations]:
-            lines.append(f"  likely cause [{failure.cause}]: " + SENTENCES.get(failure.cause, failure.cause))
+    lines += [f"  likely cause [{ident}]: {sentence}" for ident, sentence in likely_causes(failure)]
+    if failure.status == Status.FAIL and failure.kind == Kind.VALUES and not failure.explanations:
+        lines.append(f"  {NO_CAUSE}")
+        lines += [f"    {line}" for line in failure.localisation]
     if style != "short" and failure.tensors:
         lines.append(f"  errors (max abs) against the float64 reference / against {failure.compared_with}:")
         for e in failure.tensors:
