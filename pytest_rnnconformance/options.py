@@ -27,6 +27,8 @@ OPTIONS = (
     ("--rnn-require", "rnn_require", "features (comma-separated) that fail, rather than skip, when unsupported"),
     ("--rnn-rows", "rnn_rows", "run only these rows of the matrix (comma-separated feature names)"),
     ("--rnn-timeout", "rnn_timeout", "seconds one call of the implementation may take (default 60)"),
+    ("--rnn-warmup-timeout", "rnn_warmup_timeout", "seconds the first call may take, to warm up or build lazily "
+                                                   "(default 3x --rnn-timeout, at least 10)"),
     ("--rnn-memory-limit", "rnn_memory_limit", "megabytes of address space for the isolated worker (default 6144)"),
     ("--rnn-expect", "rnn_expect", "TOML file of known gaps (lists fail, error, unsupported), held to strictly"),
     ("--rnn-benchmark-compare", "rnn_benchmark_compare",
@@ -45,10 +47,18 @@ FLAGS = (
 )
 DEFAULT_MAX_EXAMPLES = 8  # the grader's default too; rows draw around a base that works, so few find a defect
 DEFAULT_TIMEOUT = 60.0
+#: The first call's limit, as a multiple of the per-call one and at least this many seconds: a first call
+#: that builds lazily, compiles or loads a kernel is slow once, and that is a warm-up, not a hang.
+WARMUP_FACTOR, WARMUP_FLOOR = 3.0, 10.0
 #: The isolated worker's address space, in MB (--rnn-memory-limit).
 DEFAULT_MEMORY_MB = 6144
 HALF_DTYPES = ("float16", "bfloat16")
 DTYPE_NAMES = ("float16", "bfloat16", "float32", "float64")
+
+
+def warmup_default(timeout: float) -> float:
+    """The first call's limit when --rnn-warmup-timeout does not say."""
+    return max(WARMUP_FACTOR * timeout, WARMUP_FLOOR)
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -103,6 +113,7 @@ class Settings:
     max_examples: int
     require: frozenset
     timeout: float
+    warmup_timeout: float
     memory_mb: int
     isolate: bool
     allow_builtin: bool
@@ -152,13 +163,15 @@ def read(config: pytest.Config, impl: str, feature_names: tuple, all_modes: tupl
     if unknown:
         raise pytest.UsageError(f"--rnn-require: unknown feature(s) {', '.join(unknown)}; known: "
                                 f"{', '.join(feature_names)}")
+    timeout = _number(config, "rnn_timeout", DEFAULT_TIMEOUT)
     rows = frozenset(split(option(config, "rnn_rows")))
     unknown = sorted(rows - set(feature_names))
     if unknown:
         raise pytest.UsageError(f"--rnn-rows: unknown feature(s) {', '.join(unknown)}; known: {', '.join(feature_names)}")
     return Settings(impl=impl, mode=mode, bind=option(config, "rnn_bind"), returns=option(config, "rnn_returns"),
                     devices=devices, dtypes=dtypes, dtypes_chosen=bool(chosen), max_examples=examples,
-                    require=require, timeout=_number(config, "rnn_timeout", DEFAULT_TIMEOUT),
+                    require=require, timeout=timeout,
+                    warmup_timeout=_number(config, "rnn_warmup_timeout", warmup_default(timeout)),
                     memory_mb=int(_number(config, "rnn_memory_limit", DEFAULT_MEMORY_MB, int)),
                     isolate=flag(config, "rnn_isolate"), allow_builtin=flag(config, "rnn_allow_builtin"),
                     report=option(config, "rnn_report"), expect=option(config, "rnn_expect"), rows=rows)

@@ -104,7 +104,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
             with watch.exit_gate.refusing():  # importing it may register exit handlers: torch's alone are kept
                 bindings = bind_target(settings.impl, root, settings.mode, settings.bind, settings.returns, adapt)
             import_tampering = tuple(watch.check_and_restore())  # what importing it replaced, before any call
-            binding, hung_in_probe = settled_here(bindings, settings.timeout)
+            binding, hung_in_probe = settled_here(bindings, settings.timeout, settings.warmup_timeout)
             runner, benchmark_prepare = InProcessRunner(binding, settings.timeout), binding.prepare
     except (LoadError, BindingError) as error:
         raise pytest.UsageError(str(error)) from None
@@ -157,7 +157,8 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
     config.add_cleanup(client.stop)
     probe = WorkerRunner(client, settings.timeout, summaries[0])
     decision = settle(summaries, experiment_with(
-        lambda way, inputs, limit: probe.probe(way, inputs, summaries[way.candidate], limit), settings.timeout))
+        lambda way, inputs, limit: probe.probe(way, inputs, summaries[way.candidate], limit), settings.timeout,
+        settings.warmup_timeout))
     client.choose(decision.way)
     summary = decision.summary
     runner = WorkerRunner(client, settings.timeout, replace(summary, notes=summary.notes + ("isolated in a worker "

@@ -45,7 +45,8 @@ mode = "lstm"
 dtypes = ["float64"]
 max_examples = 3
 timeout = 30
-call_timeout = 2       # a hang costs about two of these (the layout probe, forward), then rows are "not run"
+call_timeout = 2       # a hang costs the warm-up limit and one of these (the probe, forward), then rows are "not run"
+warmup_timeout = 3
 
 [features]
 forward = 2
@@ -182,6 +183,7 @@ def check_the_feedback_command_runs_the_graders_checks(graded):
     assert shown[5:] == expected  # same rows (less the hidden one), dtypes, examples, seed, mode, isolation
     for flag in ("--rnn-isolate", "--rnn-dtype", "--rnn-max-examples", "--rnn-mode", "--rnn-timeout"):
         assert flag in shown
+    assert shown[shown.index("--rnn-warmup-timeout") + 1] == "3"  # the rubric's warmup_timeout
 
 
 def check_gradescope_results_follow_the_schema(graded):

@@ -18,6 +18,7 @@ from pytest_rnnconformance.bind.evidence import How
 from pytest_rnnconformance.bind.expressions import parse_map
 from pytest_rnnconformance.bind.settle import AmbiguousBinding, Outcome, Verdict, settle
 from pytest_rnnconformance.judge.probe import settled_here
+from pytest_rnnconformance.options import warmup_default
 
 HERE = Path(__file__).resolve().parent / "newcomers"
 
@@ -84,7 +85,7 @@ def test_a_slow_first_call_is_a_warm_up_not_a_hang(monkeypatch):
     monkeypatch.setenv("RNN_WARMUP_S", "3")
     sys.modules.pop("slow_first_call", None)
     binding, hung = settled_here(bind_target(target("slow_first_call.py:rnn_forward"), ".", None, None, None),
-                                 timeout=1.0)
+                                 timeout=1.0, warmup=warmup_default(1.0))
     assert not hung
     found = facts(binding.summary())
     assert found["state"].how is How.PROVEN and found["state"].value == "without the layer dimension"

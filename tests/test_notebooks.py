@@ -157,6 +157,7 @@ dtypes = ["float64"]
 max_examples = 3
 timeout = 15
 call_timeout = 2
+warmup_timeout = 3
 
 [features]
 forward = 2

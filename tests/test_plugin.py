@@ -52,6 +52,7 @@ def test_unloadable_implementation_is_a_one_line_usage_error(pytester, run_pytes
     ("--rnn-device", "tpu", "expected cpu or cuda"),
     ("--rnn-max-examples", "zero", "expected a positive integer"),
     ("--rnn-require", "teleport", "unknown feature(s) teleport"),
+    ("--rnn-warmup-timeout", "-1", "--rnn-warmup-timeout '-1': expected a positive number"),
 ])
 def test_bad_option_is_a_usage_error(pytester, run_pytest, option, value, expected):
     pytester.makepyfile(impl=GOOD_RNN)

@@ -39,6 +39,7 @@ dtypes = ["float64"]
 max_examples = 2
 timeout = 60
 call_timeout = 5
+warmup_timeout = 5
 
 [features]
 forward = 2

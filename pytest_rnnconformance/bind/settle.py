@@ -41,8 +41,6 @@ RETURNS_TRIED = {
     "sequence": ("output,h_n,_", "output,(h_n,c_n),_", "output,h_n,c_n,_", "output,_", "h_n,c_n", "output", "h_n"),
     "cell": ("h_1,_", "(h_1,c_1),_", "h_1,c_1,_", "h_1"),
 }
-#: A warm-up call's time limit, as a multiple of the per-call one (and at least this many seconds).
-WARMUP_FACTOR, WARMUP_FLOOR = 6.0, 10.0
 #: Calls that may run out of time while settling: the run's own budget of hangs (a third costs as much again).
 HANGS_ALLOWED = 2
 
@@ -111,11 +109,6 @@ def apply(binding: Binding, settled: Settled) -> Binding:
     s = settled.summary
     return binding.replace(state_layer_dim=s.state_layer_dim, arrays=settled.way.arrays, support=s.support, notes=s.notes,
                            modes=s.modes, evidence=s.evidence, returns=s.returns)
-
-
-def warmup_timeout(timeout: Optional[float]) -> Optional[float]:
-    """The first call's limit: a slow first call is a warm-up, not a hang."""
-    return None if timeout is None else max(WARMUP_FACTOR * timeout, WARMUP_FLOOR)
 
 
 def readings(summary: Summary) -> tuple:
@@ -425,7 +418,7 @@ def _unsettled(summaries: tuple, tried: list) -> Settled:
     elif all(o.verdict is Verdict.REFUSED for _, o in tried):
         because = f"it refused every way of calling it (first: {details[0][:160]})"
     elif any(o.timed_out for _, o in tried):
-        because = f"it ran out of time (the first call had {WARMUP_FLOOR:g} s or more to warm up): {details[0][:160]}"
+        because = f"it ran out of time (the first call with its warm-up limit): {details[0][:160]}"
     else:
         because = f"no way of calling it runs: {len(tried)} tried, first {details[0][:200]}"
     fact = Fact("binding", "not settled", How.UNPROVEN, because)

@@ -61,6 +61,7 @@ class Rubric:
     profile: str = "ci"
     timeout: float = 60.0  # seconds of wall clock per submission
     call_timeout: float = 10.0  # seconds per call of the implementation (--rnn-timeout, where supported)
+    warmup_timeout: Optional[float] = None  # seconds for the first call (--rnn-warmup-timeout); None: the plugin's
     memory_mb: int = 2048
     isolate: bool = True  # --rnn-isolate, where the plugin supports it: tampering cannot reach the judge
     bind: Optional[str] = None  # --rnn-bind: what the assignment's own parameter names mean
@@ -128,7 +129,7 @@ class Rubric:
 
 # ---------------------------------------------------------------------- loading
 RUN_KEYS = {"mode", "devices", "dtypes", "max_examples", "seed", "profile", "timeout", "call_timeout",
-            "memory_mb", "isolate", "bind", "returns"}
+            "warmup_timeout", "memory_mb", "isolate", "bind", "returns"}
 SCORING_KEYS = {"required", "shape_partial_credit", "delegation", "tampering"}
 TABLES = {"run", "features", "scoring", "gradescope"}
 
@@ -167,7 +168,7 @@ def parse_rubric(data: dict, source: str = "(rubric)") -> Rubric:
     for key in ("max_examples", "seed", "memory_mb"):
         if key in run:
             settings[key] = _number(run[key], f"run.{key}", fail, integer=True, minimum=0 if key == "seed" else 1)
-    for key in ("timeout", "call_timeout"):
+    for key in ("timeout", "call_timeout", "warmup_timeout"):
         if key in run:
             settings[key] = float(_number(run[key], f"run.{key}", fail, minimum=1))
     if "profile" in run:

@@ -118,6 +118,8 @@ def check_options(rubric: Rubric, exclude: tuple = (), sandboxed: bool = False) 
     if rubric.isolate or sandboxed:
         args += ["--rnn-isolate", "--rnn-memory-limit", str(rubric.memory_mb)]
     args += ["--rnn-timeout", f"{rubric.call_timeout:g}"]
+    if rubric.warmup_timeout is not None:
+        args += ["--rnn-warmup-timeout", f"{rubric.warmup_timeout:g}"]
     if not rubric.checks_delegation():
         args.append("--rnn-allow-builtin")  # saves ~2 s a run when nothing depends on no_delegation
     return args

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from ..bind.binding import Summary
-from ..bind.settle import Outcome, Settled, Verdict, Way, apply, settle, warmup_timeout
+from ..bind.settle import Outcome, Settled, Verdict, Way, apply, settle
 from ..draw.inputs import make_inputs
 from ..run import in_process
 from ..run.call import Call, Problem
@@ -47,13 +47,15 @@ def probe_inputs(summary: Summary, way: Way, hx_none: bool = False):
                        hx_none=hx_none or not s.state_given, c0_zero=not s.cell_state_given)
 
 
-def experiment_with(call: Caller, timeout: Optional[float]):
-    """The `bind.settle.Experiment` that calls through `call` with the per-call `timeout` (the
-    warm-up with its generous one)."""
+def experiment_with(call: Caller, timeout: Optional[float], warmup: Optional[float]):
+    """The `bind.settle.Experiment` that calls through `call` with the per-call `timeout`, the first
+    call (the warm-up) with its generous `warmup` limit."""
+    warmup_limit = warmup
+
     def experiment(summary: Summary, way: Way, readings: tuple, warmup: bool = False,
                    hx_none: bool = False) -> tuple:
         inputs = probe_inputs(summary, way, hx_none)
-        made = call(way, inputs, warmup_timeout(timeout) if warmup else timeout)
+        made = call(way, inputs, warmup_limit if warmup else timeout)
         return outcomes(made, inputs, summary, readings)
 
     return experiment
@@ -93,7 +95,7 @@ def _judged(made: Call, inputs, summary: Summary, reading, reference: dict) -> O
     return Outcome(verdict, detail, reading, len(result.shape_mismatches), bool(result.arrays))
 
 
-def settled_here(bindings: tuple, timeout: Optional[float] = None) -> tuple:
+def settled_here(bindings: tuple, timeout: Optional[float] = None, warmup: Optional[float] = None) -> tuple:
     """The settled binding, its experiments run in this process (guarded), and whether one of
     them ran out of time (it counts towards the run's hangs)."""
     def call(way: Way, inputs, limit: Optional[float]) -> Call:
@@ -106,5 +108,5 @@ def settled_here(bindings: tuple, timeout: Optional[float] = None) -> tuple:
                                                "back now)"), made.record)
         return made
 
-    decision: Settled = settle(tuple(b.summary() for b in bindings), experiment_with(call, timeout))
+    decision: Settled = settle(tuple(b.summary() for b in bindings), experiment_with(call, timeout, warmup))
     return apply(bindings[decision.way.candidate], decision), decision.hung
