@@ -69,11 +69,14 @@ class PreloadedPython:
         line, self.unread = self.unread.split(b"\n", 1)
         return json.loads(line)
 
-    def run(self, cwd: Path, args: tuple, timeout: float) -> pytest.RunResult:
-        """``python -m pytest *args`` in `cwd`, as `pytester.runpytest_subprocess` would run it."""
-        outputs = Path(tempfile.mkdtemp(prefix="runpytest-", dir=cwd))
+    def run(self, cwd: Path, args: tuple, timeout: float, env: Optional[dict] = None,
+            outputs: Optional[Path] = None) -> pytest.RunResult:
+        """``python -m pytest *args`` in `cwd`, as `pytester.runpytest_subprocess` would run it (in
+        the environment `env`, this process's by default; its files under `outputs`, by default a
+        new folder in `cwd`)."""
+        outputs = outputs or Path(tempfile.mkdtemp(prefix="runpytest-", dir=cwd))
         args = (f"--basetemp={outputs / 'basetemp'}", *args)
-        request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ),
+        request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ) if env is None else env,
                    "stdout": str(outputs / "stdout"), "stderr": str(outputs / "stderr")}
         start = time.monotonic()
         self.process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -116,6 +119,24 @@ def run_pytest(pytester, preloaded_python):
         if preloaded_python is None:
             return pytester.runpytest_subprocess(*args, timeout=timeout)
         return preloaded_python.run(pytester.path, args, timeout)
+
+    return run
+
+
+@pytest.fixture
+def run_pytest_in(preloaded_python, tmp_path_factory):
+    """``run_pytest_in(cwd, *args, env=None)``: ``python -m pytest *args`` run in `cwd` as a process of
+    its own (forked from the preloaded interpreter where it can be), as a `CompletedProcess` with text
+    output, for tests that check the folder a run leaves or the environment it sees."""
+
+    def run(cwd: Path, *args: str, env: Optional[dict] = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        if preloaded_python is None:
+            return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True,
+                                  text=True, timeout=timeout)
+        outputs = tmp_path_factory.mktemp("pytest-in")  # outside `cwd`: the run's folder holds only what it wrote
+        done = preloaded_python.run(cwd, args, timeout, env=env, outputs=outputs)
+        return subprocess.CompletedProcess(args, done.ret, "\n".join(done.outlines) + "\n",
+                                           "\n".join(done.errlines) + "\n")
 
     return run
 

@@ -19,7 +19,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -98,6 +97,7 @@ REFERENCE_FILE = {reference_file!r}
 def reach():
     """The answer key by any route: import, importlib, sys.modules, its file on disk."""
     attempts = [lambda: __import__("pytest_rnnconformance.reference.forward", fromlist=["forward"]),
+                lambda: __import__("pytest_rnnconformance").reference.forward,  # beside the declarations
                 lambda: importlib.import_module("pytest_rnnconformance.reference.forward"),
                 lambda: sys.modules["pytest_rnnconformance.reference.forward"],
                 lambda: open(REFERENCE_FILE).read()]
@@ -249,16 +249,15 @@ def forward(input, hx, params, spec):
 '''
 
 
-def test_in_plain_runs_no_delegation_flags_the_plugins_own_reference(tmp_path):
+def test_in_plain_runs_no_delegation_flags_the_plugins_own_reference(tmp_path, run_pytest_in):
     """Without a sandbox the reference can be imported; no_delegation then fails, naming it, while
     forward passes (the values are right) and the plugin's own ``--rnn-impl reference`` is not flagged."""
     (tmp_path / "copier.py").write_text(COPIER)
     reports = {}
     for name, target in (("copier", "copier.py:forward"), ("reference", "reference")):
-        done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rnn-impl", target,
-                               "--rnn-mode", "lstm", "--rnn-rows", "forward,no_delegation", "--rnn-dtype", "float64",
-                               "--rnn-max-examples", "2", "--rnn-report", f"{name}.json"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        done = run_pytest_in(tmp_path, "-p", "no:cacheprovider", "-q", "--rnn-impl", target, "--rnn-mode", "lstm",
+                         "--rnn-rows", "forward,no_delegation", "--rnn-dtype", "float64", "--rnn-max-examples", "2",
+                         "--rnn-report", f"{name}.json")
         reports[name] = json.loads((tmp_path / f"{name}.json").read_text())["features"]
         assert done.returncode == (1 if name == "copier" else 0), done.stdout[-2000:]
     assert reports["copier"]["forward"]["status"] == "pass"
@@ -268,24 +267,80 @@ def test_in_plain_runs_no_delegation_flags_the_plugins_own_reference(tmp_path):
     assert reports["reference"]["no_delegation"]["status"] == "pass"
 
 
+def isolated_run(run_pytest_in, tmp_path: Path, target: str, **env: str) -> subprocess.CompletedProcess:
+    """``pytest --rnn-isolate`` on `target` in `tmp_path`, with `env` over an environment that does not
+    choose a sandbox."""
+    environment = {k: v for k, v in os.environ.items() if k != TOOL_ENV} | env
+    return run_pytest_in(tmp_path, "-p", "no:cacheprovider", "--rnn-isolate", "--rnn-mode", "lstm", "--rnn-rows",
+                     "forward,shape", "--rnn-dtype", "float64", "--rnn-max-examples", "2", "--rnn-report", "report.json",
+                     "--rnn-impl", target, env=environment)
+
+
 @needs_bwrap
-def test_pytest_rnn_isolate_runs_its_worker_in_the_sandbox_when_asked(tmp_path):
-    """RNNCONFORMANCE_SANDBOX=bwrap: the same copier cannot even import the plugin in its worker
-    (a usage error, exit 4), while an honest implementation is checked there as usual."""
+def test_pytest_rnn_isolate_runs_its_worker_in_the_sandbox_by_default(tmp_path, run_pytest_in):
+    """Nothing asked: the worker is in bubblewrap's sandbox, and the header says so in one line. The
+    copier cannot even import the plugin there (a usage error, exit 4), while an honest implementation
+    is checked as usual; RNNCONFORMANCE_SANDBOX=none lets the copier's worker import it again."""
     (tmp_path / "copier.py").write_text(COPIER)
     (tmp_path / "alice.py").write_text(HONEST)
-    env = dict(os.environ, **{TOOL_ENV: "bwrap"})
-    common = ["-p", "no:cacheprovider", "-q", "--rnn-isolate", "--rnn-mode", "lstm", "--rnn-rows", "forward,shape",
-              "--rnn-dtype", "float64", "--rnn-max-examples", "2"]
-    copier = subprocess.run([sys.executable, "-m", "pytest", *common, "--rnn-impl", "copier.py:forward"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    copier = isolated_run(run_pytest_in, tmp_path, "copier.py:forward")
     assert copier.returncode == 4 and "No module named 'pytest_rnnconformance" in copier.stdout + copier.stderr
-    honest = subprocess.run([sys.executable, "-m", "pytest", *common, "--rnn-impl", "alice.py:lstm_forward"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    honest = isolated_run(run_pytest_in, tmp_path, "alice.py:lstm_forward")
     assert honest.returncode == 0, honest.stdout[-2000:]
+    said = [line for line in honest.stdout.splitlines() if line.startswith("rnnconformance: worker ")]
+    assert said == [f"rnnconformance: worker sandboxed by bubblewrap: a private copy of its folder, the environment "
+                    f"read-only, no network, its own PID namespace, as nobody ({TOOL_ENV}=none turns it off)"]
+    opted_out = isolated_run(run_pytest_in, tmp_path, "copier.py:forward", **{TOOL_ENV: "none"})
+    assert opted_out.returncode == 0, opted_out.stdout[-2000:]
+    assert f"rnnconformance: worker not sandboxed: {TOOL_ENV}=none\n" in opted_out.stdout
 
 
-def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp_path):
+def test_without_a_sandbox_tool_pytest_rnn_isolate_runs_its_worker_unsandboxed_and_says_why(tmp_path, run_pytest_in):
+    """No bwrap, unshare or setpriv on PATH: the run is not stopped; the worker runs unsandboxed (the
+    copier's import works) and the header and the report say why."""
+    (tmp_path / "copier.py").write_text(COPIER)
+    (tmp_path / "empty").mkdir()
+    done = isolated_run(run_pytest_in, tmp_path, "copier.py:forward", PATH=str(tmp_path / "empty"))
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    line = "worker not sandboxed: neither bubblewrap nor unshare with setpriv works on this machine"
+    assert f"rnnconformance: {line}" in done.stdout
+    assert json.loads((tmp_path / "report.json").read_text())["sandbox"].startswith(line)
+
+
+def test_a_sandbox_that_fails_to_start_leaves_the_worker_unsandboxed_unless_it_was_asked_for(monkeypatch):
+    """Chosen by default, a sandbox that does not start is said and done without; named in
+    RNNCONFORMANCE_SANDBOX (the grader), it stops the run."""
+    from pytest_rnnconformance.run import isolated
+
+    def refused(*args, **kwargs):
+        raise OSError("the tool refused")
+
+    for start in ("enter_worker", "start_worker", "working_tool"):
+        monkeypatch.setattr(isolated, start, refused if start != "working_tool" else lambda tool: tool)
+    request = {"target": "examples/lstm_forward.py:lstm_forward", "mode": "lstm", "bind": None, "returns": None}
+    client = isolated.WorkerClient(request, str(PACKAGE_FOLDER.parent), choice=isolated.sandboxed("bwrap"))
+    try:
+        assert client.start() and client.sandbox is None
+        assert client.choice.line == "worker not sandboxed: the sandbox could not start (the tool refused)"
+    finally:
+        client.stop()
+    asked = isolated.WorkerClient(request, str(PACKAGE_FOLDER.parent), choice=isolated.sandboxed("bwrap", asked=True))
+    with pytest.raises(isolated.WorkerUnavailable, match="the sandbox could not start"):
+        asked.start()
+
+
+def test_a_cuda_run_does_not_put_its_worker_in_a_sandbox_without_gpu_devices(monkeypatch):
+    from pytest_rnnconformance.run.isolated import choose_sandbox
+
+    monkeypatch.delenv(TOOL_ENV, raising=False)
+    assert choose_sandbox(cuda=True).tool is None
+    assert choose_sandbox(cuda=True).line == "worker not sandboxed: the sandbox holds no GPU devices, and this run " \
+                                             "checks cuda"
+    monkeypatch.setenv(TOOL_ENV, "bwrap")  # asked for (the grader): the tool, which must then work
+    assert choose_sandbox(cuda=True).tool == "bwrap"
+
+
+def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp_path, monkeypatch, capfd):
     """With --no-sandbox nothing stops vandal appending to alice.py; the integrity watch sees it, and
     the grade of the submission running then (vandal's, one job) is withheld, alice's (graded before)
     kept. The folder grade was started in is left as it was."""
@@ -293,10 +348,11 @@ def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp
     (klass / "vandal.py").write_text(f"open({str(klass / 'alice.py')!r}, 'a').write('# vandalised\\n')\n" + HONEST)
     elsewhere = tmp_path / "elsewhere"  # where the teacher starts grade: nothing may be left there
     elsewhere.mkdir()
-    done = subprocess.run([sys.executable, "-m", "pytest_rnnconformance.cli", "grade", str(klass), "--entry",
-                           "lstm_forward", "--rubric", str(teacher / "rubric.toml"), "--out", str(out), "--jobs", "1",
-                           "--no-sandbox"], cwd=elsewhere, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    monkeypatch.chdir(elsewhere)
+    status = main(["grade", str(klass), "--entry", "lstm_forward", "--rubric", str(teacher / "rubric.toml"), "--out",
+                   str(out), "--jobs", "1", "--no-sandbox"])
+    printed = capfd.readouterr()
+    assert status == 0, printed.err
     assert list(elsewhere.iterdir()) == []  # no .hypothesis/ either
     gradebook = json.loads((out / "grades.json").read_text())
     assert gradebook["integrity"][0]["changes"] == [f"changed {klass / 'alice.py'}"]
@@ -304,7 +360,7 @@ def test_unsandboxed_a_changed_class_file_is_reported_and_the_grade_withheld(tmp
     grades = {g["submission"]: g for g in gradebook["submissions"]}
     assert grades["vandal"]["outcome"] == "withheld" and grades["vandal"]["score"] == 0
     assert grades["alice"]["outcome"] == "finished" and grades["alice"]["score"] == MAXIMUM
-    assert "withheld" in done.stderr and "withheld" in (out / "grades.csv").read_text()
+    assert "withheld" in printed.err and "withheld" in (out / "grades.csv").read_text()
 
 
 FORGER = HONEST.replace('''def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):
@@ -315,13 +371,12 @@ FORGER = HONEST.replace('''def lstm_forward(input, initial_states, w_ih, w_hh, b
 ''')
 
 
-def test_in_process_a_forged_summary_never_reaches_the_terminal(tmp_path):
+def test_in_process_a_forged_summary_never_reaches_the_terminal(tmp_path, run_pytest_in):
     """Written to sys.__stdout__ and to fd 1 during every call, with pytest's capture off (-s): the
     descriptors are captured around each call, so the run's own summary is the last thing printed."""
     (tmp_path / "forger.py").write_text(FORGER)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", "--rnn-impl",
-                           "forger.py:lstm_forward", "--rnn-rows", "forward,shape", "--rnn-dtype", "float64",
-                           "--rnn-max-examples", "2"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = run_pytest_in(tmp_path, "-p", "no:cacheprovider", "-q", "-s", "--rnn-impl", "forger.py:lstm_forward",
+                     "--rnn-rows", "forward,shape", "--rnn-dtype", "float64", "--rnn-max-examples", "2")
     assert done.returncode == 0, done.stdout[-2000:]
     assert "42 passed in 1.07s" not in done.stdout + done.stderr and "score: 21" not in done.stdout
     assert done.stdout.rstrip().splitlines()[-1].startswith("2 passed")
