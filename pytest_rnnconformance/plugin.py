@@ -142,6 +142,8 @@ def pytest_report_header(config: pytest.Config) -> Optional[list]:
         f"Python {versions['python']}; hypothesis profile {hypothesis['profile']}"
         + (f", seed {hypothesis['seed']}" if hypothesis["seed"] is not None else ""),
     ]
+    if "sandbox" in run.log.extra:  # --rnn-isolate: its worker sandboxed, or why not
+        lines.append(f"rnnconformance: {run.log.extra['sandbox']}")
     return lines + [f"rnnconformance: {note}" for note in hypothesis["notes"]]
 
 

@@ -120,6 +120,8 @@ def start(config: pytest.Config, settings: Settings) -> Run:
                     path=Path(root, settings.report) if settings.report else None)
     log.extra["versions"] = versions()
     log.extra["evidence"] = [fact.as_json() for fact in summary.evidence]
+    if settings.isolate:
+        log.extra["sandbox"] = runner.client.choice.line  # where the worker ran, or why not in the sandbox
     if import_tampering:
         log.extra["tampering"] = [f"at import: replaced {name} (restored)" for name in import_tampering]
 
@@ -142,12 +144,13 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
     from dataclasses import replace
 
     from .bind.binding import describe
-    from .run.isolated import WorkerClient, WorkerRunner, WorkerUnavailable, summary_from
+    from .run.isolated import WorkerClient, WorkerRunner, WorkerUnavailable, choose_sandbox, summary_from
     from .bind.settle import settle
     from .judge.probe import experiment_with
 
     client = WorkerClient({"target": settings.impl, "mode": settings.mode, "bind": settings.bind,
-                           "returns": settings.returns}, root, settings.memory_mb)
+                           "returns": settings.returns}, root, settings.memory_mb,
+                          choice=choose_sandbox(cuda="cuda" in settings.devices))
     try:
         summaries = tuple(summary_from(message) for message in client.start())
     except WorkerUnavailable as error:

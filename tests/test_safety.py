@@ -16,6 +16,7 @@ import time
 import pytest
 
 from pytest_rnnconformance.run.forking import NO_FORK_ENV
+from pytest_rnnconformance.run.sandbox.tools import TOOL_ENV
 
 FAST = ("--rnn-max-examples", "3", "--rnn-dtype", "float64", "-p", "no:cacheprovider")
 
@@ -244,7 +245,10 @@ def test_tampering_in_process_is_detected_and_cannot_pass(pytester, run_suite):
     assert any("torch.allclose" in entry for entry in data["tampering"])
 
 
-def test_tampering_in_the_isolated_worker_changes_nothing(pytester, run_suite):
+def test_tampering_in_the_isolated_worker_changes_nothing(pytester, run_suite, monkeypatch):
+    # The worker unsandboxed, where the implementation can import the plugin and replace its functions:
+    # the process boundary alone keeps the judge's (in the sandbox the import itself fails, test_sandbox.py).
+    monkeypatch.setenv(TOOL_ENV, "none")
     pytester.makepyfile(impl=TAMPERING)
     _, statuses, _ = run(run_suite, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
     assert statuses["forward"] == "fail"  # judged honestly: zeros are wrong
@@ -389,11 +393,12 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 """
 
 
-def test_judging_functions_patched_on_every_call_are_caught_and_put_back(pytester, run_suite):
+def test_judging_functions_patched_on_every_call_are_caught_and_put_back(pytester, run_suite, monkeypatch):
     pytester.makepyfile(impl=REPATCHING)
     result, statuses, data = run(run_suite, "impl.py:rnn_forward", features="forward,edge_cases")
     assert result.ret == 1 and "pass" not in statuses.values()
     text = message(data, "forward")
     assert "tampering" in text and "features.base.judge" in text and "max_abs_diff (its code)" in text
+    monkeypatch.setenv(TOOL_ENV, "none")  # a worker that can import the plugin (a sandboxed one cannot)
     _, statuses, _ = run(run_suite, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
     assert statuses["forward"] == "fail"  # isolated, the patches land in the worker: judged honestly

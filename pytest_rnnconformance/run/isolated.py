@@ -9,10 +9,15 @@ an ``error`` of the check in progress; the run goes on. It is forked from this p
 is safe (`forking`), which costs milliseconds; otherwise it is a new interpreter, which costs
 seconds (importing torch).
 
-With ``RNNCONFORMANCE_SANDBOX=bwrap`` (or ``unshare``) in the environment, as the grader sets it,
-the worker is always a new interpreter inside that sandbox (`sandbox`): a private copy of the
-implementation's folder, no network, its own PID namespace, nobody, and the plugin's modules out
-of its reach.
+The worker runs in the grader's OS sandbox (`sandbox`) wherever a tool for it works: bubblewrap,
+else ``unshare`` with ``setpriv``. Inside: a private copy of the implementation's folder, the
+environment read-only, no network, its own PID namespace, nobody, and the plugin's modules out of
+its reach (as root it is forked and joins the sandbox; otherwise it is a new interpreter in it).
+Where no tool works, or the run needs what the sandbox does not hold (CUDA devices; registered
+cells, which only a worker forked from pytest knows, where it cannot join the sandbox), the worker
+runs unsandboxed, and the header says why (`choose_sandbox`); that never stops the run.
+``RNNCONFORMANCE_SANDBOX`` chooses instead: ``none`` for no sandbox, or a tool (as the grader sets
+it), which must then work.
 """
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ from .results import Plain, Unreadable, read
 from .sandbox.enter import can_enter
 from .sandbox.launch import Sandboxed, enter_worker, start_worker
 from .sandbox.processes import Limits, exit_description, kill_tree
-from .sandbox.tools import TOOL_ENV, TOOLS, SandboxUnavailable, working_tool
+from .sandbox.tools import TOOL_ENV, SandboxUnavailable, working_tool
 
 
 
@@ -57,19 +62,57 @@ class WorkerFailed(Exception):
 
 #: Processes and threads the sandbox's user may have (a flood of forks stops there).
 SANDBOX_PROCESSES = 256
+TOOL_NAMES = {"bwrap": "bubblewrap", "unshare": "unshare and setpriv"}
 
 
-def sandbox_tool() -> Optional[str]:
-    """The sandbox the environment asks for (``$RNNCONFORMANCE_SANDBOX`` naming a tool); None: none."""
-    return os.environ.get(TOOL_ENV) if os.environ.get(TOOL_ENV) in TOOLS else None
+@dataclasses.dataclass(frozen=True)
+class SandboxChoice:
+    """Where the worker runs: in `tool`'s sandbox, or unsandboxed (None), and the header's line saying
+    which or why. `asked`: ``$RNNCONFORMANCE_SANDBOX`` chose, so a tool it names must work."""
+
+    tool: Optional[str]
+    line: str
+    asked: bool = False
+
+
+def sandboxed(tool: str, asked: bool = False) -> SandboxChoice:
+    """The worker in `tool`'s sandbox, said in one line with the way out."""
+    return SandboxChoice(tool, f"worker sandboxed by {TOOL_NAMES.get(tool, tool)}: a private copy of its folder, "
+                               "the environment read-only, no network, its own PID namespace, as nobody "
+                               f"({TOOL_ENV}=none turns it off)", asked)
+
+
+def unsandboxed(reason: str, asked: bool = False) -> SandboxChoice:
+    """The worker without a sandbox, and why: said, never silent."""
+    return SandboxChoice(None, f"worker not sandboxed: {reason}", asked)
+
+
+def choose_sandbox(cuda: bool = False) -> SandboxChoice:
+    """The sandbox of ``--rnn-isolate``'s worker (see the module docstring); `cuda`: the run checks CUDA."""
+    asked = os.environ.get(TOOL_ENV)
+    if asked == "none":
+        return unsandboxed(f"{TOOL_ENV}=none", asked=True)
+    if asked:
+        return sandboxed(asked, asked=True)  # checked when the worker starts: a usage error if it does not work
+    if cuda:
+        return unsandboxed("the sandbox holds no GPU devices, and this run checks cuda")
+    if mode_registry.registered_modes() and not (can_enter() and can_fork()):
+        return unsandboxed(f"the registered cell(s) {', '.join(mode_registry.registered_modes())} are known only to "
+                           "a worker forked from pytest, and only root can fork one into the sandbox")
+    tool = working_tool()
+    if tool is None:
+        return unsandboxed("neither bubblewrap nor unshare with setpriv works on this machine (apt-get install "
+                           "bubblewrap gives one)")
+    return sandboxed(tool)
 
 
 class WorkerClient:
     """One worker process for one implementation; restarted on demand."""
 
     def __init__(self, request: dict, rootdir: str, memory_mb: int = DEFAULT_MEMORY_MB,
-                 start_timeout: float = 120.0) -> None:
+                 start_timeout: float = 120.0, choice: Optional[SandboxChoice] = None) -> None:
         self.bind_request = {"op": "bind", "rootdir": rootdir, **request}
+        self.choice = choice if choice is not None else choose_sandbox()
         self.rootdir, self.memory_mb, self.start_timeout = rootdir, memory_mb, start_timeout
         self.process = None
         self.sock: Optional[socket.socket] = None
@@ -83,7 +126,7 @@ class WorkerClient:
         self.stop()  # what is left of an earlier worker: its sandbox's folder
         parent, child = socket.socketpair()
         limits = Limits(memory_mb=self.memory_mb)
-        tool = sandbox_tool()
+        tool = self.choice.tool
         if tool is not None:
             start = enter_worker if can_enter() and can_fork() else start_worker
             try:
@@ -93,7 +136,10 @@ class WorkerClient:
             except (SandboxUnavailable, OSError) as error:
                 child.close()
                 parent.close()
-                raise WorkerUnavailable(f"--rnn-isolate: the sandbox could not start ({error})") from None
+                if self.choice.asked or self.summaries is not None:  # asked for, or the run already relies on it
+                    raise WorkerUnavailable(f"--rnn-isolate: the sandbox could not start ({error})") from None
+                self.choice = unsandboxed(f"the sandbox could not start ({error})")
+                return self.start()
             self.process = self.sandbox.worker
         elif can_fork():  # milliseconds instead of seconds: torch and the plugin are already imported
             fd = child.fileno()
@@ -146,6 +192,8 @@ class WorkerClient:
             return wire.decode(wire.receive(self.sock))
         except (wire.WireError, OSError):
             code = self.process.wait(timeout=10) if self.process else None
+            if self.sandbox is not None:
+                code = self.sandbox.worker_status(code)
             self.stop()
             raise WorkerFailed(f"the worker process died during {what} ({_exit_description(code)}); it will be "
                                "restarted") from None

@@ -13,7 +13,12 @@ then on, in that process:
 * ``sys.modules`` holds none of them, and no file of the plugin exists to be read or imported anew
   (the bundle is deleted; an installed plugin's folder is covered, see `tools.plugin_folders`);
 * the worker's own code, which imports lazily, still gets its modules: the guard hands a plugin
-  module only to code whose globals are one of the plugin's own modules.
+  module only to code whose globals are one of the plugin's own modules;
+* the one exception is the declaration API an implementation is told to use (README:
+  ``from pytest_rnnconformance import implements``): a plain ``import pytest_rnnconformance`` by
+  anyone else gets a stand-in package holding `PUBLIC` and nothing else, so a declared
+  implementation loads as it does unconfined, and ``from pytest_rnnconformance import reference``
+  still fails.
 
 What it cannot do: hide objects the process holds. A submission that walks the garbage collector's
 objects or the caller's frames can still find the worker's functions; that is in-process reach, not
@@ -30,6 +35,7 @@ import os
 import pkgutil
 import sys
 import tempfile
+import types
 import zipfile
 import zipimport
 from pathlib import Path
@@ -42,6 +48,8 @@ PACKAGE = "pytest_rnnconformance"
 #: the same, for whatever a worker module imports from them at import time.
 WORKER_PARTS = ("bind", "draw", "judge", "reference", "run", "modes", "spec")
 WORKER_ENTRY = "import sys\nfrom pytest_rnnconformance.run.sandbox import answer_key\nsys.exit(answer_key.main())\n"
+#: What a submission may import of the plugin: the declaration decorator (module, name).
+PUBLIC = {"implements": (f"{PACKAGE}.bind.support", "implements")}
 
 
 def _is_plugin(name: str) -> bool:
@@ -105,6 +113,10 @@ class AnswerKeyGuard:
         self.modules = modules
         self.own_globals = {id(vars(module)) for module in modules.values()}
         self.original_import = builtins.__import__
+        self.public = types.ModuleType(PACKAGE, "All a submission may import of the plugin: its declarations.")
+        for name, (module, attribute) in PUBLIC.items():
+            if module in modules:
+                setattr(self.public, name, getattr(modules[module], attribute))
 
     @classmethod
     def install(cls) -> "AnswerKeyGuard":
@@ -119,6 +131,8 @@ class AnswerKeyGuard:
         if absolute is None or not _is_plugin(absolute):
             return self.original_import(name, globals, locals, fromlist, level)
         if globals is None or id(globals) not in self.own_globals:
+            if absolute == PACKAGE:
+                return self.public
             raise ModuleNotFoundError(f"No module named {absolute!r}", name=absolute)
         try:
             module = self.modules[absolute]

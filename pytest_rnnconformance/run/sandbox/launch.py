@@ -19,7 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Union
+from typing import IO, Optional, Union
 
 from ...bind.load import REFERENCE, split_target
 from .. import worker
@@ -56,6 +56,13 @@ class Sandboxed:
     process: subprocess.Popen
     worker: Union[subprocess.Popen, ForkedChild]
     scratch: Path
+
+    def worker_status(self, code: Optional[int]) -> Optional[int]:
+        """The worker's exit status as `subprocess` gives it (-N: killed by signal N). A worker the
+        tool started is its child, and bubblewrap reports a child killed by signal N as 128 + N."""
+        if self.worker is self.process and code is not None and code > 128:
+            return 128 - code
+        return code
 
     def remove(self) -> None:
         """End everything in the sandbox and delete its folder."""
