@@ -253,3 +253,90 @@ def test_an_lstm_without_c0_is_not_asked_second_derivatives_along_c0():
     matrix = run_matrix(target("lstm_h0_only.py:lstm_forward"), max_examples=2, rows=("forward", "backward",
                                                                                       "double_backward"))
     assert matrix.statuses == {"forward": "pass", "backward": "pass", "double_backward": "pass"}, matrix.verdicts()
+
+
+# ------------------------------------------------------------------ found on public code (bench/public_code.py)
+def refusal_lines(target_name: str, bind=None) -> list:
+    """The ready --rnn-bind lines of a refusal, in the order printed."""
+    with pytest.raises(BindingError) as refused:
+        bind_target(target(target_name), ".", None, bind, None)
+    return [part.split('"')[0] for part in str(refused.value).split('--rnn-bind "')[1:]]
+
+
+def test_a_course_s_gate_order_is_offered_block_by_block_first_and_never_assumed():
+    lines = refusal_lines("course_gate_order_lstm.py:lstm_forward")
+    assert "Wx=cat(weight_ih[i].T,weight_ih[f].T,weight_ih[o].T,weight_ih[g].T)" in lines[0]
+    assert all(parse_map(line) for line in lines) and "Wx=weight_ih.T," in lines[1]
+    declared = run_matrix(target("course_gate_order_lstm.py:lstm_forward"), bind=lines[0], max_examples=2,
+                          rows=("forward", "continuation"))
+    assert declared.statuses == {"forward": "pass", "continuation": "pass"}, declared.verdicts()
+    guessed = run_matrix(target("course_gate_order_lstm.py:lstm_forward"), bind="auto", max_examples=2,
+                         rows=("forward",))
+    assert guessed.statuses["forward"] == "fail", guessed.verdicts()  # auto reads torch.nn's order, never the course's
+
+
+@pytest.mark.parametrize("item", ["Wx=cat(weight_ih[i].T,weight_hh[f])", "Wx=weight_ih.T[o]"])
+def test_a_declared_item_that_raises_when_evaluated_is_a_usage_error_naming_it(item):
+    with pytest.raises(BindingError) as refused:
+        bind_target(target("course_gate_order_lstm.py:lstm_forward"), ".", None,
+                    f"{item},Wh=weight_hh.T,b=bias_ih+bias_hh", None)
+    message = str(refused.value)
+    assert message.startswith(f"--rnn-bind item {item}: evaluating it on torch.nn's tensors raised ")
+    assert "\n" not in message
+
+
+def test_a_declaration_that_raises_exits_4_with_one_line(run_suite):
+    run = run_suite(target("course_gate_order_lstm.py:lstm_forward"), "--rnn-bind",
+                    "Wx=cat(weight_ih[i].T,weight_hh[f]),Wh=weight_hh.T,b=bias_ih+bias_hh")
+    assert run.result.ret == 4, run.output
+    assert "ERROR: --rnn-bind item Wx=cat(weight_ih[i].T,weight_hh[f]): evaluating it" in run.output
+    assert "FAILED" not in run.output and "course_gate_order_lstm.py:" not in run.output.split("evaluating it")[1]
+
+
+def test_a_declaration_raising_in_a_later_check_is_not_the_implementation_s_error():
+    from pytest_rnnconformance.bind.binding import DeclarationFailed
+    from pytest_rnnconformance.run.call import problem_of
+
+    problem = problem_of(DeclarationFailed("--rnn-bind item b=bias_ih+weight_ih: evaluating it raised RuntimeError"))
+    assert problem.kind == "error" and problem.raised == "" and problem.location == ""
+    assert problem.message.startswith("--rnn-bind item b=")
+
+
+def test_methods_after_a_transpose_are_read():
+    assert str(parse_map("x=input.T.permute(1,0)")["x"]) == "input.T.permute(1,0)"
+
+
+def test_a_misspelt_constructor_is_named_as_written():
+    with pytest.raises(BindingError, match=r"defines __init \(not __init__\), so Python never calls it"):
+        bind_target(target("misspelt_constructor.py:StepLSTM"), ".", None, None, None)
+
+
+def test_a_lone_bias_among_a_module_s_own_names_is_declared_as_both():
+    lines = refusal_lines("one_bias_linears.py:OneBiasLSTMCell")
+    assert "hidden_weight.bias=bias_ih+bias_hh" in lines[0]
+    matrix = run_matrix(target("one_bias_linears.py:OneBiasLSTMCell"), bind=lines[0], max_examples=2,
+                        rows=("forward", "backward"))
+    assert matrix.statuses == {"forward": "pass", "backward": "pass"}, matrix.verdicts()
+
+
+def test_a_class_with_a_size_of_its_own_and_weights_as_attributes_gets_one_line_for_both():
+    lines = refusal_lines("sized_attribute_lstm.py:GateLSTM")
+    assert len(lines) == 1 and lines[0].startswith("n_output=hidden_size,")
+    assert "bi=(bias_ih[i]+bias_hh[i]).reshape(-1,1)" in lines[0]  # gate i's, beside bf, bc, bo; a column
+    matrix = run_matrix(target("sized_attribute_lstm.py:GateLSTM"), bind=lines[0], max_examples=2,
+                        rows=("forward", "unbatched", "continuation"))
+    assert set(matrix.statuses.values()) == {"pass"}, matrix.verdicts()
+
+
+def test_a_dict_of_a_course_s_keys_is_refused_with_every_key_its_code_looks_up():
+    lines = refusal_lines("course_dict_rnn.py:rnn_forward")
+    entries = parse_map(lines[0])["parameters"].items
+    assert {key for key, _ in entries} == {"Wax", "Waa", "ba", "Wya", "by"}  # the helper's keys too
+    assert dict((key, str(value)) for key, value in entries)["Wya"] == "eye"
+
+
+def test_the_relevance_gate_is_the_reset_gate():
+    from pytest_rnnconformance.bind.guess import guess_all
+
+    found = guess_all(["W_relevance_gate", "W_update_gate"], "gru")
+    assert found["W_relevance_gate"].gate == "r" and found["W_update_gate"].gate == "z"

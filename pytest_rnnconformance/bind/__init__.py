@@ -14,13 +14,14 @@ from dataclasses import replace
 from typing import Any, Optional
 
 from .. import modes as mode_registry
-from .binding import Argument, Binding, BindingError, Summary, Unsupported, signature_parameters
-from .classes import bind_class
+from .binding import Argument, Binding, BindingError, Summary, Unsupported, check_declared, signature_parameters
+from .classes import AttributeRefusal, bind_class
 from .derive import infer_modes
-from .expressions import (DeclarationError, Name, Transpose, gate_index, gates_in, names_in, parse_map,
-                          parse_returns)
+from .expressions import (GATE_LETTERS, DeclarationError, Name, Transpose, gate_index, gates_in, names_in,
+                          parse_map, parse_returns)
 from .functions import UnknownNames, bind_function, declare_line
-from .guess import guess_all, ready_line, render_map, suggest
+from .keys import own_keys
+from .guess import guess_all, ready_line, render_map, stacking_orders, suggest
 from .load import load_target
 from .modules import bind_module
 from .notebooks import notebook_of
@@ -83,6 +84,8 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
                                lambda chosen: bind_function(target, name, mode, chosen))
     for binding in found:
         _check_gates(binding)
+        check_declared(binding, set(mapping))
+        _refuse_own_keys(target, binding, mapping)
     if pattern is not None:
         found = tuple(binding.replace(returns=pattern) for binding in found)
     notebook = notebook_of(target)
@@ -105,6 +108,30 @@ def _check_gates(binding: Binding) -> None:
                 gate_index(family, gate)
             except DeclarationError as error:
                 raise BindingError(f"--rnn-bind: {expr}: {error}") from None
+
+
+def _refuse_own_keys(target: Any, binding: Binding, mapping: dict) -> None:
+    """A parameter bound to torch.nn's named-parameter dict whose code looks it up by keys of its own
+    (``parameters["Wax"]``, read from the source: `keys`) is refused before any call, with the whole
+    dict to declare: each key's meaning guessed from its name, as a line that parses as printed."""
+    if not inspect.isfunction(target):
+        return
+    family = mode_registry.get(binding.modes[0]).family
+    for argument in binding.arguments:
+        if argument.value != Name("params") or argument.name in mapping:
+            continue
+        keys = own_keys(target, argument.name)
+        if not keys:
+            continue
+        guessed = guess_all(keys, family)
+        values = {key: str(g.expression(transposed=False)) if g is not None else suggest(key, family).value
+                  for key, g in guessed.items()}
+        entries = ",".join(f"{key}:{value}" for key, value in values.items() if value is not None)
+        unsaid = [key for key, value in values.items() if value is None]
+        raise BindingError(f"{binding.name}: its code looks {argument.name} up by {', '.join(map(repr, keys))}, "
+                           "keys torch.nn's named-parameter dict does not have: the dict holds names of its own. "
+                           f"Say what each key holds (a guess from the names{'; ' + ', '.join(unsaid) + ' left out' if unsaid else ''}"
+                           f"; check the shapes your code expects): --rnn-bind \"{argument.name}={{{entries}}}\"")
 
 
 def _method_owner(target: Any) -> tuple:
@@ -150,28 +177,78 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
                        if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
         mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
         if missing:  # names that say no weight: their roles complete each reading, for the user to check
-            readings = {ready_line(m, {p: suggest(p, family) for p in missing}): _storage_words(t, h, guesses)
-                        for m, (t, h) in zip(mappings, conventions)}
+            suggestions = {p: suggest(p, family) for p in missing}
+            attributes = None if guesses else _attributes_beside(bind, mapping, suggestions)
+            readings = {ready_line(m, suggestions) + (f",{render_map(attributes.line)}" if attributes else ""):
+                        _storage_words(t, h, guesses) for m, (t, h) in zip(mappings, conventions)}
             several = len(readings) > 1
             lines = "\n".join(f"  --rnn-bind \"{line}\"" + (f"   # {words}" if several else "")
                               for line, words in readings.items())
             raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))}; no weight is named by "
                                f"{', '.join(missing)}. {declare_line(missing, {}, family, lines=False)}"
+                               f"{f' Built with those sizes, it {attributes.reason}; this line declares both:' if attributes else ''}"
                                f"{' One line for each way the weights may be stored:' if several else ''}\n"
                                f"{lines}") from None
         if not auto:
-            lines = "\n".join(f"  --rnn-bind \"{render_map(m)}\"   # {_storage_words(t, h, guesses)}"
-                               for m, (t, h) in zip(mappings, conventions))
-            raise BindingError(f"{name}: cannot bind {', '.join(map(repr, unknown.unknown))} by name alone. The names "
-                               f"say what each holds; how the weights are stored tells these {len(mappings)} readings "
-                               f"apart. Paste yours, or run with --rnn-bind auto to let an experiment decide:\n"
-                               f"{lines}") from None
+            raise BindingError(_by_name_alone(name, unknown.unknown, mapping, guesses, conventions, family)) from None
         found = []
         for chosen in mappings:
             bound = bind(chosen)
             found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",),
                                        declaration=render_map(chosen)))
         return tuple(found)
+
+
+def _attributes_beside(bind, mapping: dict, suggestions: dict) -> Optional[AttributeRefusal]:
+    """A plain class whose constructor takes sizes under names of its own and keeps its weights as
+    attributes would be refused twice, once for each: built with the sizes as suggested, the refusal
+    of its attributes (None if there is none), so that one printed line declares both."""
+    if not suggestions or any(s.value not in SIZES for s in suggestions.values()):
+        return None
+    try:
+        bind({**mapping, **{p: Name(s.value) for p, s in suggestions.items()}})
+    except AttributeRefusal as refusal:
+        return refusal
+    except BindingError:
+        return None
+    return None
+
+
+#: The sizes a suggestion may give a constructor's unknown name.
+SIZES = ("input_size", "hidden_size", "num_layers")
+
+
+def _by_name_alone(name: str, unknown: list, mapping: dict, guesses: dict, conventions: list, family: str) -> str:
+    """The refusal of a guess without ``auto``: a ready line for each reading. Where a weight holds every
+    gate of an LSTM in one tensor, its name says neither how it is stored nor the order its gates are
+    stacked in; where the names are a course's own (`stacking_orders`), the course's order comes first,
+    declared block by block, before torch.nn's (the one ``auto`` reads, where any other order is a
+    gate-order mistake). Nothing here is assumed: a line pasted is the user's declaration."""
+    stacked = any(g.stacked for g in guesses.values())
+    courses = stacking_orders(family, list(guesses)) if stacked else ()
+    torch_order = f", gates stacked {', '.join(GATE_LETTERS[family])} as torch.nn does" if courses else ""
+    readings = {render_map({**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}}):
+                _storage_words(t, h, guesses) + torch_order for t, h in conventions}
+
+    def course_line(order) -> tuple:
+        line = render_map({**mapping, **{p: g.in_order(order.gates, order.transposed) if g.stacked
+                                         else g.expression(order.transposed) for p, g in guesses.items()}})
+        how = "(in, out), used as x @ W" if order.transposed else "(out, in)"
+        return line, f"{order.course}'s layout: gates stacked {', '.join(order.gates)}, weights {how}"
+
+    readings = {**dict(map(course_line, courses)), **readings}
+    lines = "\n".join(f"  --rnn-bind \"{line}\"   # {words}" for line, words in readings.items())
+    said = f"{name}: cannot bind {', '.join(map(repr, unknown))} by name alone. "
+    if not courses:
+        return (said + f"The names say what each holds; how the weights are stored tells these {len(readings)} "
+                f"readings apart. Paste yours, or run with --rnn-bind auto to let an experiment decide:\n{lines}")
+    orders = "; ".join([f"torch.nn's {', '.join(GATE_LETTERS[family])}"]
+                       + [f"{order.course}'s {', '.join(order.gates)}, as these names are {order.course}'s"
+                          for order in courses])
+    return (said + f"The names say what each holds, but neither how the weights are stored nor the order in which "
+            f"their gates are stacked ({orders}): {len(readings)} readings. No experiment decides a gate order "
+            "(auto reads torch.nn's, and any other is then a gate-order mistake): "
+            f"paste the line your code means:\n{lines}")
 
 
 def storage_candidates(binding: Binding) -> tuple:

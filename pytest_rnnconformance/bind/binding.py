@@ -23,6 +23,12 @@ class BindingError(Exception):
     """The implementation cannot be bound; the message is one line for a usage error."""
 
 
+class DeclarationFailed(BindingError):
+    """Evaluating an item of the binding on torch.nn's tensors raised (tensors joined or added in
+    shapes that do not fit, a gate block of a tensor that is not the gates stacked): the declaration
+    is at fault, not the implementation, which was never called."""
+
+
 class Unsupported(Exception):
     """The implementation cannot be asked this check (it raised NotImplementedError, or its
     signature cannot take what the check gives)."""
@@ -134,7 +140,7 @@ class Binding:
         args, kwargs = [], {}
         for argument in arguments:
             try:
-                value = evaluate(argument.value, env)
+                value = evaluated(str(argument), argument.value, env)
             except DoesNotFit as error:  # as declared, it does not take this configuration
                 raise Unsupported(f"{self.name}: {argument.name}={error}") from None
             if value is MISSING:
@@ -161,7 +167,7 @@ class Binding:
             made = self.target(*args, **kwargs)
         if not construction.is_module:
             for path, expr in construction.weights:  # a class that keeps its weights as attributes
-                value = evaluate(expr, env)
+                value = evaluated(f"{path}={expr}", expr, env)
                 if value is not MISSING:
                     setattr(made, path, as_arrays(value) if self.arrays else value)
             return getattr(made, construction.method)
@@ -177,7 +183,7 @@ class Binding:
         if construction.prefix is not None:
             weights = {construction.prefix + name: value for name, value in inputs.params.items()}
         else:
-            weights = {path: evaluate(expr, env) for path, expr in construction.weights}
+            weights = {path: evaluated(f"{path}={expr}", expr, env) for path, expr in construction.weights}
             weights = {path: value for path, value in weights.items() if value is not MISSING}
         if not construction.copied:  # the weights stay differentiable functions of the check's
             from torch.func import functional_call
@@ -189,6 +195,60 @@ class Binding:
             for path, value in weights.items():
                 module.get_parameter(path).copy_(value)
         return getattr(module, construction.method)
+
+
+def evaluated(item: str, expr: Expr, env: Environment) -> Any:
+    """`evaluate`, with what it raises (but `DoesNotFit`, a configuration the declaration does not
+    take) said to be the binding item's fault: `DeclarationFailed`, never the implementation's."""
+    try:
+        return evaluate(expr, env)
+    except DoesNotFit:
+        raise
+    except Exception as error:  # noqa: BLE001 - only torch.nn's tensors are involved: the item is at fault
+        raise DeclarationFailed(f"--rnn-bind item {item}: evaluating it on torch.nn's tensors raised "
+                                f"{type(error).__name__}: {_first_line(error)}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else "(no message)"
+
+
+def check_declared(binding: Binding, declared: set) -> None:
+    """Evaluate each declared item once, before any call, on torch.nn's tensors for one configuration
+    of the binding's first mode (input size 5, hidden size 4, batch 2, 3 steps): an item that raises is
+    a usage error naming it (`DeclarationFailed`), not a failure of the implementation. An item that
+    does not fit this configuration as declared (`DoesNotFit`) is left to the checks that draw it."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from ..spec import RNNSpec
+
+    try:
+        spec = RNNSpec(binding.modes[0], input_size=5, hidden_size=4,
+                       batch_first=binding.support.layouts == frozenset({True}))
+    except (TypeError, ValueError):  # a mode that cannot be built this way: the checks themselves will say
+        return
+    def zeros(shape: tuple) -> Any:
+        return torch.zeros(shape, dtype=torch.float64)
+
+    states = tuple(zeros(shape) for shape in spec.state_shapes(2))
+    inputs = SimpleNamespace(spec=spec, input=zeros(spec.input_shape(3, 2)), hx=states if len(states) == 2 else states[0],
+                             params={name: zeros(shape) for name, shape in spec.param_shapes().items()},
+                             dtype=torch.float64, device=torch.device("cpu"),
+                             recipe=SimpleNamespace(time=3, batch=2, train=False))
+    env = environment(binding, inputs)
+    construction = binding.construction
+    items = [(str(a), a.value) for a in binding.arguments if a.name in declared]
+    if construction is not None:
+        items += [(str(a), a.value) for a in construction.arguments if a.name in declared]
+        items += [(f"{path}={expr}", expr) for path, expr in construction.weights if path in declared]
+    for item, expr in items:
+        try:
+            evaluated(item, expr, env)
+        except DoesNotFit:
+            continue
 
 
 def describe(bound) -> str:

@@ -17,7 +17,7 @@ from .binding import Argument, Binding, BindingError, Construction, signature_pa
 from .derive import derive_support, infer_modes, mode_fact
 from .expressions import names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
-from .guess import layer_name, render_map, suggest
+from .guess import lone_bias_line, render_map, suggest_held
 from .modules import match_structure
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 
@@ -61,6 +61,15 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
                    evidence=(mode_fact(target, name, everything, mode, implements),))
 
 
+class AttributeRefusal(BindingError):
+    """A class keeps weights as attributes that names and shapes do not match: `reason` says which, and
+    `line` (path -> expression) is the declaration to edit."""
+
+    def __init__(self, message: str, reason: str, line: dict) -> None:
+        super().__init__(message)
+        self.reason, self.line = reason, line
+
+
 def _attribute_weights(target: Any, name: str, mode: str, construction: Construction, declared: dict) -> Construction:
     """A class that makes its own weights: find them among a probe instance's attributes (by name and
     shape, or as `declared`: ``--rnn-bind "Wxh=weight_ih,..."`` naming its attributes)."""
@@ -87,15 +96,33 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
                             method=construction.method, is_module=False)
     if not held:  # nothing to bind: say what was built, not an empty line to paste
         built = f"{name}({', '.join(f'{k}={v}' for k, v in arguments.items())})"
+        misspelt = misspelt_constructor(target)
+        if misspelt:
+            raise BindingError(f"{name}: the class defines {misspelt} (not __init__), so Python never calls it as the "
+                               f"constructor: {built} takes no weights and holds none. Rename it __init__")
         raise BindingError(f"{name}: it takes no weights, and {built} holds none (no array attributes): is its "
                            "constructor named __init__, and does it make or take the weights?")
     match = match_structure(held, RNNSpec(mode, **SIZES))
     mapping = match.mapping
     if not mapping or match.unmatched or match.ambiguous:
         family = mode_registry.get(mode).family
-        left = {**match.ambiguous, **{k: suggest(layer_name(k), family).value or "weight_ih" for k in match.unmatched}}
-        raise BindingError(f"{name}: cannot tell which of torch.nn's weights its attributes "
-                           f"{', '.join(f'{k} {list(held[k])}' for k in left) or '(none found)'} hold; pass them to "
-                           f"its constructor, or declare: --rnn-bind \"{render_map({**mapping, **left})}\"")
+        guessed = suggest_held(held, list(match.unmatched), family)
+        left = {**match.ambiguous, **{k: guessed.get(k, "weight_ih") for k in match.unmatched}}
+        line = lone_bias_line({**mapping, **left}, family)
+        reason = (f"cannot tell which of torch.nn's weights its attributes "
+                  f"{', '.join(f'{k} {list(held[k])}' for k in left) or '(none found)'} hold")
+        raise AttributeRefusal(f"{name}: {reason}; pass them to its constructor, or declare: "
+                               f"--rnn-bind \"{render_map(line)}\"", reason, line)
     return Construction(arguments=construction.arguments, weights=tuple(mapping.items()), method=construction.method,
                         is_module=False)
+
+
+def misspelt_constructor(target: Any) -> Optional[str]:
+    """The name, as written, of a method of `target` meant as its constructor but misspelt (``__init``,
+    ``_init_``, ``__init_``: its name is ``init`` between underscores, and not ``__init__``); None if
+    it has none. Python mangles ``__init`` inside ``class LSTM`` to ``_LSTM__init``, read back here."""
+    for key, value in vars(target).items():
+        written = "__" + key[len(f"_{target.__name__}__"):] if key.startswith(f"_{target.__name__}__") else key
+        if callable(value) and written != "__init__" and written.strip("_") == "init" and written.startswith("_"):
+            return written
+    return None

@@ -213,12 +213,14 @@ def _tokens(text: str) -> list:
         if not match:
             raise DeclarationError(f"cannot read {text[position:]!r} (at character {position + 1} of {text!r})")
         name = match.group("name")
-        method = name.rsplit(".", 1)[-1] if name is not None and "." in name else ""
-        if method in ("T",) + SHAPE_METHODS:
-            tokens += [name[:-len(method) - 1], "." + method]  # 'weight_ih.T' is a name and a transpose
+        if name is not None:
+            methods = []  # 'weight_ih.T.permute' is a name, a transpose and a permutation
+            while "." in name and name.rsplit(".", 1)[-1] in ("T",) + SHAPE_METHODS:
+                name, method = name.rsplit(".", 1)
+                methods.insert(0, "." + method)
+            tokens += [name, *methods]
         else:
-            tokens.append(name if name is not None else match.group("number") or match.group("text")
-                          or match.group("op"))
+            tokens.append(match.group("number") or match.group("text") or match.group("op"))
         position = match.end()
     return tokens
 
@@ -438,8 +440,7 @@ def evaluate(expr: Expr, env: Environment) -> Any:
             return MISSING
         if isinstance(expr, Transpose):
             return value.transpose(-1, -2) if value.dim() >= 2 else value
-        gates = len(GATE_LETTERS.get(env.family, ("h",)))
-        return value.chunk(gates, dim=0)[gate_index(env.family, expr.gate)]
+        return _gate_block(expr, value, env)
     values = [evaluate(item, env) for item in (expr.terms if isinstance(expr, Sum) else expr.items)]
     if any(value is MISSING for value in values):
         return MISSING
@@ -451,6 +452,18 @@ def evaluate(expr: Expr, env: Environment) -> Any:
     import torch
 
     return torch.cat(values, dim=-1)
+
+
+def _gate_block(expr: GateBlock, value: Any, env: Environment) -> Any:
+    """One gate's rows of a stacked tensor; a tensor whose rows are not the gates stacked (``weight_ih.T[f]``
+    holds the input's features there) raises, naming the expression, rather than cutting it anywhere."""
+    gates = len(GATE_LETTERS.get(env.family, ("h",)))
+    hidden = env.size("H")
+    rows = value.shape[0] if value.dim() else 0
+    if hidden is not None and rows != gates * hidden:
+        raise ValueError(f"{expr}: {_grouped(expr.arg)} has shape {tuple(value.shape)} here, whose first dimension is "
+                         f"not its {gates} gates of hidden size {hidden} stacked ({gates * hidden} rows)")
+    return value.chunk(gates, dim=0)[gate_index(env.family, expr.gate)]
 
 
 def size_symbols(spec: Any, recipe: Any) -> Callable[[str], Optional[int]]:

@@ -32,9 +32,10 @@ LETTERS = {"lstm": {"i": "i", "f": "f", "g": "g", "c": "g", "o": "o"},
 #: Gates spelled out (where the name says "gate", or the word cannot mean anything else).
 GATE_WORDS = {"lstm": {"input": "i", "in": "i", "forget": "f", "cell": "g", "candidate": "g", "cand": "g",
                        "output": "o", "out": "o"},
-              "gru": {"reset": "r", "update": "z", "new": "n", "candidate": "n", "cand": "n"},
+              "gru": {"reset": "r", "relevance": "r", "update": "z", "new": "n", "candidate": "n", "cand": "n"},
               "rnn": {}}
-ALWAYS_GATE_WORDS = ("forget", "reset", "update", "candidate")
+ALWAYS_GATE_WORDS = ("forget", "reset", "relevance", "update", "candidate")  # relevance: the sequence-models
+#                                                                              course's name for the reset gate
 OUTPUT_LAYER = ("hq", "hy", "q", "y", "out", "hout", "yh")  # an output layer a tutorial adds
 KERAS = {"kernel": "input_weight", "recurrentkernel": "hidden_weight"}
 #: Subscripts written the other way round, or with ``a`` for the hidden state (Coursera's
@@ -79,6 +80,17 @@ class Guess:
             return block("bias_hh")
         return Name("eye" if self.kind == "output_weight" else "zeros")
 
+    def in_order(self, order: tuple, transposed: bool, hidden_first: bool = True) -> Expr:
+        """This guess of every gate stacked, with its gates stacked in `order` (a course's, not torch.nn's),
+        written block by block: ``cat(weight_ih[i].T,weight_ih[f].T,weight_ih[o].T,weight_ih[g].T)``."""
+        blocks = Cat(tuple(replace(self, gate=gate).expression(True, hidden_first) for gate in order))
+        return Transpose(blocks) if self.is_weight and not transposed else blocks
+
+    @property
+    def stacked(self) -> bool:
+        """Every gate in one tensor, in an order the name does not say."""
+        return self.gate is None and not self.kind.startswith("output")
+
     def describe(self) -> str:
         """'input weight of gate f', 'one bias for both sides'..."""
         what = {"input_weight": "input weight", "hidden_weight": "hidden weight",
@@ -86,6 +98,30 @@ class Guess:
                 "hidden_bias": "hidden-side bias", "output_weight": "output layer (identity)",
                 "output_bias": "output bias (zero)"}[self.kind]
         return what + (f" of gate {self.gate}" if self.gate else "")
+
+
+@dataclass(frozen=True)
+class StackingOrder:
+    """An order other than torch.nn's in which a course stacks a recurrence's gates in one tensor, and
+    the parameter names that are that course's own (its signature says which convention it follows,
+    but never proves that the code follows it: the order is offered as a line to declare, never used
+    by ``auto``)."""
+
+    course: str
+    family: str
+    gates: tuple
+    names: frozenset
+    transposed: bool  # the course stores weights (in, out), used as x @ W
+
+
+#: torch.nn stacks an LSTM's gates i, f, g, o; CS231n's assignment (``lstm_forward(x, h0, Wx, Wh, b)``,
+#: ``Wx`` of shape (D, 4H)) stacks them i, f, o, g.
+STACKING_ORDERS = (StackingOrder("CS231n", "lstm", ("i", "f", "o", "g"), frozenset({"Wx", "Wh", "b"}), True),)
+
+
+def stacking_orders(family: str, names: list) -> tuple:
+    """The stacking orders of `family` whose course's names are all among `names`."""
+    return tuple(order for order in STACKING_ORDERS if order.family == family and order.names <= set(names))
 
 
 def _parts(name: str) -> str:
@@ -307,6 +343,40 @@ def suggest(name: str, family: str) -> Suggestion:
     if words.startswith(("x", "in", "seq", "data", "emb", "tok")):
         return Suggestion("input", "the input sequence")
     return Suggestion("weight_ih", "unknown: a placeholder to replace")
+
+
+def suggest_held(held: dict, unmatched: list, family: str) -> dict:
+    """What a ready line should say each of `unmatched` holds, for an object's own tensors (`held`: path
+    -> shape), the names read together as `guess_all` reads them (``bi`` beside ``bf``, ``bc``, ``bo`` is
+    gate i's bias; alone it would read as the input side's): a vector is a bias whatever its name, and a
+    bias kept as a column, ``(H, 1)``, is declared reshaped to one. Values are the binding language's
+    text; a name that cannot be bound is left out (its reason is the caller's to say)."""
+    names = {path: layer_name(path) for path in held}
+    together = guess_all(list(names.values()), family)
+    found = {}
+    for path in unmatched:
+        guessed = together.get(names[path])
+        if guessed is not None and (guessed.is_weight or guessed.kind.endswith("bias")):
+            value: Optional[str] = str(guessed.expression(transposed=False))
+        else:
+            value = suggest(names[path], family).value
+        shape = tuple(held[path])
+        if len(shape) == 1 and (value is None or not value.startswith("bias")):
+            value = "bias_ih+bias_hh"  # a vector: a bias, whatever its name says
+        if value is not None and len(shape) == 2 and shape[1] == 1 and value.startswith(("bias", "zeros")):
+            value = f"({value}).reshape(-1,1)" if "+" in value else f"{value}.reshape(-1,1)"
+        if value is not None:
+            found[path] = value
+    return found
+
+
+def lone_bias_line(line: dict, family: str) -> dict:
+    """One bias vector among an object's tensors, whatever side its name says, can only match torch.nn
+    as ``bias_ih + bias_hh`` (not in a GRU, whose ``b_hn`` sits inside ``r * (W_hn h + b_hn)``)."""
+    biases = [path for path, value in line.items() if "bias" in str(value)]
+    if family == "gru" or len(biases) != 1 or str(line[biases[0]]) not in ("bias_ih", "bias_hh"):
+        return line
+    return {**line, biases[0]: "bias_ih+bias_hh"}
 
 
 def ready_line(mapping: dict, suggestions: dict) -> str:

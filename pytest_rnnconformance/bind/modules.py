@@ -33,7 +33,7 @@ from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
 from .expressions import DeclarationError, Expr, Literal, Name, names_in
 from .functions import arguments_by_name, declared_modes, h_alone
-from .guess import guess_all, layer_name, render_map, suggest
+from .guess import guess_all, layer_name, lone_bias_line, render_map, suggest_held
 from .vocabulary import role_of
 from .support import IMPLEMENTS_ATTRIBUTE, Support, apply_declaration
 
@@ -309,9 +309,8 @@ def _refusal(name: str, own: dict, match: Match, declared: dict, family: str) ->
     if match.ambiguous:
         parts.append(f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way "
                      "(which comes first in the concatenation of x and h, or how a square weight is stored)")
-    guessed = {p: suggest(layer_name(p), family) for p in match.unmatched}  # by role: a line that parses
-    line = {**declared, **match.mapping, **match.ambiguous,
-            **{p: g.value for p, g in guessed.items() if g.value is not None}}
+    guessed = suggest_held(own, list(match.unmatched), family)  # by role, read together: a line that parses
+    line = {**lone_bias_line({**declared, **match.mapping, **match.ambiguous, **guessed}, family), **declared}
     order = {p: line[p] for p in own if p in line}
     return (f"{name} holds weights under names of its own, and the binder {', and '.join(parts)}; edit this guess and "
             f"declare it: --rnn-bind \"{render_map(order)}\"")

@@ -14,6 +14,7 @@ import unittest
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
+from ..bind.binding import DeclarationFailed
 from ..bind.notebooks import frame_location
 from .guard import CallRecord, CallTimeout
 from .results import Plain, Result
@@ -90,6 +91,8 @@ def problem_of(error: BaseException, input_dtype=None) -> Problem:
     """The `Problem` for what the implementation raised (NotImplementedError: unsupported)."""
     if isinstance(error, NotImplementedError):
         return Problem("unsupported", str(error) or "NotImplementedError")
+    if isinstance(error, DeclarationFailed):  # its arguments could not be made: never the implementation's doing
+        return Problem("error", str(error))
     if isinstance(error, CallTimeout):
         return Problem("error", f"timed out: {error}", fatal=True, timed_out=True)
     if isinstance(error, _outcome_exceptions()):
