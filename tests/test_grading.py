@@ -18,9 +18,11 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -575,3 +577,52 @@ def test_the_slurm_recipe_shards_in_separate_processes_and_merges_into_the_whole
     assert (tmp_path / "grades" / "grades.csv").read_bytes() == (tmp_path / "whole" / "grades.csv").read_bytes()
     for name in ("alice", "bob", "paul"):
         assert feedback(tmp_path / "grades", name) == feedback(tmp_path / "whole", name)
+
+
+def test_a_grader_killed_outright_loses_no_grade_it_had_and_resume_finishes(tmp_path):
+    """kill -9 while the second of two submissions hangs: alice's grade is in the journal, on disk
+    before zed started; nothing zed started is left running; --resume grades only zed (fixed by now)."""
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copy(CLASS / "alice.py", klass)
+    honest = (CLASS / "alice.py").read_text()
+    signature = "def lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh, w_hr=None):\n"
+    (klass / "zed.py").write_text(honest.replace(signature, signature + "    import time; time.sleep(600)\n"))
+    (tmp_path / "rubric.toml").write_text('[run]\nmode = "lstm"\ndtypes = ["float64"]\nmax_examples = 2\n'
+                                          'timeout = 120\n[features]\nforward = 2\nshape = 1\n')
+    out = tmp_path / "out"
+    grader = subprocess.Popen([sys.executable, "-m", "pytest_rnnconformance.cli", "grade", str(klass), "--entry",
+                               "lstm_forward", "--rubric", str(tmp_path / "rubric.toml"), "--out", str(out), "--jobs",
+                               "1", "--no-sandbox"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    journal = out / "journal.jsonl"
+    deadline = time.monotonic() + 240
+    while not (journal.exists() and '"alice"' in journal.read_text()):
+        assert grader.poll() is None and time.monotonic() < deadline, grader.stderr.read() if grader.stderr else ""
+        time.sleep(0.2)
+    time.sleep(1)  # zed's run has started and sleeps
+    os.killpg(grader.pid, signal.SIGKILL)
+    grader.wait()
+    time.sleep(1)
+    assert running_with(str(out)) == [], "a run the grader started outlived it"
+    assert not (out / "grades.json").exists()  # nothing but the journal was written
+    (klass / "zed.py").write_text(honest)
+    status, _, stderr = grade("grade", str(klass), "--entry", "lstm_forward", "--rubric", str(tmp_path / "rubric.toml"),
+                              "--out", str(out), "--jobs", "1", "--no-sandbox", "--resume")
+    assert status == 0, stderr
+    assert "resuming: 1 already graded" in stderr
+    assert [line.split()[1] for line in stderr.splitlines() if line.startswith("[")] == ["zed"]
+    assert {row[0]: row[1] for row in rows(out)[1:]} == {"alice": "3", "zed": "3"}
+    assert not journal.exists()  # the gradebook holds every grade now
+
+
+def running_with(text: str) -> list:
+    """The pids of processes whose command line mentions `text` (a forked run keeps its grader's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

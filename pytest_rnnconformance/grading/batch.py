@@ -101,6 +101,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
                               "grade into a new --out folder, or drop --resume to start over")
     else:
         folder.clear()
+    folder.begin_journal(rubric)
     todo = [s for s in submissions if not (s.name in grades and grades[s.name].fingerprint == s.fingerprint)]
     progress = Progress(len(todo), stream)
     if resume and len(todo) < len(submissions):
@@ -131,6 +132,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
                                        result.seconds, result.exit_code)
                 grade = Grade.of(run.submission, result, rubric)
                 grades[grade.submission] = grade
+                folder.record(grade)
                 progress.finished(grade)
             progress.update(running)
             if running:
@@ -142,6 +144,7 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
         for grade in grades.values():
             folder.write_grade(grade, rubric)
         folder.write_gradebook(grades.values(), rubric, sandbox_note, integrity)
+        folder.end_journal()
     return grades, write_summary(folder.path, list(grades.values()), rubric)
 
 

@@ -8,8 +8,13 @@ Layout of ``--out DIR``::
     feedback/<name>.md    what the learner reads (nothing from hidden features)
     summary.md            the class summary (written at the end, see `summary`)
 
+    journal.jsonl         while grading only: each grade as it is reached (removed once the files above are written)
+
 Every file is replaced atomically (write a temporary file, then rename), so a grader interrupted
-at any moment leaves a consistent folder that ``--resume`` can continue from. Files get the mode
+at any moment leaves a consistent folder that ``--resume`` can continue from. The files are written
+once all runs have ended; until then each grade is appended to the journal as it is reached, so that
+a grader killed outright (``kill -9``, the machine's OOM killer, a lost node) loses no grade it had:
+``--resume`` reads the journal with grades.json. Files get the mode
 the umask gives a new file (0644 under the usual 022), as ``open`` would, not the temporary
 file's private 0600.
 """
@@ -73,26 +78,72 @@ class OutputFolder:
     def grades_json(self) -> Path:
         return self.path / "grades.json"
 
+    @property
+    def journal(self) -> Path:
+        return self.path / "journal.jsonl"
+
     def load(self) -> tuple:
-        """(rubric, {name: Grade}) stored in the folder; (None, {}) if it holds no grades yet."""
-        if not self.grades_json.exists():
+        """(rubric, {name: Grade}) stored in the folder, the journal's grades over grades.json's;
+        (None, {}) if it holds no grades yet."""
+        rubric, grades = None, {}
+        if self.grades_json.exists():
+            try:
+                data = json.loads(self.grades_json.read_text())
+                rubric = Rubric.from_json(data["rubric"])
+                grades = {g["submission"]: Grade.from_json(g, rubric) for g in data["submissions"]}
+            except (ValueError, KeyError, TypeError) as error:
+                raise OutputError(f"{self.grades_json}: not a grades.json written by rnnconformance "
+                                  f"({error})") from None
+        journaled, journaled_grades = self._read_journal()
+        if journaled is not None and rubric is not None and journaled.fingerprint() != rubric.fingerprint():
+            raise OutputError(f"{self.journal} was written with another rubric than {self.grades_json}")
+        return rubric or journaled, {**grades, **journaled_grades}
+
+    def _read_journal(self) -> tuple:
+        """(rubric, {name: Grade}) of the journal; a last line cut short by a kill is left out."""
+        if not self.journal.exists():
             return None, {}
-        try:
-            data = json.loads(self.grades_json.read_text())
-            rubric = Rubric.from_json(data["rubric"])
-            grades = {g["submission"]: Grade.from_json(g, rubric) for g in data["submissions"]}
-        except (ValueError, KeyError, TypeError) as error:
-            raise OutputError(f"{self.grades_json}: not a grades.json written by rnnconformance ({error})") from None
+        rubric, grades = None, {}
+        for line in self.journal.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+                if "rubric" in entry:
+                    rubric = Rubric.from_json(entry["rubric"])
+                elif rubric is not None:
+                    grade = Grade.from_json(entry["grade"], rubric)
+                    grades[grade.submission] = grade
+            except (ValueError, KeyError, TypeError):
+                continue
         return rubric, grades
+
+    def begin_journal(self, rubric: Rubric) -> None:
+        """Start (or continue) the journal of this grading, headed by its rubric."""
+        if not self.journal.exists():
+            self._append({"rubric": rubric.to_json()})
+
+    def record(self, grade: Grade) -> None:
+        """Append one grade to the journal, on disk before the next run starts."""
+        self._append({"grade": grade.to_json()})
+
+    def _append(self, entry: dict) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.journal, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def end_journal(self) -> None:
+        """The gradebook holds every grade now: the journal is no longer needed."""
+        self.journal.unlink(missing_ok=True)
 
     def clear(self) -> None:
         """Forget earlier grades (a fresh run into a used folder): only the files this tool writes,
-        and only in a folder it wrote before (one holding grades.json)."""
-        if not self.grades_json.exists():
+        and only in a folder it wrote before (one holding grades.json or a journal)."""
+        if not self.grades_json.exists() and not self.journal.exists():
             return
         for name in ("results", "feedback"):
             shutil.rmtree(self.path / name, ignore_errors=True)
-        for name in ("grades.json", "grades.csv", "summary.md", "summary.png"):
+        for name in ("grades.json", "grades.csv", "summary.md", "summary.png", "journal.jsonl"):
             (self.path / name).unlink(missing_ok=True)
 
     def write_grade(self, grade: Grade, rubric: Rubric) -> None:

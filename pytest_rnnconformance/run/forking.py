@@ -21,6 +21,8 @@ import time
 import traceback
 from typing import Callable, Optional
 
+from .sandbox.processes import die_with_parent
+
 #: Set to 1 to never fork (always start a new interpreter), e.g. to compare the two.
 NO_FORK_ENV = "RNNCONFORMANCE_NO_FORK"
 
@@ -62,7 +64,7 @@ def fork_child(body: Callable[[], int], *, cwd: str, stdout_fd: int, stderr_fd: 
                prepare: Optional[Callable[[], None]] = None, keep_fds: tuple = ()) -> ForkedChild:
     """Run ``body()`` in a forked child and return at once; the child exits with its result.
 
-    In the child: a new session; stdin from /dev/null, stdout and stderr onto the given file
+    In the child: a new session, killed when this process dies; stdin from /dev/null, stdout and stderr onto the given file
     descriptors, every other descriptor closed but `keep_fds` (no child can write into another
     run's files) (``sys.stdout``/``sys.stderr`` rebuilt over them, so nothing reaches the parent's
     buffers or pytest's capture files); `cwd` as working folder; then `prepare` (resource limits,
@@ -79,6 +81,7 @@ def fork_child(body: Callable[[], int], *, cwd: str, stdout_fd: int, stderr_fd: 
     code = 1
     try:
         os.setsid()
+        die_with_parent()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(stdout_fd, 1)

@@ -8,6 +8,7 @@ unprivileged user (the kernel never applies it to root).
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import signal
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 FILE_LIMIT = 1 << 30
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class Limits:
     processes: Optional[int] = None  # processes and threads of its user (RLIMIT_NPROC)
 
     def apply(self) -> None:
-        """Set the limits on the calling process (and so on all it starts); no core dumps."""
+        """Set the limits on the calling process (and so on all it starts); no core dumps; and it
+        dies with its supervisor."""
+        die_with_parent()
         if self.memory_mb is not None:
             _lower(resource.RLIMIT_AS, self.memory_mb * 1024 * 1024)
         if self.cpu_seconds is not None:
@@ -39,6 +43,20 @@ class Limits:
 
     def preexec(self) -> Callable[[], None]:
         return self.apply
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill the calling process when the process that started it dies, even by
+    SIGKILL, when it can clean up nothing (Linux's ``PR_SET_PDEATHSIG``; elsewhere nothing is done).
+    A run in its own session is no one's process group: without this, a grader killed outright
+    would leave its runs going, and they would write after it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request: it would never be honoured
+        os._exit(1)
 
 
 def _lower(which: int, value: int) -> None:
