@@ -24,7 +24,9 @@ import pytest
 
 from matrix import run_matrix
 from pytest_rnnconformance.bind import BindingError, candidates
+from pytest_rnnconformance.bind.binding import signature_parameters
 from pytest_rnnconformance.bind.expressions import DeclarationError, parse_map
+from pytest_rnnconformance.bind.functions import arguments_by_name
 from pytest_rnnconformance.bind.load import load_target
 
 from conftest import EXAMPLES
@@ -213,6 +215,38 @@ def test_a_class_without_bias_or_state_is_checked_without_them(tmp_path):
     assert result.failing() == set(), result.verdicts()
     support = result.summary.support
     assert support.bias == frozenset({False}) and not support.state_given and not support.batched
+
+
+def test_a_class_handed_its_weights_reads_its_bias_as_one_vector_not_the_switch(tmp_path):
+    """Beside the weights a constructor is handed, ``bias`` is a weight too: one vector for both
+    sides, as a function's is. Read as torch.nn's switch, the check handed this correct class True
+    for it, every candidate differed from torch.nn, and forward failed it, as written
+    (`bench/generated.py`'s false failure). A constructor of sizes alone builds its own weights:
+    there ``bias`` stays the switch."""
+    path = write(tmp_path, """
+        import numpy as np
+
+        class ScratchRNN:
+            def __init__(self, w_ih, w_hh, bias):
+                self.w_ih, self.w_hh, self.bias = w_ih, w_hh, bias
+
+            def run(self, x, h0):
+                h, out = h0, []
+                for step in x:
+                    h = np.tanh(step @ self.w_ih.T + h @ self.w_hh.T + self.bias)
+                    out.append(h)
+                return np.stack(out), h
+
+        class SizedRNN:
+            def __init__(self, input_size, hidden_size, bias):
+                self.sizes, self.bias = (input_size, hidden_size), bias
+        """)
+    result = run_matrix(f"{path}:ScratchRNN.run", dtypes=("float64",), rows=("forward", "no_bias"))
+    assert result.statuses == {"forward": "pass", "no_bias": "unsupported"}, result.verdicts()
+    (handed,) = [a for a in bind(path, "ScratchRNN.run")[0].construction.arguments if a.name == "bias"]
+    assert str(handed.value) == "bias_ih+bias_hh"
+    sized = arguments_by_name(signature_parameters(load_target(f"{path}:SizedRNN")), {}, "SizedRNN", constructor=True)
+    assert [str(a.value) for a in sized if a.name == "bias"] == ["bias"]
 
 
 # ------------------------------------------------------------------------------------------ modules

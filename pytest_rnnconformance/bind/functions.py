@@ -15,7 +15,7 @@ from typing import Any, Optional
 from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, signature_parameters
 from .derive import argument, derive_support, infer_modes, mode_fact, named_nonlinearity
-from .expressions import Name, Sum
+from .expressions import Name, Sum, names_in
 from .guess import ready_line, suggest
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 from .vocabulary import H_ALONE, REVERSE_SUFFIXES, SETTING_ROLES, known_names, role_of
@@ -39,6 +39,7 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
     """
     roles = {p.name: role_of(p.name, constructor=constructor) for p in parameters}
     separate_c = any(role == "cx" for role, _ in roles.values())
+    handed = not constructor or _handed_weights(parameters, roles, declared)
     arguments, unknown = [], []
     for p in parameters:
         if p.name in declared:
@@ -51,7 +52,7 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
             continue
         if role == "mode" and constructor:
             continue
-        if p.name == "bias" and not constructor and not isinstance(p.default, bool):  # no switch: one bias vector
+        if p.name == "bias" and handed and not isinstance(p.default, bool):  # no switch: one bias vector
             arguments.append(argument(p, Sum((Name("bias_ih"), Name("bias_hh")))))
             continue
         if role == "mode" and isinstance(p.default, str) and p.default not in mode_registry.all_modes():
@@ -62,6 +63,22 @@ def arguments_by_name(parameters: list, declared: dict, name: str, *, constructo
     if unknown:
         raise UnknownNames(name, unknown, tuple(arguments))
     return tuple(arguments)
+
+
+#: What a parameter holding one of torch.nn's tensors reads (``weight_ih_l0``, ``bias_hh``, ``params``).
+HANDED_WEIGHTS = ("weight_", "bias_ih", "bias_hh", "params", "flat_weights")
+
+
+def _handed_weights(parameters: list, roles: dict, declared: dict) -> bool:
+    """Whether a constructor is handed its weights (a parameter named or declared as one of torch.nn's).
+    Beside them its ``bias`` is a weight too, one vector for both sides, as a function's is
+    (``ScratchLSTM(w_ih, w_hh, bias)``); a constructor of sizes alone builds its own, and there ``bias``
+    is torch.nn's switch (``MyRNN(input_size, hidden_size, bias)``)."""
+    for p in parameters:
+        names = names_in(declared[p.name]) if p.name in declared else {roles[p.name][0] or ""}
+        if any(name.startswith(HANDED_WEIGHTS) for name in names):
+            return True
+    return False
 
 
 def projection_names(arguments: tuple, declared: dict, modes: tuple, name: str) -> None:
