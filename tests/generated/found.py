@@ -1,7 +1,7 @@
 """Designs `bench/generated.py` found wrongly judged, one per kind of mistake the plugin made.
 
 Each is the smallest (or first) design of one group in the bench's output at ``bb2e814``
-(`bench/BENCHMARKS.md`, "Generated implementations"), kept as a literal so that the test suite
+(`bench/BENCHMARKS.md`, "Generated implementations"; the last, at ``8fa797a``), kept as a literal so that the test suite
 checks it on every run, whatever hypothesis draws: a correct implementation that must pass (as
 written or with its refusal's ready line), or a mistaken one that must fail its owning row.
 """
@@ -186,6 +186,28 @@ FOUND = {
             'input': 'inputs', 'h0': 'hx', 'c0': 'cx', 'state': 'hc', 'input_size': 'in_features',
             'hidden_size': 'n_hidden', 'entry': 'MyRNN', 'method': 'run', 'ih': 'weight_ih', 'hh': 'weight_hh',
             'bias': 'bias_hh', 'bias_ih': 'bx', 'bias_hh': 'bh',
+        },
+        gate_order=(),
+    ),
+    'class_handed_its_weights_and_a_bias_read_as_the_switch': Design(  # the 1,000 at 8fa797a, index 596
+        mode='lstm',
+        entry='method',
+        backend='numpy',
+        layout='batch',
+        layer_dim=False,
+        storage='torch',
+        out_in=True,
+        bias='summed',
+        lstm_state='h_only',
+        state_default=False,
+        returns='torch',
+        refusal='none',
+        side_effect='sleep',
+        mistake='',
+        names={
+            'input': 'seq', 'h0': 'h_init', 'c0': 'C0', 'state': 'hc', 'input_size': 'n_in',
+            'hidden_size': 'hidden_size', 'entry': 'ScratchLSTM', 'method': 'unroll', 'ih': 'w_ih', 'hh': 'w_hh',
+            'bias': 'bias', 'bias_ih': 'b_x', 'bias_hh': 'b_h',
         },
         gate_order=(),
     ),
