@@ -93,7 +93,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
     import_tampering: tuple = ()
     try:
         if settings.isolate:
-            runner, benchmark_prepare, hung_in_probe = _isolated(config, settings, root)
+            runner, benchmark_prepare, decision = _isolated(config, settings, root)
         else:
             from .bind import bind_target
             from .judge.probe import settled_here
@@ -104,7 +104,7 @@ def start(config: pytest.Config, settings: Settings) -> Run:
             with watch.exit_gate.refusing():  # importing it may register exit handlers: torch's alone are kept
                 bindings = bind_target(settings.impl, root, settings.mode, settings.bind, settings.returns, adapt)
             import_tampering = tuple(watch.check_and_restore())  # what importing it replaced, before any call
-            binding, hung_in_probe = settled_here(bindings, settings.timeout, settings.warmup_timeout)
+            binding, decision = settled_here(bindings, settings.timeout, settings.warmup_timeout)
             runner, benchmark_prepare = InProcessRunner(binding, settings.timeout), binding.prepare
     except (LoadError, BindingError) as error:
         raise pytest.UsageError(str(error)) from None
@@ -131,8 +131,9 @@ def start(config: pytest.Config, settings: Settings) -> Run:
     context = RunContext(settings.impl, runner, settings.max_examples, rows, base_dtype=settings.base_dtype,
                          tolerance_hook=tolerance_hook, verbose=config.getoption("verbose", 0) > 0,
                          declared=dict(mode=settings.mode, bind=settings.bind, returns=settings.returns))
-    if hung_in_probe:
-        context.hung_in.append("the layout probe")
+    if decision.hangs:  # the probe's hangs are the run's: a third call would cost as much again
+        context.hangs = decision.hangs
+        context.hung_in.append(f"the layout probe ({decision.hung})")
     inflight = None
     if "cuda" in settings.devices:
         inflight = Path(root, (settings.report + ".inflight.json") if settings.report else ".rnnconformance-inflight.json")
@@ -178,4 +179,4 @@ def _isolated(config: pytest.Config, settings: Settings, root: str) -> tuple:
 
         return call
 
-    return runner, benchmark_prepare, decision.hung
+    return runner, benchmark_prepare, decision

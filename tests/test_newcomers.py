@@ -84,9 +84,9 @@ def test_a_dict_of_the_learners_own_keys_is_refused_with_the_reason():
 def test_a_slow_first_call_is_a_warm_up_not_a_hang(monkeypatch):
     monkeypatch.setenv("RNN_WARMUP_S", "3")
     sys.modules.pop("slow_first_call", None)
-    binding, hung = settled_here(bind_target(target("slow_first_call.py:rnn_forward"), ".", None, None, None),
-                                 timeout=1.0, warmup=warmup_default(1.0))
-    assert not hung
+    binding, decision = settled_here(bind_target(target("slow_first_call.py:rnn_forward"), ".", None, None, None),
+                                     timeout=1.0, warmup=warmup_default(1.0))
+    assert decision.hangs == 0
     found = facts(binding.summary())
     assert found["state"].how is How.PROVEN and found["state"].value == "without the layer dimension"
 

@@ -92,12 +92,13 @@ Experiment = Callable[..., tuple]
 
 @dataclass(frozen=True)
 class Settled:
-    """What the solver decided: the way, the summary (support narrowed, facts added), and whether a
-    probe call ran out of time (it counts towards the run's hangs)."""
+    """What the solver decided: the way, the summary (support narrowed, facts added), and the probe
+    calls that ran out of time when none settled it (they count towards the run's hangs)."""
 
     way: Way
     summary: Summary
-    hung: bool = False
+    hangs: int = 0  # at most HANGS_ALLOWED: the run's whole budget when the probe spent it
+    hung: str = ""  # what the first of them said
 
 
 class AmbiguousBinding(BindingError):
@@ -113,7 +114,12 @@ def apply(binding: Binding, settled: Settled) -> Binding:
 
 def readings(summary: Summary) -> tuple:
     """The readings of the result to try: the declared one alone, else torch.nn's form, then the
-    alternatives (each only where the ones before it cannot be read)."""
+    alternatives (each only where the ones before it cannot be read). A course's reading returns its
+    course's result form, or the first items of it (fullest first: a state it returns is judged)."""
+    if summary.returns is not None and summary.reading and "returns" not in summary.support.declared:
+        items = summary.returns.items
+        return (summary.returns,) + tuple(Returns(items=items[:count]) for count in range(len(items) - 1, 1, -1)) \
+            + ((items[0],) if len(items) > 1 else ())
     if summary.returns is not None:
         return (summary.returns,)
     single = summary.modes[0].endswith("_cell")
@@ -138,7 +144,8 @@ def ways(summaries: tuple, arrays: bool, unbatched: bool, bidirectional: bool = 
             continue
         layouts = [False, True] if len(s.layouts) == 2 and not single else [min(s.layouts)]
         forms = [summary.state_layer_dim]
-        if s.state_given and s.max_layers == 1 and not single and (summary.per_layer or summary.convention == "module"):
+        if (s.state_given and s.max_layers == 1 and not single and summary.state_form_open
+                and (summary.per_layer or summary.convention == "module")):
             forms = [False, True]
         found += [Way(index, form, arrays, layout, unbatched, bidirectional) for layout in layouts for form in forms]
     return found
@@ -151,6 +158,7 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
     experiment = _within_hang_budget(experiment, sum(o.timed_out for o in warmup[:1]))
     summaries = _accepted_modes(summaries, experiment)
     tried: list = []  # (way, outcome) of every experiment, for the evidence
+    unproven = False  # a course's readings ran, none reproduced torch.nn, and not every one ran
     for unbatched, arrays in ((False, False), (False, True), (True, False), (True, True)):  # a batch, in either kind,
         # before one unbatched sequence: "unbatched only" needs every batched way ruled out
         for bidirectional in (False, True):  # two directions only where every way of one was refused
@@ -158,13 +166,31 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
                      for outcome in _read(summaries[way.candidate], way, experiment)]
             tried += group
             _refuse_own_keys(group, summaries)
+            if _unproven_reading(summaries, group):
+                unproven = True
+                break  # another kind of input may yet make one reproduce torch.nn
             if any(outcome.fits for _, outcome in group):
                 return _decide(summaries, group, tried, experiment)
             if any(outcome.verdict is Verdict.MISSHAPEN for _, outcome in group):  # no refusal: a result, wrong in
                 return _decide(summaries, group, tried, experiment, misshapen=True)  # shape, is a proven failure
             if not group or not all(outcome.verdict is Verdict.REFUSED for _, outcome in group):
                 break
+    if unproven:
+        raise _unproven_readings(summaries, tried)
     return _unsettled(summaries, tried)
+
+
+def _unproven_reading(summaries: tuple, group: list) -> bool:
+    """Whether a group of a course's readings (`courses`) leaves the binding unproven: some ran, none
+    reproduces torch.nn, and some did not run. A reading that ran is then no more likely than one that
+    raised (code written the other way, with a mistake, raises too), so none is used: only one that
+    reproduces torch.nn is proven, and only a failure under every reading is proven without one."""
+    if not group or not all(summaries[way.candidate].reading for way, _ in group):
+        return False
+    if any(outcome.verdict is Verdict.REPRODUCES for _, outcome in group):
+        return False
+    ran = {way.candidate for way, outcome in group if outcome.fits or outcome.verdict is Verdict.MISSHAPEN}
+    return bool(ran) and ran != {way.candidate for way, _ in group}
 
 
 def _within_hang_budget(experiment: Experiment, hangs: int) -> Experiment:
@@ -229,14 +255,16 @@ def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment, 
         remaining = fitting
     way, outcome = best
     called = _as_written(summaries, way, outcome, experiment)  # the evidence is of the way tried
-    summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration, called.arrays)
+    summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration, called.arrays,
+                        tuple(s.reading for s in summaries))
     summary = _unbatched_support(summary, called, outcome, experiment)
     return Settled(called, _described(summary), any(o.timed_out for _, o in tried))
 
 
-def _versus(way: Way, tried: list, dimension: str) -> str:
+def _versus(way: Way, tried: list, dimension: str, readings: tuple = ()) -> str:
     """The chosen way's outcome against each way that differs from it in `dimension` alone
-    ('batch-first: raised RuntimeError (at my_rnn.py:9)'), the evidence a fact rests on."""
+    ('batch-first: raised RuntimeError (at my_rnn.py:9)'), the evidence a fact rests on; candidates
+    are named by their `readings` where they have words."""
     def same_but(other: Way) -> bool:
         return other != way and all(getattr(other, f) == getattr(way, f) for f in
                                     ("candidate", "arrays", "unbatched", "bidirectional", "state_layer_dim",
@@ -244,7 +272,8 @@ def _versus(way: Way, tried: list, dimension: str) -> str:
 
     words = {"batch_first": lambda w: "batch-first" if w.batch_first else "seq-first",
              "state_layer_dim": lambda w: "with the layer dimension" if w.state_layer_dim else "without it",
-             "candidate": lambda w: f"reading {w.candidate + 1}"}[dimension]
+             "candidate": lambda w: (readings[w.candidate] if w.candidate < len(readings) else "")
+             or f"reading {w.candidate + 1}"}[dimension]
     chosen = next((o for w, o in tried if w == way), None)
     others = {}
     for other, outcome in tried:
@@ -303,9 +332,10 @@ def _accepted_modes(summaries: tuple, experiment: Experiment) -> tuple:
 
 
 def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaining: list,
-              configuration: bool, called_with_arrays: bool) -> Summary:
+              configuration: bool, called_with_arrays: bool, readings: tuple = ()) -> Summary:
     """The summary with the decided facts: support narrowed, each fact with how it was found (a
-    fact on which the `remaining` ways disagree is unproven)."""
+    fact on which the `remaining` ways disagree is unproven); `readings` names each candidate that
+    is a course's reading."""
     def how(field: str) -> How:
         return How.PROVEN if len({getattr(w, field) for w, _ in remaining}) == 1 else How.UNPROVEN
 
@@ -327,9 +357,9 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
         else:
             s = s.without("layout", s.reasons.get("layout", ""), layouts=frozenset({way.batch_first}))
             facts.append(Fact("layout", layout, how("batch_first"), _versus(way, tried, "batch_first")))
-    elif not single:
-        facts.append(Fact("layout", layout, How.DECLARED if "layout" in s.declared else How.READ,
-                          s.reasons.get("layout", "the only layout it takes")))
+    elif not single:  # a course's reading fixes its layout: as proven as the reading
+        fixed = How.DECLARED if "layout" in s.declared else how("candidate") if summary.reading else How.READ
+        facts.append(Fact("layout", layout, fixed, s.reasons.get("layout", "the only layout it takes")))
     if way.bidirectional and 1 in s.directions:
         refusal = next(o.detail for w, o in tried if not w.bidirectional and o.verdict is Verdict.REFUSED)
         s = s.without("unidirectional", f"it refused one direction: {refusal}", directions=frozenset({2}))
@@ -342,11 +372,13 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
         s = s.without("batched", f"it takes one unbatched sequence ({reason})", batched=False, unbatched=True,
                       packed=False)
         facts.append(Fact("input", "one unbatched sequence", How.PROVEN, reason))
-    for key in sorted(s.declared - {"layout", "modes"}):  # what @implements or a pinned setting says, as said
+    for key in sorted(s.declared - {"layout", "modes", "returns"}):  # what @implements or a pinned setting says
         facts.append(Fact(key, "as declared", How.DECLARED, s.reasons.get(key, "declared")))
-    if summary.declaration and len({w.candidate for w, _ in tried}) > 1:
+    if summary.reading:
+        facts.append(Fact("reading", summary.reading, how("candidate"), _versus(way, tried, "candidate", readings)))
+    elif summary.declaration and len({w.candidate for w, _ in tried}) > 1:
         facts.append(Fact("weights", summary.declaration, how("candidate"), _versus(way, tried, "candidate")))
-    if summary.per_layer and s.state_given and not single:
+    if summary.per_layer and s.state_given and not single and summary.state_form_open:
         form = "with" if way.state_layer_dim else "without"
         versus = _versus(way, tried, "state_layer_dim")
         facts.append(Fact("state", f"{form} the layer dimension", how("state_layer_dim"),
@@ -366,6 +398,10 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
     if summary.returns is None and outcome.returns is not None:
         facts.append(Fact("returns", str(outcome.returns), How.PROVEN,
                           f"torch.nn's form does not read; this reading {outcome.verdict.value}"))
+    elif summary.returns is not None and summary.reading and "returns" not in s.declared:
+        facts.append(Fact("returns", returns_text(outcome.returns or summary.returns), how("candidate"),
+                          "the result form of that reading" + (", its first items" if outcome.returns != summary.returns
+                                                                else "")))
     elif summary.returns is not None:
         facts.append(Fact("returns", str(summary.returns), How.DECLARED, "--rnn-returns"))
     if len(remaining) > 1:
@@ -401,9 +437,45 @@ def _unbatched_support(summary: Summary, way: Way, outcome: Outcome, experiment:
 
 def _ambiguous(summaries: tuple, rivals: list) -> AmbiguousBinding:
     """Several candidate bindings reproduce torch.nn on inputs that tell them apart: ask."""
-    lines = "\n".join(f"  --rnn-bind \"{summaries[i].declaration}\"" for i in rivals)
+    lines = "\n".join(f"  {ready_line(summaries[i])}" + (f"   # {summaries[i].reading}" if summaries[i].reading else "")
+                      for i in rivals)
     return AmbiguousBinding(f"{summaries[0].name}: more than one binding reproduces torch.nn, so the evidence does not "
                             f"say which is yours; rerun with the line that says what your parameters hold:\n{lines}")
+
+
+def ready_line(summary: Summary, outcome: Optional[Outcome] = None) -> str:
+    """The options that declare one candidate whole: its ``--rnn-bind`` line and, where it has one
+    (its own, or the reading an experiment found), its ``--rnn-returns``."""
+    returns = outcome.returns if outcome is not None and outcome.returns is not None else summary.returns
+    return f"--rnn-bind \"{summary.declaration}\"" + (f" --rnn-returns \"{returns_text(returns)}\"" if returns else "")
+
+
+def returns_text(returns: Returns) -> str:
+    """A result form as ``--rnn-returns`` takes it: ``output,_`` (a group without its parentheses)."""
+    if returns.is_leaf:
+        return str(returns)
+    return ",".join(map(str, returns.items)) + ("," if len(returns.items) == 1 else "")
+
+
+#: How far an experiment got, furthest first: the order a refusal lists the readings in.
+PROGRESS = (Verdict.REPRODUCES, Verdict.DIFFERS, Verdict.MISSHAPEN, Verdict.UNREADABLE, Verdict.CRASHED, Verdict.REFUSED)
+
+
+def _unproven_readings(summaries: tuple, tried: list) -> AmbiguousBinding:
+    """No reading of a course's convention reproduces torch.nn, and not every one ran: which is
+    the code's is not proven, so the run stops (exit 4) with each reading as a complete line, the
+    furthest first, and what it did. Run with the line the code means, it gets its verdict."""
+    best: dict = {}
+    for way, outcome in tried:
+        if way.candidate not in best or PROGRESS.index(outcome.verdict) < PROGRESS.index(best[way.candidate].verdict):
+            best[way.candidate] = outcome
+    order = sorted(best, key=lambda i: (PROGRESS.index(best[i].verdict), i))
+    lines = "\n".join(f"  {ready_line(summaries[i], best[i])}   # {summaries[i].reading}: {best[i].detail[:160]}"
+                      for i in order)
+    return AmbiguousBinding(f"{summaries[0].name}: its dict's keys are a course's, and no reading of them reproduces "
+                            "torch.nn, so which one your code follows is not proven (one that ran and differs is no "
+                            "likelier than one that raised). Each line below declares one reading whole; rerun with the "
+                            f"one your code means, and it gets its verdict:\n{lines}")
 
 
 def _unsettled(summaries: tuple, tried: list) -> Settled:
@@ -422,11 +494,12 @@ def _unsettled(summaries: tuple, tried: list) -> Settled:
     else:
         because = f"no way of calling it runs: {len(tried)} tried, first {details[0][:200]}"
     fact = Fact("binding", "not settled", How.UNPROVEN, because)
-    hung = any(o.timed_out for _, o in tried)
+    timed_out = [o.detail for _, o in tried if o.timed_out]
     s = summary.support
     if not summary.modes[0].endswith("_cell"):
         s = s.without("layout", "no way of calling it runs", layouts=frozenset({first.batch_first}))
-    return Settled(first, _described(replace(summary, support=s, evidence=summary.evidence + (fact,))), hung)
+    return Settled(first, _described(replace(summary, support=s, evidence=summary.evidence + (fact,))),
+                   min(HANGS_ALLOWED, len(timed_out)), timed_out[0] if timed_out else "")
 
 
 def _described(summary: Summary) -> Summary:

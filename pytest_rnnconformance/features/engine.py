@@ -31,6 +31,7 @@ import torch
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
 from hypothesis.errors import Flaky, Unsatisfiable
 
+from ..bind.settle import HANGS_ALLOWED
 from ..draw.cases import cases, edge_examples, far_corner, fixed_base, present_dimensions, project
 from ..draw.inputs import DTYPES, make_inputs
 from ..judge.diagnose import candidates, confirmation_inputs, explanations
@@ -44,8 +45,6 @@ from .base import Fatal, Feature, Refused, RowCheck, Unsupported, cause_owner
 
 #: After this many refusals and no example checked, the row is unsupported.
 UNSUPPORTED_AFTER = 5
-#: After this many rows that hung, the remaining rows are not run.
-HANGS_BEFORE_GIVING_UP = 2
 BASE_SEEDS = (0, 1, 2)
 
 
@@ -74,15 +73,17 @@ class RunContext:
     base_dtype: str = "float32"  # the dtype forward runs in: the run's first
     tolerance_hook: Optional[Callable] = None  # (feature, dtype, device) -> Tolerance or None
     verbose: bool = False  # hypothesis's own reports (falsifying examples, seeds) only with -v
-    hung_in: list = field(default_factory=list)
+    hangs: int = 0  # calls that ran out of time (or killed their worker), the probe's included
+    hung_in: list = field(default_factory=list)  # where, said once each
     base_failures: dict = field(default_factory=dict)  # column id -> Optional[Failure]
 
     def used(self) -> dict:
         """The binding this run used, as ``rnn_check`` takes it: the mode, bind and returns as declared;
-        for ``--rnn-bind auto``, the line it guessed and the run proved; the returns proven where none
-        were declared. A binding read from the names needs no line: ``rnn_check`` reads it the same."""
+        for ``--rnn-bind auto`` and for a course's convention read whole, the line it guessed and the run
+        proved; the returns proven where none were declared. A binding read from the names needs no
+        line: ``rnn_check`` reads it the same."""
         summary, bind, returns = self.runner.summary, self.declared.get("bind"), self.declared.get("returns")
-        if bind and "auto" in bind.split(","):
+        if (bind and "auto" in bind.split(",")) or summary.reading:
             bind = summary.declaration or bind
         if not returns and summary.returns is not None:
             returns = str(summary.returns)
@@ -162,7 +163,7 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
     reason = feature.requires(summary, column.mode)
     if reason is not None:
         raise Unsupported(reason)
-    if len(context.hung_in) >= HANGS_BEFORE_GIVING_UP:
+    if context.hangs >= HANGS_ALLOWED:  # the run's budget, as the probe's: then the rest are not run
         raise FailureRaised(_placed(Failure(Status.ERROR, Kind.CRASH, "not run: the implementation hung in "
                                            + " and ".join(context.hung_in)), feature, column))
     blocked = context.blocking(feature, column)
@@ -210,7 +211,8 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
     except _StopAtOnce as stop:
         if isinstance(stop.carried, Refused):
             _unsupported(feature, column, _refusal(str(stop.carried)))
-        context.hung_in.append(feature.name)  # a Fatal: it hung, or its worker died
+        context.hangs += 1  # a Fatal: it hung, or its worker died
+        context.hung_in.append(feature.name)
         failure = stop.carried.failure.replace(notes=("not shrunk: each retry of a hang or a crash costs as much",))
         raise FailureRaised(_finished(failure, tally.last_inputs, context, feature, column)) from None
     except FailureRaised as raised:

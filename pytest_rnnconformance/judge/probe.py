@@ -109,4 +109,4 @@ def settled_here(bindings: tuple, timeout: Optional[float] = None, warmup: Optio
         return made
 
     decision: Settled = settle(tuple(b.summary() for b in bindings), experiment_with(call, timeout, warmup))
-    return apply(bindings[decision.way.candidate], decision), decision.hung
+    return apply(bindings[decision.way.candidate], decision), decision
