@@ -29,11 +29,13 @@ def preload() -> None:
     import torch
 
     import pytest_rnnconformance as package
+    from pytest_rnnconformance.grading.runner import warm_hypothesis
 
     for name in ("pytest", "hypothesis", "torch._dynamo"):
         importlib.import_module(name)
     for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
         importlib.import_module(module.name)
+    warm_hypothesis()  # as the grader does: its scan of local modules' constants, once
     torch.set_num_threads(1)  # what each run sets anyway; before any thread pool exists
 
 
