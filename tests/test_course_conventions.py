@@ -7,18 +7,26 @@ and a cache), the minimal character RNN's column vectors with states in a dict b
 list of per-step outputs. Ground truth comes from ``examples/courses/_verify_courses.py``, which
 compares each file with torch.nn by hand, without the plugin; here the plugin must agree: every
 right one passes with its declaration (``--rnn-bind`` and ``--rnn-returns``), every wrong one
-fails ``forward`` (named where the catalogue knows the mistake). Then the language's pieces on
-their own: dict literals, reshape and permute with size symbols, a shape that does not fit
-(unsupported, as declared), results turned back into torch.nn's, and clear errors.
+fails ``forward`` (named where the catalogue knows the mistake). Then the same conventions with no
+declaration (``tests/course_style/``, written here in the course's style): the course's keys are
+recognised, each complete reading of them is a candidate, and only one that reproduces torch.nn is
+used. Then the language's pieces on their own: dict literals, reshape and permute with size symbols,
+a shape that does not fit (unsupported, as declared), results turned back into torch.nn's, and clear
+errors.
 """
 from __future__ import annotations
 
 import importlib.util
+import re
+from pathlib import Path
 
 import pytest
 import torch
 
-from pytest_rnnconformance.bind import _split_auto
+from pytest_rnnconformance.bind import _split_auto, bind_target
+from pytest_rnnconformance.bind.evidence import How
+from pytest_rnnconformance.bind.settle import AmbiguousBinding, Outcome, Verdict, settle
+from pytest_rnnconformance.bind.courses import course_of, readings
 from pytest_rnnconformance.bind.expressions import (DeclarationError, Dict, DoesNotFit, Name, Permute, Reshape,
                                                     evaluate, parse_expression, parse_map, parse_returns, undo)
 
@@ -72,6 +80,116 @@ def test_each_convention_gets_its_true_verdict(run_suite, convention, right):
         assert run.status("forward") == "fail", run.output
         if diagnosis is not None:
             assert run.report["features"]["forward"]["diagnosis"][:1] == [diagnosis], run.output
+
+
+# ------------------------------------------------------------------------- recognised without a declaration
+STYLE = Path(__file__).resolve().parent / "course_style"
+READING = "reading the sequence-models course's column-major"
+READY = re.compile(r'--rnn-(bind|returns) "([^"]*)"')
+
+
+def evidence(run) -> dict:
+    return {fact["fact"]: fact for fact in run.report["evidence"]}
+
+
+@pytest.mark.parametrize("entry", ["rnn_cell_forward", "rnn_forward", "lstm_cell_forward", "lstm_forward"])
+def test_a_course_s_keys_are_read_whole_and_its_layout_proven_with_no_declaration(run_suite, entry):
+    run = run_suite(f"{STYLE / 'step_by_step.py'}:{entry}", "--rnn-rows", "forward,shape,continuation",
+                    "--rnn-max-examples", "3")
+    assert run.result.ret == 0, run.output
+    assert READING in run.output and "proven (it reproduces torch.nn; " in run.output, run.output
+    assert "torch.nn's row-major layout (weights (out, in)" in run.output.split(READING)[1]
+    reading = evidence(run)["reading"]
+    assert reading["how"] == "proven" and "raised" in reading["because"], reading
+    assert evidence(run)["returns"]["how"] == "proven"
+    assert run.report["convention"] == "course"
+
+
+def test_a_mistake_the_probe_does_not_see_fails_its_own_row_on_the_proven_reading(run_suite):
+    run = run_suite(f"{STYLE / 'step_by_step_unstable.py'}:rnn_forward", "--rnn-rows", "forward,edge_cases",
+                    "--rnn-max-examples", "3", "--rnn-dtype", "float32")
+    assert run.result.ret == 1, run.output
+    assert run.status("forward") == "pass" and run.status("edge_cases") == "fail", run.output
+    assert run.report["features"]["edge_cases"]["diagnosis"][:1] == ["unstable_activation"], run.output
+    assert evidence(run)["reading"]["how"] == "proven"
+
+
+def test_no_reading_reproducing_torch_nn_stops_with_each_reading_as_a_line_that_runs(run_suite):
+    """The course's reading runs and differs, the row-major ones raise: no reading is proven, so none is
+    used. Each printed line parses, and the course's, run as printed, gets the true verdict."""
+    target = f"{STYLE / 'step_by_step_wrong.py'}:rnn_forward"
+    run = run_suite(target, "--rnn-rows", "forward")
+    assert run.result.ret == 4, run.output
+    lines = [READY.findall(line) for line in run.output.splitlines() if '--rnn-bind "' in line]
+    assert len(lines) == 3 and "column-major" in run.output.split(lines[0][0][1])[1].splitlines()[0]
+    for options in lines:
+        parse_map(dict(options)["bind"])
+        if "returns" in dict(options):
+            parse_returns(dict(options)["returns"])
+    declared = run_suite(target, *[part for option, value in lines[0] for part in (f"--rnn-{option}", value)],
+                         "--rnn-rows", "forward", "--rnn-max-examples", "3")
+    assert declared.result.ret == 1, declared.output
+    assert declared.report["features"]["forward"]["diagnosis"][:1] == ["state_not_carried"], declared.output
+    assert "binding not settled" not in declared.output  # hx.reshape(B,H): one form, nothing left open
+
+
+def test_two_readings_reproducing_torch_nn_stop_with_a_line_each(run_suite):
+    run = run_suite(f"{STYLE / 'either_layout.py'}:rnn_cell_forward", "--rnn-rows", "forward")
+    assert run.result.ret == 4 and "more than one binding reproduces torch.nn" in run.output, run.output
+    lines = [dict(READY.findall(line)) for line in run.output.splitlines() if '--rnn-bind "' in line]
+    assert len(lines) == 2 and all(parse_map(line["bind"]) for line in lines)
+    assert lines[0]["returns"] == "h_1.T"  # the result form it was read in: the course's, its first item
+
+
+def course_summaries() -> tuple:
+    """The readings of step_by_step.py's rnn_forward: the course's column-major one, then two row-major."""
+    found = tuple(b.summary() for b in bind_target(f"{STYLE / 'step_by_step.py'}:rnn_forward", ".", None, None, None))
+    assert [bool(s.reading) for s in found] == [True, True, True] and "column-major" in found[0].reading
+    return found
+
+
+@pytest.mark.parametrize("verdicts, decided", [
+    ((Verdict.REPRODUCES, Verdict.CRASHED, Verdict.CRASHED), "proven"),
+    ((Verdict.CRASHED, Verdict.REPRODUCES, Verdict.DIFFERS), "proven"),
+    ((Verdict.DIFFERS, Verdict.CRASHED, Verdict.CRASHED), "exit 4"),  # never the one that ran, unproven
+    ((Verdict.DIFFERS, Verdict.DIFFERS, Verdict.MISSHAPEN), "failure"),  # differs under every reading
+    ((Verdict.REPRODUCES, Verdict.REPRODUCES, Verdict.CRASHED), "exit 4"),
+])
+def test_the_solver_uses_a_reading_only_where_it_reproduces_torch_nn(verdicts, decided):
+    summaries = course_summaries()
+
+    def experiment(summary, way, readings, warmup=False, hx_none=False):
+        verdict = verdicts[summaries.index(summary)] if summary in summaries else Verdict.CRASHED
+        return (Outcome(verdict, verdict.value, returns=readings[0] if verdict.value != "crashed" else None),)
+
+    if decided == "exit 4":
+        with pytest.raises(AmbiguousBinding):
+            settle(summaries, experiment)
+        return
+    settled = settle(summaries, experiment)
+    facts = {fact.name: fact for fact in settled.summary.evidence}
+    assert settled.way.candidate == min(i for i, v in enumerate(verdicts) if v is not Verdict.CRASHED)
+    assert facts["reading"].how is (How.PROVEN if decided == "proven" else How.UNPROVEN)
+    assert ("binding" in facts) == (decided == "failure")
+
+
+@pytest.mark.parametrize("keys, family, course", [
+    (["Wax", "Waa", "ba", "Wya", "by"], "rnn", True),
+    (["Wax", "Waa", "Wya", "by"], "rnn", True),  # ba left out is a mistake, not another convention
+    (["Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo"], "lstm", True),
+    (["Wax", "Waa", "ba"], "lstm", False),  # the course's keys of another recurrence
+    (["Wax", "Waa", "ba", "Wq"], "rnn", False),  # a key no course has
+    (["Wya", "by"], "rnn", False),  # the output layer alone
+])
+def test_a_course_is_recognised_by_its_keys_alone(keys, family, course):
+    assert (course_of(keys, family) is not None) == course
+
+
+def test_a_key_the_code_leaves_out_is_in_every_reading_s_dict():
+    course = course_of(["Wax", "Waa", "Wya", "by"], "rnn")
+    found = readings(course, ["Wax", "Waa", "Wya", "by"], "parameters", (), "rnn_cell")
+    assert all([key for key, _ in reading.mapping["parameters"].items][-1] == "ba" for reading in found)
+    assert [reading.returns for reading in found] == ["h_1.T,yt_pred,cache", None, None]
 
 
 # ---------------------------------------------------------------------------------------------- the language

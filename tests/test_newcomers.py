@@ -77,8 +77,19 @@ def test_a_constructor_refusing_configurations_teaches_the_draws():
 
 def test_a_dict_of_the_learners_own_keys_is_refused_with_the_reason():
     with pytest.raises(BindingError, match="names of its own") as refused:
-        settled_here(bind_target(target("parameters_own_keys.py:lstm_cell_forward"), ".", None, None, None))
-    assert "'Wf'" in str(refused.value) and "--rnn-bind" in str(refused.value)
+        settled_here(bind_target(target("own_keys_gru.py:gru_cell"), ".", None, None, None))
+    assert "'Wz'" in str(refused.value) and "--rnn-bind" in str(refused.value)
+    line = str(refused.value).split('--rnn-bind "')[1].split('"')[0]
+    assert [key for key, _ in parse_map(line)["weights"].items][:3] == ["Wz", "Uz", "bz"]
+
+
+def test_a_dict_of_a_course_s_keys_is_never_torch_nn_s_its_reading_is_proven():
+    """The course's keys (Wf, bf, ...) are read as the course's convention, whose layout is proven:
+    never a KeyError in correct code, never torch.nn's named-parameter dict."""
+    binding, _ = settled_here(bind_target(target("parameters_own_keys.py:lstm_cell_forward"), ".", None, None, None))
+    found = facts(binding.summary())
+    assert found["reading"].how is How.PROVEN and "column-major" in found["reading"].value
+    assert "parameters={Wf:cat(weight_hh[f],weight_ih[f])," in binding.declaration
 
 
 def test_a_slow_first_call_is_a_warm_up_not_a_hang(monkeypatch):
@@ -328,11 +339,12 @@ def test_a_class_with_a_size_of_its_own_and_weights_as_attributes_gets_one_line_
     assert set(matrix.statuses.values()) == {"pass"}, matrix.verdicts()
 
 
-def test_a_dict_of_a_course_s_keys_is_refused_with_every_key_its_code_looks_up():
-    lines = refusal_lines("course_dict_rnn.py:rnn_forward")
-    entries = parse_map(lines[0])["parameters"].items
+def test_a_dict_of_a_course_s_keys_is_read_with_every_key_its_code_looks_up():
+    binding, _ = settled_here(bind_target(target("course_dict_rnn.py:rnn_forward"), ".", None, None, None))
+    entries = parse_map(binding.declaration)["parameters"].items
     assert {key for key, _ in entries} == {"Wax", "Waa", "ba", "Wya", "by"}  # the helper's keys too
     assert dict((key, str(value)) for key, value in entries)["Wya"] == "eye"
+    assert facts(binding.summary())["reading"].how is How.PROVEN
 
 
 def test_the_relevance_gate_is_the_reset_gate():

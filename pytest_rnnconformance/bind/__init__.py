@@ -16,11 +16,12 @@ from typing import Any, Optional
 from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, Summary, Unsupported, check_declared, signature_parameters
 from .classes import AttributeRefusal, bind_class
+from .courses import Reading, course_of, readings
 from .derive import infer_modes
 from .expressions import (GATE_LETTERS, DeclarationError, Name, Transpose, gate_index, gates_in, names_in,
                           parse_map, parse_returns)
 from .functions import UnknownNames, bind_function, declare_line
-from .keys import own_keys
+from .keys import looked_up, own_keys
 from .guess import guess_all, ready_line, render_map, stacking_orders, suggest
 from .load import load_target
 from .modules import bind_module
@@ -82,9 +83,11 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
     else:
         found = _bind_guessing(target, name, mode, mapping, auto,
                                lambda chosen: bind_function(target, name, mode, chosen))
+        found = _course_readings(target, found, mapping, pattern,
+                                 lambda chosen: bind_function(target, name, mode, chosen)) or found
     for binding in found:
         _check_gates(binding)
-        check_declared(binding, set(mapping))
+        check_declared(binding, set(mapping) if not binding.reading else {a.name for a in binding.arguments})
         _refuse_own_keys(target, binding, mapping)
     if pattern is not None:
         found = tuple(binding.replace(returns=pattern) for binding in found)
@@ -132,6 +135,42 @@ def _refuse_own_keys(target: Any, binding: Binding, mapping: dict) -> None:
                            "keys torch.nn's named-parameter dict does not have: the dict holds names of its own. "
                            f"Say what each key holds (a guess from the names{'; ' + ', '.join(unsaid) + ' left out' if unsaid else ''}"
                            f"; check the shapes your code expects): --rnn-bind \"{argument.name}={{{entries}}}\"")
+
+
+def _course_readings(target: Any, found: tuple, mapping: dict, pattern, bind) -> tuple:
+    """Where a function looks a dict up by a course's keys (`courses`), one candidate binding for each
+    way of reading the course's convention whole (`bind(chosen)` binds a complete declaration), for the
+    solver to prove; () where no course's keys are read. The keys declared, it is a declaration, not a
+    course's convention: each item the user gave is kept in every reading."""
+    if len(found) != 1 or not inspect.isfunction(target):
+        return ()
+    binding = found[0]
+    family = mode_registry.get(binding.modes[0]).family
+    for argument in binding.arguments:
+        if argument.value != Name("params") or argument.name in mapping or len(binding.modes) != 1:
+            continue
+        keys = looked_up(target, argument.name)
+        course = course_of(keys, family)
+        if course is None:
+            continue
+        others = tuple(a for a in binding.arguments if a is not argument)
+        return tuple(_as_reading(bind({**reading.mapping, **mapping}), reading, {**reading.mapping, **mapping}, pattern)
+                     for reading in readings(course, keys, argument.name, others, binding.modes[0]))
+    return ()
+
+
+def _as_reading(bound: Binding, reading: Reading, chosen: dict, pattern) -> Binding:
+    """A binding of one reading: its convention, words and line; its result form (a declared
+    ``--rnn-returns`` says it instead); a time-last sequence is torch.nn's seq-first input permuted."""
+    support = bound.support
+    if reading.time_last:
+        support = support.without("layout", "the course's sequence is (features, batch, time): torch.nn's seq-first "
+                                             "input.permute(2,1,0)", layouts=frozenset({False}))
+    returns = pattern if pattern is not None else parse_returns(reading.returns) if reading.returns else None
+    if pattern is not None:
+        support = support.declare("returns", "--rnn-returns")
+    return bound.replace(convention="course", reading=reading.words, declaration=render_map(chosen),
+                         returns=returns, support=support)
 
 
 def _method_owner(target: Any) -> tuple:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .evidence import render as render_evidence
-from .expressions import MISSING, DoesNotFit, Environment, Expr, Returns, evaluate, size_symbols
+from .expressions import (MISSING, DoesNotFit, Environment, Expr, Reshape, Returns, Transpose, evaluate, names_in,
+                          size_symbols)
 from .support import Support
 
 
@@ -83,6 +84,8 @@ class Summary:
     from_torch: bool = False
     evidence: tuple = ()  # evidence.Fact: each fact the verdicts rest on, and how it was established
     declaration: str = ""  # the --rnn-bind line this binding answers to, where it was guessed or declared
+    reading: str = ""  # a course's convention read whole (`courses`): what this candidate reads the code as
+    state_form_open: bool = True  # whether a state with or without its layer dimension are two ways to try
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Binding:
 
     name: str
     target: Any
-    convention: str  # canonical, functional, by-name, declared, module, class, adapter
+    convention: str  # canonical, functional, by-name, declared, module, class, adapter, course
     modes: tuple
     support: Support
     arguments: tuple = ()
@@ -102,6 +105,7 @@ class Binding:
     notes: tuple = ()
     evidence: tuple = ()  # evidence.Fact: what the binder read or was told, and how
     declaration: str = ""  # the --rnn-bind line this binding answers to, where it was guessed or declared
+    reading: str = ""  # a course's convention read whole (`courses`): what this candidate reads the code as
 
     def replace(self, **changes: Any) -> Binding:
         return dataclasses.replace(self, **changes)
@@ -111,14 +115,21 @@ class Binding:
         return Summary(self.name, self.convention, self.modes, self.support, self.per_layer, self.returns,
                        self.state_layer_dim, self.arrays, self.notes, self.describe(),
                        self.construction is not None and self.construction.from_torch, self.evidence,
-                       self.declaration)
+                       self.declaration, self.reading, self.state_form_open)
 
     @property
     def per_layer(self) -> bool:
         """Takes one layer's weights as separate arguments (or holds them under names of its own): its
         state may lack the layer dimension."""
-        return self.convention in ("by-name", "declared", "class") or (
+        return self.convention in ("by-name", "declared", "class", "course") or (
             self.construction is not None and (not self.construction.is_module or bool(self.construction.weights)))
+
+    @property
+    def state_form_open(self) -> bool:
+        """Whether the state's form is left to the probe: a state every argument reshapes to sizes of
+        its own (``a0=hx.reshape(B,H).T``) is the same tensor with or without its layer dimension."""
+        states = [a.value for a in self.arguments if names_in(a.value) & STATE_NAMES]
+        return not states or not all(isinstance(_unwrapped(value), Reshape) for value in states)
 
     def describe(self) -> str:
         return describe(self)
@@ -197,6 +208,17 @@ class Binding:
         return getattr(module, construction.method)
 
 
+#: The names of torch.nn's states in the binding language.
+STATE_NAMES = frozenset({"hx", "h0", "c0", "hx_reverse", "h0_reverse", "c0_reverse"})
+
+
+def _unwrapped(expr: Expr) -> Expr:
+    """`expr` without the transposes around it (``hx.reshape(B,H).T`` is a reshape, transposed)."""
+    while isinstance(expr, Transpose):
+        expr = expr.arg
+    return expr
+
+
 def evaluated(item: str, expr: Expr, env: Environment) -> Any:
     """`evaluate`, with what it raises (but `DoesNotFit`, a configuration the declaration does not
     take) said to be the binding item's fault: `DeclarationFailed`, never the implementation's."""
@@ -267,7 +289,7 @@ def describe(bound) -> str:
         parts.append("unbatched only")
     if any(mode.startswith("rnn") for mode in bound.modes):
         parts.append("/".join(sorted(s.nonlinearities, reverse=True)))
-    if bound.per_layer and s.state_given and not any(m.endswith("_cell") for m in bound.modes):
+    if bound.per_layer and s.state_given and bound.state_form_open and not any(m.endswith("_cell") for m in bound.modes):
         parts.append("state " + ("with" if bound.state_layer_dim else "without") + " the layer dimension")
     if not s.state_given:
         parts.append("no state argument")

@@ -161,6 +161,8 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
     unproven = False  # a course's readings ran, none reproduced torch.nn, and not every one ran
     for unbatched, arrays in ((False, False), (False, True), (True, False), (True, True)):  # a batch, in either kind,
         # before one unbatched sequence: "unbatched only" needs every batched way ruled out
+        if unproven and unbatched:  # a reading ran on a batch: batched input is not ruled out
+            break
         for bidirectional in (False, True):  # two directions only where every way of one was refused
             group = [(way, outcome) for way in ways(summaries, arrays, unbatched, bidirectional)
                      for outcome in _read(summaries[way.candidate], way, experiment)]
@@ -248,7 +250,8 @@ def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment, 
         rivals = sorted({way.candidate for way, outcome in reproducing
                          if outcome.shape_mismatches == best[1].shape_mismatches})
         if len(rivals) > 1:
-            raise _ambiguous(summaries, rivals)
+            raise _ambiguous(summaries, {way.candidate: outcome for way, outcome in reproducing
+                                         if way.candidate in rivals})
         remaining = [best]
     else:
         best = min(fitting, key=preference)
@@ -435,10 +438,12 @@ def _unbatched_support(summary: Summary, way: Way, outcome: Outcome, experiment:
     return summary
 
 
-def _ambiguous(summaries: tuple, rivals: list) -> AmbiguousBinding:
-    """Several candidate bindings reproduce torch.nn on inputs that tell them apart: ask."""
-    lines = "\n".join(f"  {ready_line(summaries[i])}" + (f"   # {summaries[i].reading}" if summaries[i].reading else "")
-                      for i in rivals)
+def _ambiguous(summaries: tuple, rivals: dict) -> AmbiguousBinding:
+    """Several candidate bindings reproduce torch.nn on inputs that tell them apart (`rivals`: each
+    one's outcome, the result form it was read in): ask."""
+    lines = "\n".join(f"  {ready_line(summaries[i], outcome)}"
+                      + (f"   # {summaries[i].reading}" if summaries[i].reading else "")
+                      for i, outcome in sorted(rivals.items()))
     return AmbiguousBinding(f"{summaries[0].name}: more than one binding reproduces torch.nn, so the evidence does not "
                             f"say which is yours; rerun with the line that says what your parameters hold:\n{lines}")
 

@@ -224,7 +224,7 @@ def summary_from(message: dict) -> Summary:
                    returns, message["state_layer_dim"], message["arrays"], tuple(message["notes"]),
                    message["description"], message["from_torch"],
                    tuple(Fact(f["fact"], f["value"], How(f["how"]), f["because"]) for f in message["evidence"]),
-                   message["declaration"])
+                   message["declaration"], message["reading"], message["state_form_open"])
 
 
 class WorkerRunner:

@@ -33,7 +33,8 @@ def summary_message(summary) -> dict:
             "returns": str(summary.returns) if summary.returns is not None else None,
             "state_layer_dim": summary.state_layer_dim, "arrays": summary.arrays, "notes": list(summary.notes),
             "description": summary.description, "from_torch": summary.from_torch,
-            "evidence": [fact.as_json() for fact in summary.evidence], "declaration": summary.declaration}
+            "evidence": [fact.as_json() for fact in summary.evidence], "declaration": summary.declaration,
+            "reading": summary.reading, "state_form_open": summary.state_form_open}
 
 
 def serve(sock: socket.socket) -> None:

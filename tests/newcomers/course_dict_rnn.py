@@ -1,8 +1,8 @@
 """RIGHT, in the sequence-models course's conventions. A numpy RNN over a time-last, column-major
 sequence whose ``parameters`` is a dict of the course's keys, looked up in a helper for one step
 (``Wax``, ``Waa``, ``ba``) and in the loop (``Wya``, ``by``). Found on public code: refused with
-``--rnn-bind "parameters={Wya: weight_ih, ...}"``, a line that cannot be parsed; it must name every key
-the code looks up, in a line that parses as printed."""
+``--rnn-bind "parameters={Wya: weight_ih, ...}"``, a line that cannot be parsed; the course's convention
+is now read whole, every key the code looks up in its dict, and its layout proven."""
 import numpy as np
 
 

@@ -1,6 +1,8 @@
 """RIGHT, in its own convention. An LSTM step whose `parameters` is a dict of the learner's own keys
 (Wf, bf, ...), applied to [h, x]. Issue 20: bound silently as torch.nn's named-parameter dict, then
-'raised KeyError: Wf', a crash blamed on correct code. It must be refused with the reason."""
+'raised KeyError: Wf', a crash blamed on correct code. Those keys are the sequence-models course's:
+its convention is read whole, and the solver proves its column-major layout (it returns no prediction:
+the course's result form, its first items)."""
 import numpy as np
 
 
