@@ -76,15 +76,8 @@ class PreloadedPython:
         new folder in `cwd`)."""
         outputs = outputs or Path(tempfile.mkdtemp(prefix="runpytest-", dir=cwd))
         args = (f"--basetemp={outputs / 'basetemp'}", *args)
-        request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ) if env is None else env,
-                   "stdout": str(outputs / "stdout"), "stderr": str(outputs / "stderr")}
         start = time.monotonic()
-        self.process.stdin.write(json.dumps(request).encode() + b"\n")
-        self.process.stdin.flush()
-        started = self._reply(300)  # the first request waits for the imports
-        if started is None:
-            raise RuntimeError(f"the preloaded Python started no run in 300 s; its log: {self.log.name}")
-        pid = started["pid"]
+        pid = self.start(cwd, args, env, outputs)
         finished = self._reply(timeout)
         if finished is None:
             os.killpg(pid, signal.SIGKILL)
@@ -92,6 +85,22 @@ class PreloadedPython:
             pytest.fail(f"pytest {' '.join(args)} took longer than {timeout} s")
         return pytest.RunResult(finished["exit"], (outputs / "stdout").read_text().splitlines(),
                                 (outputs / "stderr").read_text().splitlines(), time.monotonic() - start)
+
+    def start(self, cwd: Path, args: tuple, env: Optional[dict], outputs: Path) -> int:
+        """Start ``python -m pytest *args`` in `cwd` and return its pid (its session's id, too) at
+        once; `finished` waits for its exit status."""
+        request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ) if env is None else env,
+                   "stdout": str(outputs / "stdout"), "stderr": str(outputs / "stderr")}
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        self.process.stdin.flush()
+        started = self._reply(300)  # the first request waits for the imports
+        if started is None:
+            raise RuntimeError(f"the preloaded Python started no run in 300 s; its log: {self.log.name}")
+        return started["pid"]
+
+    def finished(self) -> int:
+        """The exit status of the run `start` began (a killed run's included)."""
+        return self._reply(None)["exit"]
 
     def close(self) -> None:
         self.process.stdin.close()

@@ -93,7 +93,7 @@ def test_a_dict_of_a_course_s_keys_is_never_torch_nn_s_its_reading_is_proven():
 
 
 def test_a_slow_first_call_is_a_warm_up_not_a_hang(monkeypatch):
-    monkeypatch.setenv("RNN_WARMUP_S", "3")
+    monkeypatch.setenv("RNN_WARMUP_S", "2")
     sys.modules.pop("slow_first_call", None)
     binding, decision = settled_here(bind_target(target("slow_first_call.py:rnn_forward"), ".", None, None, None),
                                      timeout=1.0, warmup=warmup_default(1.0))

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 
@@ -211,9 +209,9 @@ def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, run
 
 def test_a_worker_started_as_a_new_interpreter_is_replaced_after_a_segfault(pytester, run_suite, monkeypatch):
     # Where forking is unsafe the worker is a new interpreter, seconds to start: this one dies on
-    # every sixth call of its life (after the probe, in the rows), so a few replacements show the path.
+    # every tenth call of its life (after the probe, in the rows), so a few replacements show the path.
     monkeypatch.setenv(NO_FORK_ENV, "1")
-    target = hostile(pytester, header="CALLS = []\n", before="CALLS.append(1)\n    if len(CALLS) == 6:\n"
+    target = hostile(pytester, header="CALLS = []\n", before="CALLS.append(1)\n    if len(CALLS) == 10:\n"
                                                                "        import ctypes; ctypes.string_at(0)")
     result, statuses, data = run(run_suite, target, "--rnn-isolate", features="forward,shape,purity")
     assert "error" in statuses.values(), statuses
@@ -264,16 +262,18 @@ def test_a_flood_of_prints_and_warnings_does_not_flood_the_report(pytester, run_
     assert len(result.stdout.str()) < 60000
 
 
-def test_a_run_killed_from_outside_keeps_every_verdict_reached(pytester):
+def test_a_run_killed_from_outside_keeps_every_verdict_reached(pytester, preloaded_python, tmp_path):
+    if preloaded_python is None:
+        pytest.skip("needs os.fork (the preloaded Python) to start a run it can kill")
     target = hostile(pytester, before="import time; time.sleep(0.3)")
     report = pytester.path / "report.json"
-    process = subprocess.Popen([sys.executable, "-m", "pytest", "--rnn-impl", target, "--rnn-report", str(report),
-                                *FAST], cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pid = preloaded_python.start(pytester.path, ("--rnn-impl", target, "--rnn-report", str(report), *FAST), None,
+                                 tmp_path)
     deadline = time.time() + 120
     while time.time() < deadline and not (report.exists() and len(json.loads(report.read_text())["features"]) >= 2):
         time.sleep(0.2)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    os.kill(pid, signal.SIGKILL)
+    assert preloaded_python.finished() == -signal.SIGKILL
     data = json.loads(report.read_text())
     assert len(data["features"]) >= 2
     assert all(f["status"] in ("pass", "unsupported") for f in data["features"].values())

@@ -3,7 +3,7 @@
 Each verifier checks a folder of examples against torch.nn with torch and numpy alone: the learner
 battery, the one-defect-per-row files, the catalogue mutants, the idioms as written and their wrong
 variants, the wrong examples and the reordered ones. Its exit status is its number of problems. Here
-each runs as a subprocess (as CI runs these tests) and must exit 0; none may import the plugin, or
+each runs as a process of its own (forked from the test's, which has imported torch) and must exit 0; none may import the plugin, or
 a bug of the plugin could hide in its own ground truth; and the plugin's tests must expect the rows
 and the ids the verifiers prove (test_rows reads them from its verifier; the others are compared
 here).
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import runpy
 import subprocess
 import sys
 
 import pytest
 
 from conftest import EXAMPLES, REPO
+from pytest_rnnconformance.run.forking import can_fork, fork_child
 
 VERIFIERS = {
     "learners": REPO / "tests" / "learners" / "_verify_learners.py",
@@ -38,12 +40,29 @@ def verifier(name: str):
     return module
 
 
+def run_script(path, tmp_path) -> tuple:
+    """(exit status, stdout, stderr) of ``python path`` run as its own process: forked from this one
+    where that is safe (torch already imported: seconds saved a script), else a new interpreter."""
+    if not can_fork():
+        done = subprocess.run([sys.executable, str(path)], cwd=REPO, capture_output=True, text=True, timeout=600)
+        return done.returncode, done.stdout, done.stderr
+    def script() -> int:
+        sys.argv, sys.path[0] = [str(path)], str(path.parent)  # as `python path` sets them
+        runpy.run_path(str(path), run_name="__main__")
+        return 0
+
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        child = fork_child(script, cwd=str(REPO), stdout_fd=stdout.fileno(), stderr_fd=stderr.fileno())
+    return child.wait(timeout=600), out.read_text(), err.read_text()
+
+
 @pytest.mark.parametrize("name", sorted(VERIFIERS))
-def test_every_example_gets_its_verdict_from_torch_nn(name):
-    done = subprocess.run([sys.executable, str(VERIFIERS[name])], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
-    problems = [line for line in done.stdout.splitlines() if "PROBLEM" in line or "MISMATCH" in line]
-    assert done.returncode == 0, "\n".join(problems) + done.stdout[-3000:] + done.stderr[-3000:]
+def test_every_example_gets_its_verdict_from_torch_nn(name, tmp_path):
+    code, stdout, stderr = run_script(VERIFIERS[name], tmp_path)
+    problems = [line for line in stdout.splitlines() if "PROBLEM" in line or "MISMATCH" in line]
+    assert code == 0, "\n".join(problems) + stdout[-3000:] + stderr[-3000:]
+    assert stdout.strip(), "the verifier printed nothing: it checked nothing"
 
 
 @pytest.mark.parametrize("path", [*VERIFIERS.values(), SHARED], ids=[*VERIFIERS, "_ground_truth"])
