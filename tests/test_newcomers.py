@@ -317,9 +317,16 @@ def test_methods_after_a_transpose_are_read():
     assert str(parse_map("x=input.T.permute(1,0)")["x"]) == "input.T.permute(1,0)"
 
 
-def test_a_misspelt_constructor_is_named_as_written():
-    with pytest.raises(BindingError, match=r"defines __init \(not __init__\), so Python never calls it"):
+def test_a_misspelt_constructor_is_named_as_written_and_fails_whatever_is_declared():
+    """Its parameters are read from the method Python never calls; the refusal says so beside its
+    lines, and a run with any of them is a failure (the class cannot be built), never a usage error."""
+    with pytest.raises(BindingError, match=r"defines __init \(not __init__\), which Python never calls"):
         bind_target(target("misspelt_constructor.py:StepLSTM"), ".", None, None, None)
+    for line in refusal_lines("misspelt_constructor.py:StepLSTM"):
+        matrix = run_matrix(target("misspelt_constructor.py:StepLSTM"), bind=line, max_examples=2, rows=("forward",))
+        assert matrix.statuses == {"forward": "error"}, matrix.verdicts()
+        assert "TypeError" in matrix.failures["forward"].summary
+        assert "__init (not __init__)" in str(matrix.summary.evidence)
 
 
 def test_a_lone_bias_among_a_module_s_own_names_is_declared_as_both():

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from .. import modes as mode_registry
 from .binding import Argument, Binding, BindingError, Summary, Unsupported, check_declared, signature_parameters
-from .classes import AttributeRefusal, bind_class
+from .classes import AttributeRefusal, bind_class, misspelt_constructor
 from .courses import Reading, course_of, readings
 from .derive import infer_modes
 from .expressions import (GATE_LETTERS, DeclarationError, Name, Transpose, gate_index, gates_in, names_in,
@@ -70,14 +70,14 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
         if issubclass(owner, torch.nn.Module):
             found: tuple = (bind_module(owner, name, mode, mapping, method=method),)
         else:
-            found = _bind_guessing(owner, name, mode, mapping, auto,
-                                   lambda chosen: bind_class(owner, name, mode, chosen, method=method))
+            found = _noting_misspelt_constructor(owner, name, lambda: _bind_guessing(
+                owner, name, mode, mapping, auto, lambda chosen: bind_class(owner, name, mode, chosen, method=method)))
     elif inspect.isclass(target):
         if issubclass(target, torch.nn.Module):
             found = (bind_module(target, name, mode, mapping),)
         else:
-            found = _bind_guessing(target, name, mode, mapping, auto,
-                                   lambda chosen: bind_class(target, name, mode, chosen))
+            found = _noting_misspelt_constructor(target, name, lambda: _bind_guessing(
+                target, name, mode, mapping, auto, lambda chosen: bind_class(target, name, mode, chosen)))
     elif _is_factory(target):
         found = (bind_module(target, name, mode, mapping, factory=True),)
     else:
@@ -191,6 +191,19 @@ def _is_factory(target: Any) -> bool:
     roles = {role_of(p.name, constructor=True)[0] for p in parameters}
     inputs = {role_of(p.name)[0] for p in parameters}
     return {"input_size", "hidden_size"} <= roles and "input" not in inputs
+
+
+def _noting_misspelt_constructor(cls: type, name: str, bind) -> tuple:
+    """`bind()`, whose refusal also says when the class's constructor is misspelt: whatever is
+    declared, constructing it then raises, and that is the learner's first thing to fix."""
+    try:
+        return bind()
+    except BindingError as error:
+        misspelt = misspelt_constructor(cls)
+        if misspelt is not None and misspelt[0] not in str(error):
+            error.args = (f"{error}\n  Whatever is declared, {name}(...) raises TypeError: the class defines "
+                          f"{misspelt[0]} (not __init__), which Python never calls. Rename it __init__",)
+        raise
 
 
 def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, auto: bool, bind) -> tuple:

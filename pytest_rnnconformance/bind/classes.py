@@ -15,6 +15,7 @@ from .. import modes as mode_registry
 from ..spec import RNNSpec
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
+from .evidence import Fact, How
 from .expressions import names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
 from .guess import lone_bias_line, render_map, suggest_held
@@ -28,6 +29,10 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     """The binding of a plain class, called through `method` (default ``forward``, else ``__call__``)."""
     method = method or ("forward" if callable(getattr(target, "forward", None)) else "__call__")
     constructor = signature_parameters(target) or []
+    misspelt = misspelt_constructor(target) if not constructor else None
+    if misspelt is not None:  # what it was meant to take, read from the method Python never calls: a
+        # run then constructs it as written, which raises, a failure no declaration can hide
+        constructor = [p for p in signature_parameters(misspelt[1]) or [] if p.name != "self"]
     called = [p for p in (signature_parameters(getattr(target, method, None)) or []) if p.name != "self"]
     constructor_names, called_names = {p.name for p in constructor}, {p.name for p in called}
     attributes = {k: v for k, v in declared.items() if k not in constructor_names | called_names}
@@ -57,8 +62,12 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     if implements:
         support = apply_declaration(support, implements)
         modes = declared_modes(support, mode, name)
-    return Binding(name, target, "class", modes, support, call_args, construction,
-                   evidence=(mode_fact(target, name, everything, mode, implements),))
+    evidence = (mode_fact(target, name, everything, mode, implements),)
+    if misspelt is not None:
+        evidence += (Fact("constructor", f"{misspelt[0]} (not __init__)", How.READ,
+                          f"Python never calls {misspelt[0]}, so {name}(...) with its parameters raises TypeError: "
+                          "rename it __init__"),)
+    return Binding(name, target, "class", modes, support, call_args, construction, evidence=evidence)
 
 
 class AttributeRefusal(BindingError):
@@ -98,7 +107,7 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
         built = f"{name}({', '.join(f'{k}={v}' for k, v in arguments.items())})"
         misspelt = misspelt_constructor(target)
         if misspelt:
-            raise BindingError(f"{name}: the class defines {misspelt} (not __init__), so Python never calls it as the "
+            raise BindingError(f"{name}: the class defines {misspelt[0]} (not __init__), so Python never calls it as the "
                                f"constructor: {built} takes no weights and holds none. Rename it __init__")
         raise BindingError(f"{name}: it takes no weights, and {built} holds none (no array attributes): is its "
                            "constructor named __init__, and does it make or take the weights?")
@@ -117,12 +126,13 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
                         is_module=False)
 
 
-def misspelt_constructor(target: Any) -> Optional[str]:
-    """The name, as written, of a method of `target` meant as its constructor but misspelt (``__init``,
-    ``_init_``, ``__init_``: its name is ``init`` between underscores, and not ``__init__``); None if
-    it has none. Python mangles ``__init`` inside ``class LSTM`` to ``_LSTM__init``, read back here."""
+def misspelt_constructor(target: Any) -> Optional[tuple]:
+    """(the name as written, the method) of a method of `target` meant as its constructor but
+    misspelt (``__init``, ``_init_``, ``__init_``: its name is ``init`` between underscores, and not
+    ``__init__``); None if it has none. Python mangles ``__init`` inside ``class LSTM`` to
+    ``_LSTM__init``, read back here."""
     for key, value in vars(target).items():
         written = "__" + key[len(f"_{target.__name__}__"):] if key.startswith(f"_{target.__name__}__") else key
         if callable(value) and written != "__init__" and written.strip("_") == "init" and written.startswith("_"):
-            return written
+            return written, value
     return None

@@ -1,6 +1,7 @@
 """WRONG: it cannot run. A numpy LSTM step class whose constructor is spelt ``__init``, so Python never
 calls it: ``StepLSTM()`` takes no weights and ``StepLSTM(Wx, Wh, b)`` raises TypeError. Found on public
-code: refused with "is its constructor named __init__?", a question; it must say what the class defines."""
+code: refused with "is its constructor named __init__?", a question; it must say what the class defines,
+and with a declaration it fails (constructing it raises), as the code does."""
 import numpy as np
 
 
