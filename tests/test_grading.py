@@ -600,10 +600,10 @@ def test_a_grader_killed_outright_loses_no_grade_it_had_and_resume_finishes(tmp_
     while not (journal.exists() and '"alice"' in journal.read_text()):
         assert grader.poll() is None and time.monotonic() < deadline, grader.stderr.read() if grader.stderr else ""
         time.sleep(0.2)
-    time.sleep(1)  # zed's run has started and sleeps
+    time.sleep(0.5)  # zed's run has started and sleeps
     os.killpg(grader.pid, signal.SIGKILL)
     grader.wait()
-    time.sleep(1)
+    time.sleep(0.5)  # the kernel's SIGKILL to the runs, on their parent's death
     assert running_with(str(out)) == [], "a run the grader started outlived it"
     assert not (out / "grades.json").exists()  # nothing but the journal was written
     (klass / "zed.py").write_text(honest)

@@ -199,7 +199,7 @@ DEATHS = [
 @pytest.mark.parametrize("statement, shown", DEATHS)
 def test_isolated_worker_survives_exits_segfaults_memory_and_hangs(pytester, run_suite, statement, shown):
     target = hostile(pytester, before=f"if x.shape[0] > 1:\n        {statement}")
-    result, statuses, data = run(run_suite, target, "--rnn-isolate", "--rnn-timeout", "2", "--rnn-warmup-timeout", "3",
+    result, statuses, data = run(run_suite, target, "--rnn-isolate", "--rnn-timeout", "1", "--rnn-warmup-timeout", "2",
                                  features="forward,shape,purity")
     assert "error" in statuses.values(), statuses
     failing = next(f for f, s in statuses.items() if s == "error")
@@ -265,7 +265,7 @@ def test_a_flood_of_prints_and_warnings_does_not_flood_the_report(pytester, run_
 def test_a_run_killed_from_outside_keeps_every_verdict_reached(pytester, preloaded_python, tmp_path):
     if preloaded_python is None:
         pytest.skip("needs os.fork (the preloaded Python) to start a run it can kill")
-    target = hostile(pytester, before="import time; time.sleep(0.3)")
+    target = hostile(pytester, before="import time; time.sleep(0.1)")
     report = pytester.path / "report.json"
     pid = preloaded_python.start(pytester.path, ("--rnn-impl", target, "--rnn-report", str(report), *FAST), None,
                                  tmp_path)
