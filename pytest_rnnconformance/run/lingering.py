@@ -12,6 +12,7 @@ in this process or in the isolated worker, so both modes see the same.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 import time
@@ -38,11 +39,13 @@ def _note_origin(thread: threading.Thread) -> None:
 
 
 def _child_processes() -> set:
-    """The pids of this process's children (Linux; elsewhere none are seen)."""
+    """The pids of this process's children (Linux; elsewhere none are seen). Read twice around every
+    call of the implementation, so plain `os` calls: pathlib's glob cost 8 % of a whole matrix."""
     children: set = set()
-    for listing in Path("/proc/self/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            children.update(int(pid) for pid in listing.read_text().split())
+    with contextlib.suppress(OSError):
+        for task in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as listing:
+                children.update(int(pid) for pid in listing.read().split())
     return children
 
 
