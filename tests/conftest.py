@@ -108,6 +108,18 @@ class PreloadedPython:
         self.log.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Torch on one thread in every test process, as the plugin runs it: these tensors are tiny, and
+    two xdist workers each spinning torch's intra-op threads on two cores cost more CPU than the work."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def preloaded_python(tmp_path_factory):
     """One preloaded interpreter per test process (per xdist worker), where this system can fork."""

@@ -28,7 +28,6 @@ import zlib
 from dataclasses import replace
 
 import pytest
-import torch
 from hypothesis import HealthCheck, Phase, assume, given, settings
 
 from generated.design import Design, designs
@@ -46,16 +45,6 @@ _NUMBERS = itertools.count()
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     return tmp_path_factory.mktemp("generated")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Torch's idle threads spinning cost more CPU than these tiny tensors' work (0.9 s of CPU for a
-    whole matrix with one thread, 7 s with eight on a busy machine); restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _saved(design: Design, folder) -> tuple:
