@@ -13,6 +13,7 @@ from pytest_rnnconformance.features.base import RowCheck
 from pytest_rnnconformance.features.engine import explain
 from pytest_rnnconformance.judge.failure import FailureRaised
 from pytest_rnnconformance.judge.tolerance import tolerance_for
+from pytest_rnnconformance.options import DEFAULT_MAX_EXAMPLES
 from pytest_rnnconformance.report.render import render
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,8 +26,9 @@ from mutants import EXPECTED  # noqa: E402  (the benchmark's table: file -> cata
 DTYPES = ("float32", "float64")
 
 
-def first_failure(target: str, max_examples: int = 10, dtypes: tuple = DTYPES):
-    """The first row that fails on its own, and its failure (like ``pytest -x``)."""
+def first_failure(target: str, max_examples: int = DEFAULT_MAX_EXAMPLES, dtypes: tuple = DTYPES):
+    """The first row that fails on its own, and its failure (like ``pytest -x``), with as many
+    examples a row as a user's run has by default."""
     return run_matrix(target, dtypes=dtypes, max_examples=max_examples, stop_at_first_failure=True).first_failure()
 
 
@@ -40,7 +42,7 @@ def test_every_mutant_is_killed_and_named(mutant):
 
 @pytest.mark.parametrize("name", ["fused_gates", "separate_gates", "wide_accumulation", "einsum_order"])
 def test_correct_code_in_another_order_is_never_blamed(name):
-    feature, failure = first_failure(str(REPO / "examples" / "reordered" / f"{name}.py") + ":forward", max_examples=8,
+    feature, failure = first_failure(str(REPO / "examples" / "reordered" / f"{name}.py") + ":forward",
                                      dtypes=("float32",))
     assert failure is None, f"{name} blamed on {feature}: {failure and render(failure)}"
 

@@ -38,7 +38,7 @@ from generated.writer import write
 
 SAMPLE = settings(max_examples=60, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
                   suppress_health_check=list(HealthCheck))
-LABELS = settings(SAMPLE, max_examples=150)
+LABELS = settings(SAMPLE, max_examples=100)
 _NUMBERS = itertools.count()
 
 
