@@ -47,11 +47,9 @@ def probe_inputs(summary: Summary, way: Way, hx_none: bool = False):
                        hx_none=hx_none or not s.state_given, c0_zero=not s.cell_state_given)
 
 
-def experiment_with(call: Caller, timeout: Optional[float], warmup: Optional[float]):
+def experiment_with(call: Caller, timeout: Optional[float], warmup_limit: Optional[float]):
     """The `bind.settle.Experiment` that calls through `call` with the per-call `timeout`, the first
-    call (the warm-up) with its generous `warmup` limit."""
-    warmup_limit = warmup
-
+    call (the warm-up) with its generous `warmup_limit`."""
     def experiment(summary: Summary, way: Way, readings: tuple, warmup: bool = False,
                    hx_none: bool = False) -> tuple:
         inputs = probe_inputs(summary, way, hx_none)
