@@ -1,7 +1,7 @@
 """WRONG on purpose: the reverse direction's h_n is taken from the last time step of its output,
 where the reverse pass *started*, instead of step 0, where it ended.
 
-    pytest --rnn-impl examples/wrong/bidirectional_hn_last.py:bidirectional_rnn_forward   # fails: forward, bidirectional
+    pytest --rnn-impl examples/wrong/bidirectional_hn_last.py:bidirectional_rnn_forward   # fails: forward (reverse_hn_last_step); rows built on it blocked
 """
 import torch
 

@@ -9,7 +9,7 @@ failure depends on the draw.
 No known catalogue mistake matches (the gates, biases, activations and state handling are all
 torch's), so the suite must fail it without naming a cause.
 
-    pytest --rnn-impl examples/wrong/clipped_cell_state.py:lstm_forward     # fails: forward, ...
+    pytest --rnn-impl examples/wrong/clipped_cell_state.py:lstm_forward     # fails: forward; rows built on it blocked
 
 Calling convention: by-name, one layer, one direction, seq-first, separate h0 and c0 of shape
 (B, H): ``lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)``.

@@ -8,7 +8,7 @@ num_layers = L they come back (D, B, Hout) (one direction: (1, B, Hout)) instead
 No known catalogue mistake matches: it is not a layout mix-up (direction-major, batch-first) of a
 complete h_n, but missing rows, so the suite must fail it without naming a cause.
 
-    pytest --rnn-impl examples/wrong/hn_last_layer_only.py:forward     # fails: multilayer, ...
+    pytest --rnn-impl examples/wrong/hn_last_layer_only.py:forward     # fails: multilayer
 
 Calling convention: canonical, all three modes: ``forward(input, hx, params, spec)``; seq-first,
 batch-first or unbatched input, hx may be None. Packed sequences raise NotImplementedError.

@@ -10,7 +10,7 @@ No known catalogue mistake matches: it is not a gate permutation or substitution
 doubled bias, a wrong activation, a state mix-up or a precision loss, so the suite must fail it
 without naming a cause.
 
-    pytest --rnn-impl examples/wrong/layernorm_lstm.py:lstm_forward     # fails: forward, ...
+    pytest --rnn-impl examples/wrong/layernorm_lstm.py:lstm_forward     # fails: forward; rows built on it blocked
 
 Calling convention: by-name, one layer, one direction, seq-first, state without the layer
 dimension: ``lstm_forward(input, initial_states, w_ih, w_hh, b_ih, b_hh)``.

@@ -1,6 +1,6 @@
 """WRONG on purpose: an LSTM that unpacks its gates as i, f, o, g (torch packs them i, f, g, o).
 
-    pytest --rnn-impl examples/wrong/lstm_gate_order.py:lstm_forward     # fails: forward, ...
+    pytest --rnn-impl examples/wrong/lstm_gate_order.py:lstm_forward     # fails: forward (gate_order); rows built on it blocked
 """
 import torch
 

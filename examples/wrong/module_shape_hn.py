@@ -1,7 +1,7 @@
 """WRONG on purpose: a drop-in RNN module, right in every value, that returns h_n as (batch, hidden)
 for one layer instead of torch.nn's (1, batch, hidden).
 
-    pytest --rnn-impl examples/wrong/module_shape_hn.py:SqueezedRNN     # fails: shape only
+    pytest --rnn-impl examples/wrong/module_shape_hn.py:SqueezedRNN     # fails: shape; packed and combined error (packed or unbatched input raises)
 """
 import torch
 from torch import nn

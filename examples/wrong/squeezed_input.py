@@ -9,7 +9,7 @@ batch of one happens to survive: (T, I) steps broadcast back to (1, H).)
 No known catalogue mistake matches: nothing in the recurrence is wrong, the input is reshaped
 before it starts, so the suite must fail it (edge_cases: time 1) without naming a cause.
 
-    pytest --rnn-impl examples/wrong/squeezed_input.py:gru_forward     # fails: edge_cases, ...
+    pytest --rnn-impl examples/wrong/squeezed_input.py:gru_forward     # fails: edge_cases
 
 Calling convention: by-name, one layer, one direction, seq-first, h0 of shape (B, H):
 ``gru_forward(input, h0, w_ih, w_hh, b_ih, b_hh)``.
