@@ -317,13 +317,13 @@ def _has_compiler() -> bool:
     ("cpp_extension_rnn.py:rnn_forward_no_bias_hh", "fail", "blocked", "missing_bias_hh"),
 ])
 def test_kernels_as_torch_exposes_them(run_suite, monkeypatch, entry, forward, backward, diagnosis):
-    """A torch.library.custom_op with a registered autograd, a TorchScript function, a load_inline C++
-    extension: each bound by its parameters' names and judged like Python code, right and wrong."""
+    """A torch.library.custom_op with a registered autograd, a TorchScript function, a C++ operator
+    built with cpp_extension: each bound by its parameters' names and judged like Python code, right and wrong."""
     if entry.startswith("custom_op") and not _has_custom_op():
         pytest.skip("torch.library.custom_op needs torch 2.4 or newer")
     if entry.startswith("cpp_extension"):
         if not _has_compiler():
-            pytest.skip("no C++ compiler or ninja: the load_inline extension cannot be built here")
+            pytest.skip("no C++ compiler or ninja: the C++ operator cannot be built here")
         monkeypatch.setenv("TORCH_EXTENSIONS_DIR", str(Path(tempfile.gettempdir()) / "rnnconformance-extensions"))
     run = run_suite(f"examples/kernels/{entry}", *FAST, "--rnn-rows", "forward,backward", "--rnn-dtype", "float64")
     assert run.statuses() == {"forward": forward, "backward": backward}, run.output
