@@ -32,10 +32,11 @@ class Matrix:
     def failing(self) -> set:
         return {row for row, status in self.statuses.items() if status in ("fail", "error")}
 
-    def first_failure(self) -> tuple:
-        """(row, Failure) of the first row that failed on its own (not blocked), or (None, None)."""
+    def first_failure(self, named: bool = False) -> tuple:
+        """(row, Failure) of the first row that failed on its own (not blocked), or (None, None); with
+        `named`, of the first such row whose failure names a likely cause."""
         for row, failure in self.failures.items():
-            if failure.status != "blocked":
+            if failure.status != "blocked" and (failure.diagnosis or not named):
                 return row, failure
         return None, None
 
@@ -51,9 +52,10 @@ class Matrix:
 
 def run_matrix(target, *, mode: Optional[str] = None, bind: Optional[str] = None, returns: Optional[str] = None,
                dtypes: tuple = ("float32", "float64"), half: bool = False, max_examples: int = 3,
-               rows: Optional[tuple] = None, stop_at_first_failure: bool = False) -> Matrix:
+               rows: Optional[tuple] = None, stop_at_first_failure: bool = False, named: bool = False) -> Matrix:
     """The matrix of `target` (a ``file.py:name`` or an object) on the CPU; with
-    `stop_at_first_failure`, only up to the first row that fails on its own (like ``pytest -x``)."""
+    `stop_at_first_failure`, only up to the first row that fails on its own (like ``pytest -x``), or
+    with `named` too, up to the first that names a likely cause."""
     runner = runner_for(target, mode, bind=bind, returns=returns)
     features = registry()
     context = RunContext(str(target), runner, max_examples, features, base_dtype=dtypes[0])
@@ -80,6 +82,6 @@ def run_matrix(target, *, mode: Optional[str] = None, bind: Optional[str] = None
                     matrix.reasons.setdefault(feature.name, str(skip.msg))
         if found:
             matrix.statuses[feature.name] = summarise(found)
-        if stop_at_first_failure and matrix.first_failure()[0] is not None:
+        if stop_at_first_failure and matrix.first_failure(named)[0] is not None:
             break
     return matrix

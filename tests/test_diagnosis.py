@@ -34,9 +34,19 @@ def first_failure(target: str, max_examples: int = DEFAULT_MAX_EXAMPLES, dtypes:
 
 @pytest.mark.parametrize("mutant", sorted(EXPECTED))
 def test_every_mutant_is_killed_and_named(mutant):
-    feature, failure = first_failure(str(REPO / "examples" / "mutants" / mutant.split(":")[0]) + ":" + mutant.split(":")[1])
-    assert failure is not None, f"{mutant} survived the whole suite"
-    assert failure.diagnosis and failure.diagnosis[0] == EXPECTED[mutant], (feature, failure.diagnosis, render(failure))
+    """The first row that fails names the mutant's mistake. One exception, which must name nothing:
+    the exp-written tanh of ``unstable_activation`` also loses precision in its second derivatives at
+    ordinary sizes (``double_backward`` fails about one draw in fifteen), which no catalogue entry
+    tells apart from rounding; that mutant is named by ``edge_cases``, where its formula overflows."""
+    target = str(REPO / "examples" / "mutants" / mutant.split(":")[0]) + ":" + mutant.split(":")[1]
+    matrix = run_matrix(target, dtypes=DTYPES, max_examples=DEFAULT_MAX_EXAMPLES, stop_at_first_failure=True,
+                        named=True)
+    feature, failure = matrix.first_failure(named=True)
+    assert failure is not None, f"{mutant} survived the whole suite, or no failing row named it:\n{matrix.verdicts()}"
+    unnamed_before = {row for row, f in matrix.failures.items() if f.status != "blocked" and not f.diagnosis}
+    assert unnamed_before <= ({"double_backward"} if EXPECTED[mutant] == "unstable_activation" else set()), \
+        matrix.verdicts()
+    assert failure.diagnosis[0] == EXPECTED[mutant], (feature, failure.diagnosis, render(failure))
     assert f"likely cause [{EXPECTED[mutant]}]" in render(failure)
 
 
