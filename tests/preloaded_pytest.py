@@ -19,24 +19,18 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import pkgutil
 import sys
 import tempfile
 
 
 def preload() -> None:
-    """Import what every run imports (and ``torch._dynamo``, which the no_delegation check pulls in)."""
-    import torch
+    """Import what every run imports, as the grader does before it forks its runs (``torch._dynamo``,
+    which the no_delegation check pulls in, included), and freeze it out of the cyclic collector."""
+    from pytest_rnnconformance.grading.rubric import parse_rubric
+    from pytest_rnnconformance.grading.runner import preload as preload_like_the_grader
 
-    import pytest_rnnconformance as package
-    from pytest_rnnconformance.grading.runner import warm_hypothesis
-
-    for name in ("pytest", "hypothesis", "torch._dynamo"):
-        importlib.import_module(name)
-    for module in pkgutil.walk_packages(package.__path__, prefix=f"{package.__name__}."):
-        importlib.import_module(module.name)
-    warm_hypothesis()  # as the grader does: its scan of local modules' constants, once
-    torch.set_num_threads(1)  # what each run sets anyway; before any thread pool exists
+    importlib.import_module("pytest")  # imported by the grader's own modules; here by nothing before it
+    preload_like_the_grader(parse_rubric({}))  # the default rubric checks delegation
 
 
 def run_pytest(request: dict) -> int:
