@@ -249,6 +249,31 @@ def test_a_class_handed_its_weights_reads_its_bias_as_one_vector_not_the_switch(
     assert [str(a.value) for a in sized if a.name == "bias"] == ["bias"]
 
 
+def test_a_bias_beside_one_bound_by_name_is_the_other_side_not_both(tmp_path):
+    """``b_xh`` beside ``b_hh`` (bound by its name) is bias_ih: reading it alone as the sum of both, as a
+    lone bias is read, counted bias_hh twice, and the printed line then failed a right file. The
+    same for ``b`` beside ``b_hh``."""
+    path = write(tmp_path, """
+        import torch
+        import torch.nn.functional as F
+
+        def rnn_final_state(x, h0, W_xh, W_hh, b_xh, b_hh):
+            h = h0
+            for x_t in x.unbind(0):
+                h = torch.tanh(F.linear(x_t, W_xh, b_xh) + F.linear(h, W_hh, b_hh))
+            return h
+
+        def rnn_plain_b(x, h0, W_ih, W_hh, b, b_hh):
+            return rnn_final_state(x, h0, W_ih, W_hh, b, b_hh)
+        """)
+    with pytest.raises(BindingError) as refused:
+        bind(path, "rnn_final_state")
+    assert 'b_xh=bias_ih"' in str(refused.value) and "bias_ih+bias_hh" not in str(refused.value)
+    for entry in ("rnn_final_state", "rnn_plain_b"):
+        result = run_matrix(f"{path}:{entry}", bind="auto", dtypes=("float64",), rows=("forward",))
+        assert result.statuses == {"forward": "pass"}, result.verdicts()
+
+
 # ------------------------------------------------------------------------------------------ modules
 def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(tmp_path):
     path = write(tmp_path, """

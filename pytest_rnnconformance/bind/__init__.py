@@ -222,12 +222,20 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
         if family in ("rnn", "gru"):  # W_hr: a GRU's reset-gate weight here, not an LSTM's projection
             names += [a.name for a in unknown.known if a.name not in mapping and a.name not in names
                       and any(n.startswith("weight_hr") for n in names_in(a.value))]
-        found_guesses = guess_all(names, family)
+        # read beside the biases already bound by name: b_xh beside b_hh is the input side, not both
+        beside = [a.name for a in unknown.known if a.name not in names
+                  and any(n.startswith(("bias_ih", "bias_hh")) for n in names_in(a.value))]
+        found_guesses = {p: g for p, g in guess_all(names + beside, family).items() if p in names}
         missing = [parameter for parameter, found in found_guesses.items() if found is None]
         guesses = {p: g for p, g in found_guesses.items() if g is not None}
         conventions = [(transposed, hidden_first) for transposed in (True, False) for hidden_first in (True, False)
                        if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
-        mappings = [{**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}} for t, h in conventions]
+        distinct: dict = {}  # conventions that change nothing (no weight among the guesses) give one mapping
+        for t, h in conventions:
+            chosen = {**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}}
+            distinct.setdefault(render_map(chosen), (chosen, (t, h)))
+        mappings = [chosen for chosen, _ in distinct.values()]
+        conventions = [convention for _, convention in distinct.values()]
         if missing:  # names that say no weight: their roles complete each reading, for the user to check
             suggestions = {p: suggest(p, family) for p in missing}
             attributes = None if guesses else _attributes_beside(bind, mapping, suggestions)

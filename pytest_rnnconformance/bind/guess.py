@@ -254,11 +254,12 @@ def names_gates(names: list, family: str) -> bool:
 
 def guess_all(names: list, family: str) -> dict:
     """Each name's `Guess` (or None), read together: a bias beside an input-side bias of the same
-    gate is the hidden side's (``bx``, ``bh``), and a lone ``W`` with no hidden weight beside it is
-    applied to [h, x]."""
+    gate is the hidden side's (``bx``, ``bh``), one beside a hidden-side bias the input side's (``b``,
+    ``b_hh``), and a lone ``W`` with no hidden weight beside it is applied to [h, x]."""
     per_gate = names_gates(names, family)
     found = {name: guess(name, family, per_gate) for name in names}
     input_biases = {g.gate for g in found.values() if g is not None and g.kind == "input_bias"}
+    hidden_biases = {g.gate for g in found.values() if g is not None and g.kind == "hidden_bias"}
     said_hidden = {g.gate for n, g in found.items() if g is not None and g.kind == "hidden_weight" and _parts(n)[:1] == "u"}
     for name, g in found.items():  # W_h beside U_h: U is the hidden side, so W is the input side (Cho's names)
         if g is not None and g.kind == "hidden_weight" and _parts(name)[:1] == "w" and g.gate in said_hidden:
@@ -272,6 +273,8 @@ def guess_all(names: list, family: str) -> dict:
             found[name] = replace(g, kind="input_weight")  # W_z beside U_z: W x + U h, gate by gate (Cho)
         elif g.kind == "bias" and g.gate in input_biases:
             found[name] = replace(g, kind="hidden_bias")
+        elif g.kind == "bias" and g.gate in hidden_biases:  # b beside b_hh: the input side
+            found[name] = replace(g, kind="input_bias")
         elif g.kind == "input_weight" and _parts(name) in ("w", "weight", "weights") and not hidden_weights:
             found[name] = replace(g, kind="joint_weight")
     sides = {(g.kind, g.gate) for g in found.values() if g is not None}
