@@ -300,13 +300,48 @@ def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(t
     assert set(parse_map(line)) == {"W_xh", "W_hh", "b_h", "head.weight", "head.bias"}  # and it parses as printed
 
 
-def test_a_module_with_gate_layers_on_x_and_h_joined_is_ambiguous_and_refused():
+def test_a_module_with_gate_layers_on_x_and_h_joined_is_refused_with_each_reading_and_auto_settles_it():
+    """Which of x and h comes first in the concatenation is no name's to say: one line for each order
+    (every gate's layer the same way, not 16 mixtures), and ``auto`` lets the probe find the one that
+    reproduces torch.nn."""
     path = EXAMPLES.parent / "tests" / "learners" / "lstm_linear_gates_dim.py"
     with pytest.raises(BindingError) as raised:
         bind(path, "LSTMModel")
     message = str(raised.value)
     assert "can read forget_gate.weight [4, 9]" in message and "more than one way" in message
-    assert "--rnn-bind \"forget_gate.weight=cat(weight_hh[f],weight_ih[f]),forget_gate.bias=" in message
+    lines = [line.split('"')[1] for line in message.splitlines() if line.strip().startswith("--rnn-bind")]
+    assert len(lines) == 2 and lines[0].startswith("forget_gate.weight=cat(weight_hh[f],weight_ih[f]),forget_gate.bias=")
+    assert "cell_gate.weight=cat(weight_ih[g],weight_hh[g])" in lines[1]
+    result = run_matrix(f"{path}:LSTMModel", bind="auto", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
+    assert "cat(weight_ih[f],weight_hh[f])" in result.summary.description
+
+
+def test_a_plain_class_weight_on_x_and_h_joined_gets_both_orders_and_auto_settles_it(tmp_path):
+    """A class making its own W (4H, I + H) for [x, h] (found on fresh code): one ready line was offered, for
+    [h, x], and pasting it failed a right class. Now each order is a line, and ``auto`` picks by experiment."""
+    path = write(tmp_path, """
+        import torch
+
+        class LSTMCellByHand:
+            def __init__(self, input_size, hidden_size):
+                self.W = torch.randn(4 * hidden_size, input_size + hidden_size)
+                self.b = torch.zeros(4 * hidden_size)
+
+            def __call__(self, x, state):
+                h, c = state
+                i, f, g, o = (torch.cat([x, h], dim=-1) @ self.W.T + self.b).chunk(4, dim=-1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                return torch.sigmoid(o) * torch.tanh(c), c
+        """)
+    with pytest.raises(BindingError) as raised:
+        bind(path, "LSTMCellByHand")
+    lines = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
+    assert lines == ["b=bias_ih+bias_hh,W=cat(weight_hh,weight_ih)", "b=bias_ih+bias_hh,W=cat(weight_ih,weight_hh)"]
+    result = run_matrix(f"{path}:LSTMCellByHand", bind="auto", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
+    wrong_order = run_matrix(f"{path}:LSTMCellByHand", bind=lines[0], dtypes=("float64",), rows=("forward",))
+    assert wrong_order.statuses == {"forward": "fail"}, wrong_order.verdicts()  # each line is what it says
 
 
 def test_a_square_hidden_weight_is_stored_like_the_others():

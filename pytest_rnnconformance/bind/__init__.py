@@ -24,7 +24,7 @@ from .functions import UnknownNames, bind_function, declare_line
 from .keys import looked_up, own_keys
 from .guess import guess_all, ready_line, render_map, stacking_orders, suggest
 from .load import load_target
-from .modules import bind_module
+from .modules import ReadingsRefusal, bind_module
 from .notebooks import notebook_of
 from .support import Support, implements
 from .vocabulary import role_of
@@ -68,13 +68,14 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
     owner, method = _method_owner(target)
     if owner is not None:
         if issubclass(owner, torch.nn.Module):
-            found: tuple = (bind_module(owner, name, mode, mapping, method=method),)
+            found: tuple = _module_bindings(lambda chosen: bind_module(owner, name, mode, chosen, method=method),
+                                            mapping, auto)
         else:
             found = _noting_misspelt_constructor(owner, name, lambda: _bind_guessing(
                 owner, name, mode, mapping, auto, lambda chosen: bind_class(owner, name, mode, chosen, method=method)))
     elif inspect.isclass(target):
         if issubclass(target, torch.nn.Module):
-            found = (bind_module(target, name, mode, mapping),)
+            found = _module_bindings(lambda chosen: bind_module(target, name, mode, chosen), mapping, auto)
         else:
             found = _noting_misspelt_constructor(target, name, lambda: _bind_guessing(
                 target, name, mode, mapping, auto, lambda chosen: bind_class(target, name, mode, chosen)))
@@ -213,6 +214,10 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
     each, for the probe to settle, but never the gate a name says."""
     try:
         return storage_candidates(bind(mapping))
+    except ReadingsRefusal as refusal:  # attributes that names and shapes leave a few readings of
+        if not (auto and refusal.readings):
+            raise
+        return _guessed(bind, [{**mapping, **reading} for reading in refusal.readings])
     except UnknownNames as unknown:
         try:
             family = infer_modes(target, name, unknown.known, mode, None)[0].split("_")[0]
@@ -251,12 +256,28 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
                                f"{lines}") from None
         if not auto:
             raise BindingError(_by_name_alone(name, unknown.unknown, mapping, guesses, conventions, family)) from None
-        found = []
-        for chosen in mappings:
-            bound = bind(chosen)
-            found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",),
-                                       declaration=render_map(chosen)))
-        return tuple(found)
+        return _guessed(bind, mappings)
+
+
+def _guessed(bind, mappings: list) -> tuple:
+    """Under ``auto``, a binding for each guessed mapping, saying so (the probe settles which holds)."""
+    found = []
+    for chosen in mappings:
+        bound = bind(chosen)
+        found.append(bound.replace(notes=bound.notes + (f"--rnn-bind auto guessed: {render_map(chosen)}",),
+                                   declaration=render_map(chosen)))
+    return tuple(found)
+
+
+def _module_bindings(bind, mapping: dict, auto: bool) -> tuple:
+    """An nn.Module's binding; under ``auto``, one for each whole reading its parameters' names and
+    shapes leave (where they leave several)."""
+    try:
+        return (bind(mapping),)
+    except ReadingsRefusal as refusal:
+        if not (auto and refusal.readings):
+            raise
+        return _guessed(bind, [{**mapping, **reading} for reading in refusal.readings])
 
 
 def _attributes_beside(bind, mapping: dict, suggestions: dict) -> Optional[AttributeRefusal]:

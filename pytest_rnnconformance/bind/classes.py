@@ -19,7 +19,7 @@ from .evidence import Fact, How
 from .expressions import names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
 from .guess import lone_bias_line, render_map, suggest_held
-from .modules import match_structure
+from .modules import ReadingsRefusal, match_structure, reading_lines
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 
 SIZES = dict(input_size=5, hidden_size=4)
@@ -70,12 +70,13 @@ def bind_class(target: Any, name: str, mode: Optional[str], declared: dict, meth
     return Binding(name, target, "class", modes, support, call_args, construction, evidence=evidence)
 
 
-class AttributeRefusal(BindingError):
-    """A class keeps weights as attributes that names and shapes do not match: `reason` says which, and
-    `line` (path -> expression) is the declaration to edit."""
+class AttributeRefusal(ReadingsRefusal):
+    """A class keeps weights as attributes that names and shapes do not match: `reason` says which,
+    `line` (path -> expression) is the declaration to edit, and `readings` each whole reading where
+    names and shapes leave a few (see `ReadingsRefusal`)."""
 
-    def __init__(self, message: str, reason: str, line: dict) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, reason: str, line: dict, readings: tuple = ()) -> None:
+        super().__init__(message, readings)
         self.reason, self.line = reason, line
 
 
@@ -115,11 +116,18 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
     mapping = match.mapping
     if not mapping or match.unmatched or match.ambiguous:
         family = mode_registry.get(mode).family
-        guessed = suggest_held(held, list(match.unmatched), family)
-        left = {**match.ambiguous, **{k: guessed.get(k, "weight_ih") for k in match.unmatched}}
-        line = lone_bias_line({**mapping, **left}, family)
         reason = (f"cannot tell which of torch.nn's weights its attributes "
-                  f"{', '.join(f'{k} {list(held[k])}' for k in left) or '(none found)'} hold")
+                  f"{', '.join(f'{k} {list(held[k])}' for k in [*match.ambiguous, *match.unmatched]) or '(none found)'}"
+                  " hold")
+        if match.ambiguous and not match.unmatched:  # whole readings: the user's pick, or auto's experiment
+            readings = tuple(lone_bias_line(reading, family) for reading in match.readings())
+            raise AttributeRefusal(f"{name}: {reason}; names and shapes leave {len(readings)} readings. Pass them to "
+                                   "its constructor, or paste yours, or run with --rnn-bind auto to let an experiment "
+                                   f"decide:\n{reading_lines(list(readings), match.ambiguous)}",
+                                   reason, readings[0], readings)
+        guessed = suggest_held(held, list(match.unmatched), family)
+        left = {k: guessed.get(k, "weight_ih") for k in match.unmatched}
+        line = lone_bias_line({**match.readings()[0], **left}, family)
         raise AttributeRefusal(f"{name}: {reason}; pass them to its constructor, or declare: "
                                f"--rnn-bind \"{render_map(line)}\"", reason, line)
     return Construction(arguments=construction.arguments, weights=tuple(mapping.items()), method=construction.method,

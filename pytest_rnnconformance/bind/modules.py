@@ -23,6 +23,7 @@ without the layer dimension (the probe finds out), and it is not asked for packe
 from __future__ import annotations
 
 import inspect
+import itertools
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
@@ -279,7 +280,7 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     rest = {path: shape for path, shape in own.items() if path not in declared_weights}
     match = match_structure(rest, spec)  # what the declaration leaves, matched as without one
     if match.unmatched or match.ambiguous or not (match.mapping or declared_weights):
-        raise BindingError(_refusal(binding.name, own, match, declared_weights, spec.recurrence.family))
+        raise _refusal(binding.name, own, match, declared_weights, spec.recurrence.family)
     mapping = {path: declared_weights.get(path, match.mapping.get(path)) for path in own}
     said = ["declared: " + render_map(declared_weights)] if declared_weights else []
     how = "; ".join(said + (["matched by name and shape: " + match.header()] if match.mapping else []))
@@ -299,9 +300,18 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     return binding.replace(support=support, notes=tuple(notes), construction=construction)
 
 
-def _refusal(name: str, own: dict, match: Match, declared: dict, family: str) -> str:
+def _refusal(name: str, own: dict, match: Match, declared: dict, family: str) -> ReadingsRefusal:
     """Why a module's own parameters cannot be matched, with the ``--rnn-bind`` line to edit (the
-    declared items and the matches already made kept in it)."""
+    declared items and the matches already made kept in it), or, where names and shapes leave a
+    few whole readings, one line for each (which ``auto`` tries)."""
+    said = f"{name} holds weights under names of its own, and the binder "
+    if match.ambiguous and not match.unmatched:
+        readings = [{p: r[p] for p in own if p in r} for r in
+                    ({**lone_bias_line({**declared, **reading}, family), **declared} for reading in match.readings())]
+        return ReadingsRefusal(
+            said + f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way; paste "
+            f"yours, or run with --rnn-bind auto to let an experiment decide:\n{reading_lines(readings, match.ambiguous)}",
+            tuple(readings))
     parts = []
     if match.unmatched:
         parts.append(f"cannot tell which of torch.nn's weights {', '.join(f'{p} {list(own[p])}' for p in match.unmatched)}"
@@ -310,10 +320,10 @@ def _refusal(name: str, own: dict, match: Match, declared: dict, family: str) ->
         parts.append(f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way "
                      "(which comes first in the concatenation of x and h, or how a square weight is stored)")
     guessed = suggest_held(own, list(match.unmatched), family)  # by role, read together: a line that parses
-    line = {**lone_bias_line({**declared, **match.mapping, **match.ambiguous, **guessed}, family), **declared}
+    line = {**lone_bias_line({**declared, **match.readings()[0], **guessed}, family), **declared}
     order = {p: line[p] for p in own if p in line}
-    return (f"{name} holds weights under names of its own, and the binder {', and '.join(parts)}; edit this guess and "
-            f"declare it: --rnn-bind \"{render_map(order)}\"")
+    return ReadingsRefusal(f"{said}{', and '.join(parts)}; edit this guess and declare it: "
+                           f"--rnn-bind \"{render_map(order)}\"")
 
 
 def _taken(binding: Binding) -> set:
@@ -351,8 +361,9 @@ class Match:
     """Parameters matched to torch.nn's weights by structure (names and shapes).
 
     `mapping` holds the matches (path -> expression) and `how` says for each how it was made;
-    `ambiguous` holds a best guess for parameters whose names and shapes allow more than one
-    reading (a weight on the concatenation of x and h: which comes first), `unmatched` the rest.
+    `ambiguous` holds every reading (path -> expressions) of the parameters whose names and shapes
+    allow more than one (a weight on the concatenation of x and h: which comes first), `unmatched`
+    the rest.
     """
 
     mapping: dict
@@ -360,8 +371,45 @@ class Match:
     ambiguous: dict
     unmatched: tuple
 
+    def readings(self) -> list:
+        """Each whole reading the names and shapes leave: the matches, and for the ambiguous
+        parameters one storage convention for all of them (weights are stored one way in one
+        implementation: every gate's layer on [x, h], or every one on [h, x]), or the matches alone."""
+        if not self.ambiguous:
+            return [dict(self.mapping)]
+        conventions = [c for c in next(iter(self.ambiguous.values())) if all(c in r for r in self.ambiguous.values())]
+        choices = [{p: r[c] for p, r in self.ambiguous.items()} for c in conventions] or [
+            dict(zip(self.ambiguous, choice)) for choice in itertools.product(*(r.values() for r in self.ambiguous.values()))]
+        return [{**self.mapping, **choice} for choice in choices]
+
     def header(self) -> str:
         return ", ".join(f"{path}={expr} ({self.how[path]})" for path, expr in self.mapping.items())
+
+
+class ReadingsRefusal(BindingError):
+    """Weights that names and shapes do not bind to one reading: `readings` holds each whole reading
+    (path -> expression) when every parameter has one, for ``--rnn-bind auto`` to try; none where a
+    parameter was only guessed from its role (then the message's line is a guess to edit)."""
+
+    def __init__(self, message: str, readings: tuple = ()) -> None:
+        super().__init__(message)
+        self.readings = readings
+
+
+def reading_lines(readings: list, ambiguous: dict) -> str:
+    """One ``--rnn-bind`` line a reading, each saying what tells it from the others."""
+    def words(reading: dict) -> str:
+        return "weights " + "; ".join(dict.fromkeys(_storage(reading[path]) for path in ambiguous))
+
+    return "\n".join(f"  --rnn-bind \"{render_map(reading)}\"   # {words(reading)}" for reading in readings)
+
+
+def _storage(expr: Expr) -> str:
+    """How one reading of a weight is stored, in words."""
+    text = str(expr)
+    order = "applied to [h, x]" if "cat(weight_hh" in text else "applied to [x, h]" if "cat(weight_ih" in text else ""
+    stored = "stored (in, out), used as x @ W" if text.endswith(".T") else "stored (out, in)"
+    return f"{order}, {stored}" if order else stored
 
 
 def match_structure(own: dict, spec) -> Match:
@@ -388,10 +436,10 @@ def match_structure(own: dict, spec) -> Match:
             for transposed in (False, True) if kind.is_weight else (False,):
                 for hidden_first in (True, False) if kind.kind == "joint_weight" else (True,):
                     expr = kind.expression(transposed, hidden_first)
-                    if _shape_of(expr, spec) == tuple(shape) and all(expr != e for _, e, _ in fits):
-                        fits.append((transposed if kind.is_weight else None, expr, kind))
+                    if _shape_of(expr, spec) == tuple(shape) and all(expr != e for _, e, _, _ in fits):
+                        fits.append((transposed if kind.is_weight else None, expr, kind, hidden_first))
         options[path] = fits
-    orientations = [{t for t, _, _ in fits} for fits in options.values() if fits and fits[0][0] is not None]
+    orientations = [{t for t, _, _, _ in fits} for fits in options.values() if fits and fits[0][0] is not None]
     common = set.intersection(*orientations) if orientations else set()
     decided = [o for o in orientations if len(o) == 1]
     mapping, how, ambiguous = {}, {}, {}
@@ -402,10 +450,10 @@ def match_structure(own: dict, spec) -> Match:
         chosen = fits
         if len(fits) > 1 and len(common) == 1 and decided:
             chosen = [f for f in fits if f[0] in common] or fits
-        readings = {str(expr) for _, expr, _ in chosen}
-        transposed, expr, kind = chosen[0]
-        if len(readings) > 1:
-            ambiguous[path] = expr
+        readings = {(t, first): expr for t, expr, _, first in chosen}  # each storage convention's reading
+        transposed, expr, kind, _ = chosen[0]
+        if len({str(e) for e in readings.values()}) > 1:
+            ambiguous[path] = readings
             continue
         said = f"{'name' if name == path else 'read as'} {name}: {kind.describe()}"
         if transposed is None:
