@@ -274,6 +274,56 @@ def test_a_bias_beside_one_bound_by_name_is_the_other_side_not_both(tmp_path):
         assert result.statuses == {"forward": "pass"}, result.verdicts()
 
 
+def test_a_name_that_says_nothing_gets_the_readings_its_shape_allows_or_a_placeholder_that_never_runs(tmp_path):
+    """No guess dressed as a ready line (found on fresh code: a placeholder ``weight_ih`` pasted ran, and
+    the crash it caused was blamed on the learner's code). A kept tensor whose name says nothing is
+    offered what its shape allows (``[4, 9]``: x and h joined, either order; ``auto`` decides); a
+    parameter nothing tells about gets ``?``, which is refused if pasted unchanged."""
+    path = write(tmp_path, """
+        import torch
+
+        class RNNByHand:
+            def __init__(self, input_size, hidden_size):
+                self.theta = torch.randn(hidden_size, input_size + hidden_size)
+                self.b = torch.zeros(hidden_size)
+
+            def forward(self, x, h):
+                out = []
+                for x_t in x:
+                    h = torch.tanh(torch.cat([x_t, h], -1) @ self.theta.T + self.b)
+                    out.append(h)
+                return torch.stack(out), h
+
+        def rnn_two_ways(x, h0, fwd, bwd):
+            return fwd(x, h0)
+        """)
+    with pytest.raises(BindingError) as raised:
+        bind(path, "RNNByHand")
+    lines = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
+    assert lines == ["theta=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "theta=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"]
+    result = run_matrix(f"{path}:RNNByHand", bind="auto", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
+    with pytest.raises(BindingError) as refused:
+        bind(path, "rnn_two_ways")
+    [line] = [line.split('"')[1] for line in str(refused.value).splitlines() if "--rnn-bind" in line]
+    assert line == "fwd=?,bwd=?"
+    with pytest.raises(BindingError, match="fwd=. is a placeholder the refusal could not fill: replace"):
+        bind(path, "rnn_two_ways", declared=line)
+
+
+def test_cho_style_names_are_read_whole():
+    """``W_cat`` is a weight on x and h joined; Cho's GRU biases ``bwr``, ``bur``, ``bw``, ``bu`` are the
+    biases of ``W x`` and ``U h``, gate by gate (``bw``, ``bu``: the candidate's, beside ``W``, ``U``)."""
+    from pytest_rnnconformance.bind.guess import guess_all
+
+    read = {name: (g.kind, g.gate) for name, g in guess_all(["Wr", "Ur", "bwr", "bur", "W", "U", "bw", "bu"], "gru").items()}
+    assert read == {"Wr": ("input_weight", "r"), "Ur": ("hidden_weight", "r"), "bwr": ("input_bias", "r"),
+                    "bur": ("hidden_bias", "r"), "W": ("input_weight", "n"), "U": ("hidden_weight", "n"),
+                    "bw": ("input_bias", "n"), "bu": ("hidden_bias", "n")}
+    assert guess_all(["W_cat", "b"], "lstm")["W_cat"].kind == "joint_weight"
+    assert guess_all(["fwd", "bwd"], "lstm") == {"fwd": None, "bwd": None}  # a direction, not a bias of W
+
+
 # ------------------------------------------------------------------------------------------ modules
 def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(tmp_path):
     path = write(tmp_path, """
@@ -296,8 +346,9 @@ def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(t
     message = str(raised.value)
     assert "cannot tell which of torch.nn's weights head.weight [3, 4], head.bias [3] hold" in message
     line = message.split('--rnn-bind "')[1].split('"')[0]
-    assert line.startswith("W_xh=weight_ih.T,W_hh=weight_hh.T,b_h=bias_ih+bias_hh,head.weight=")  # the matches kept
-    assert set(parse_map(line)) == {"W_xh", "W_hh", "b_h", "head.weight", "head.bias"}  # and it parses as printed
+    assert line.startswith("W_xh=weight_ih.T,W_hh=weight_hh.T,b_h=bias_ih+bias_hh,head.weight=?")  # the matches kept
+    with pytest.raises(DeclarationError, match="head.weight=. is a placeholder"):  # no shape of torch.nn's fits
+        parse_map(line)  # [3, 4]: pasted unchanged, it is refused, never run as a guess
 
 
 def test_a_module_with_gate_layers_on_x_and_h_joined_is_refused_with_each_reading_and_auto_settles_it():
@@ -337,7 +388,7 @@ def test_a_plain_class_weight_on_x_and_h_joined_gets_both_orders_and_auto_settle
     with pytest.raises(BindingError) as raised:
         bind(path, "LSTMCellByHand")
     lines = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
-    assert lines == ["b=bias_ih+bias_hh,W=cat(weight_hh,weight_ih)", "b=bias_ih+bias_hh,W=cat(weight_ih,weight_hh)"]
+    assert lines == ["W=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "W=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"]
     result = run_matrix(f"{path}:LSTMCellByHand", bind="auto", dtypes=("float64",), rows=("forward",))
     assert result.statuses == {"forward": "pass"}, result.verdicts()
     wrong_order = run_matrix(f"{path}:LSTMCellByHand", bind=lines[0], dtypes=("float64",), rows=("forward",))

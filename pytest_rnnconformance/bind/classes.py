@@ -16,7 +16,7 @@ from ..spec import RNNSpec
 from .binding import Argument, Binding, BindingError, Construction, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
-from .expressions import names_in
+from .expressions import PLACEHOLDER, names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
 from .guess import lone_bias_line, render_map, suggest_held
 from .modules import ReadingsRefusal, match_structure, reading_lines
@@ -120,13 +120,14 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
                   f"{', '.join(f'{k} {list(held[k])}' for k in [*match.ambiguous, *match.unmatched]) or '(none found)'}"
                   " hold")
         if match.ambiguous and not match.unmatched:  # whole readings: the user's pick, or auto's experiment
-            readings = tuple(lone_bias_line(reading, family) for reading in match.readings())
+            readings = tuple({p: r[p] for p in held if p in r}  # in the order the class keeps them
+                             for r in (lone_bias_line(reading, family) for reading in match.readings()))
             raise AttributeRefusal(f"{name}: {reason}; names and shapes leave {len(readings)} readings. Pass them to "
                                    "its constructor, or paste yours, or run with --rnn-bind auto to let an experiment "
                                    f"decide:\n{reading_lines(list(readings), match.ambiguous)}",
                                    reason, readings[0], readings)
         guessed = suggest_held(held, list(match.unmatched), family)
-        left = {k: guessed.get(k, "weight_ih") for k in match.unmatched}
+        left = {k: guessed.get(k, PLACEHOLDER) for k in match.unmatched}
         line = lone_bias_line({**match.readings()[0], **left}, family)
         raise AttributeRefusal(f"{name}: {reason}; pass them to its constructor, or declare: "
                                f"--rnn-bind \"{render_map(line)}\"", reason, line)

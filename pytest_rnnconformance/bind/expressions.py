@@ -202,7 +202,7 @@ def gates_in(expr: Expr) -> set:
 # --------------------------------------------------------------------------- parsing
 # a name is a path: `rnn.W_xh`, and `W_x.0` for an nn.ParameterList's first item
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z_0-9]*(?:\.(?:[A-Za-z_][A-Za-z_0-9]*|\d+))*)|(?P<number>-?\d+)"
-                    r"|(?P<text>'[^']*'|\"[^\"]*\")|(?P<op>\.(?:T|reshape|permute)\b|[=+,()\[\]{}:]))")
+                    r"|(?P<text>'[^']*'|\"[^\"]*\")|(?P<op>\.(?:T|reshape|permute)\b|[=+,()\[\]{}:?]))")
 
 
 def _tokens(text: str) -> list:
@@ -347,6 +347,10 @@ def parse_expression(text: str) -> Expr:
     return expr
 
 
+#: What a printed line holds where nothing said what a parameter is: the user's to replace (never run).
+PLACEHOLDER = "?"
+
+
 def parse_map(text: str) -> dict:
     """``'x=input,Wx=weight_ih.T'`` -> ``{'x': Name('input'), 'Wx': Transpose(Name('weight_ih'))}``."""
     parser = _Parser(text)
@@ -358,6 +362,10 @@ def parse_map(text: str) -> dict:
         parser.take("=")
         if target in mapping:
             raise DeclarationError(f"{target} is declared twice in {text!r}")
+        if parser.peek() == PLACEHOLDER:
+            raise DeclarationError(f"{target}={PLACEHOLDER} is a placeholder the refusal could not fill: replace "
+                                   f"{PLACEHOLDER} with what {target} holds (a weight such as weight_ih, a bias, input, "
+                                   "hx or a size), or leave it out if nothing of torch.nn's goes there")
         mapping[target] = parser.expression()
         check_names(mapping[target], f"{target}=")
         if parser.peek():

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from .expressions import Cat, Expr, GateBlock, Name, Sum, Transpose
+from .expressions import PLACEHOLDER, Cat, Expr, GateBlock, Name, Sum, Transpose
 
 LETTERS = {"lstm": {"i": "i", "f": "f", "g": "g", "c": "g", "o": "o"},
            "gru": {"r": "r", "z": "z", "n": "n", "h": "n"},
@@ -36,6 +36,8 @@ GATE_WORDS = {"lstm": {"input": "i", "in": "i", "forget": "f", "cell": "g", "can
               "rnn": {}}
 ALWAYS_GATE_WORDS = ("forget", "reset", "relevance", "update", "candidate")  # relevance: the sequence-models
 #                                                                              course's name for the reset gate
+#: Words that say a weight applies to x and h joined (``W_cat``, ``W_concat``, ``W_combined``).
+JOINT_WORDS = ("cat", "concat", "joint", "combined")
 OUTPUT_LAYER = ("hq", "hy", "q", "y", "out", "hout", "yh")  # an output layer a tutorial adds
 KERAS = {"kernel": "input_weight", "recurrentkernel": "hidden_weight"}
 #: Subscripts written the other way round, or with ``a`` for the hidden state (Coursera's
@@ -173,6 +175,9 @@ def guess(name: str, family: str, per_gate: bool) -> Optional[Guess]:
         return Guess(kinds[head][side], gate, spelled=side == "")
     if head == "w":
         return _weight(rest, letters, family, per_gate)
+    if rest[:1] in ("w", "u") and (len(rest) == 1 or rest[1:] in letters):  # Cho's b_W, b_U: the bias of W x
+        gate = letters[rest[1:]] if len(rest) > 1 else "n" if per_gate and family == "gru" else None  # and of U h
+        return Guess("input_bias" if rest[0] == "w" else "hidden_bias", gate)
     return _bias(rest, letters, family, per_gate)
 
 
@@ -200,6 +205,8 @@ def _gate(letter: str, letters: dict, family: str, per_gate: bool) -> tuple[bool
 
 
 def _weight(rest: str, letters: dict, family: str, per_gate: bool) -> Optional[Guess]:
+    if rest in JOINT_WORDS:  # W_cat, Wconcat: one weight on x and h joined
+        return Guess("joint_weight")
     if per_gate and family == "gru" and rest in ("", "x", "h"):  # Cho's W, U beside Wz, Uz, Wr, Ur: the candidate
         return Guess("hidden_weight" if rest == "h" else "input_weight", "n")
     if per_gate and len(rest) == 1 and rest in letters:
@@ -345,7 +352,7 @@ def suggest(name: str, family: str) -> Suggestion:
         return Suggestion("h0" if family == "lstm" else "hx", "the initial state")
     if words.startswith(("x", "in", "seq", "data", "emb", "tok")):
         return Suggestion("input", "the input sequence")
-    return Suggestion("weight_ih", "unknown: a placeholder to replace")
+    return Suggestion(PLACEHOLDER, f"unknown: replace {PLACEHOLDER} with what it holds")
 
 
 def suggest_held(held: dict, unmatched: list, family: str) -> dict:

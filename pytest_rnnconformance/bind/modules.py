@@ -34,7 +34,7 @@ from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
 from .expressions import DeclarationError, Expr, Literal, Name, names_in
 from .functions import arguments_by_name, declared_modes, h_alone
-from .guess import guess_all, layer_name, lone_bias_line, render_map, suggest_held
+from .guess import Guess, guess_all, layer_name, lone_bias_line, render_map, suggest_held
 from .vocabulary import role_of
 from .support import IMPLEMENTS_ATTRIBUTE, Support, apply_declaration
 
@@ -412,24 +412,32 @@ def _storage(expr: Expr) -> str:
     return f"{order}, {stored}" if order else stored
 
 
+#: What a parameter whose name says nothing may be, by its number of dimensions (its shape decides).
+SHAPE_KINDS = {1: ("bias",), 2: ("input_weight", "hidden_weight", "joint_weight")}
+
+
 def match_structure(own: dict, spec) -> Match:
     """Match parameters (path -> shape) to torch.nn's weights for `spec` by name and shape.
 
     Names say what each parameter is (`guess.guess_all`); shapes say how it is stored. Weights are
     stored one way in one implementation: where the shapes of some weights decide (an input weight
     (in, out) when input_size != hidden_size) and others could be either (a square hidden weight),
-    the square ones are stored like the others.
+    the square ones are stored like the others. A parameter whose name says nothing is never matched:
+    the readings its shape allows (``[9, 4]``: x and h joined, either order) are offered as ambiguous.
     """
     family = spec.recurrence.family
     names = {path: layer_name(path) for path in own}
     guesses = guess_all(list(names.values()), family)
     options: dict = {}
+    shape_only = set()  # names that say nothing: their shapes alone suggest readings, never a match
     for path, shape in own.items():
         guessed = guesses.get(names[path])
         if guessed is None:
-            continue
-        kinds = [guessed]
-        if guessed.spelled:  # a layer per gate: its shape tells which side(s) it takes
+            shape_only.add(path)
+            kinds = [Guess(kind) for kind in SHAPE_KINDS.get(len(shape), ())]
+        else:
+            kinds = [guessed]
+        if guessed is not None and guessed.spelled:  # a layer per gate: its shape tells which side(s) it takes
             kinds += [replace(guessed, kind="input_weight"), replace(guessed, kind="hidden_weight")]
         fits = []
         for kind in kinds:
@@ -452,7 +460,7 @@ def match_structure(own: dict, spec) -> Match:
             chosen = [f for f in fits if f[0] in common] or fits
         readings = {(t, first): expr for t, expr, _, first in chosen}  # each storage convention's reading
         transposed, expr, kind, _ = chosen[0]
-        if len({str(e) for e in readings.values()}) > 1:
+        if len({str(e) for e in readings.values()}) > 1 or path in shape_only:
             ambiguous[path] = readings
             continue
         said = f"{'name' if name == path else 'read as'} {name}: {kind.describe()}"
