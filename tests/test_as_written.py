@@ -324,6 +324,30 @@ def test_cho_style_names_are_read_whole():
     assert guess_all(["fwd", "bwd"], "lstm") == {"fwd": None, "bwd": None}  # a direction, not a bias of W
 
 
+def test_a_nonlinearity_parameter_says_rnn_and_an_unsaid_mode_is_asked_with_the_weights(tmp_path):
+    """Only torch.nn's RNN takes a nonlinearity: read. Where nothing says the mode, the refusal that
+    asks for the weights asks for it too (found on fresh code: it came as a second refusal)."""
+    path = write(tmp_path, """
+        import torch
+
+        def elman(inputs, h_init, W_in, W_rec, bias, nonlinearity="tanh"):
+            act = torch.relu if nonlinearity == "relu" else torch.tanh
+            h, outputs = h_init, []
+            for x_t in inputs:
+                h = act(x_t @ W_in.T + h @ W_rec.T + bias)
+                outputs.append(h)
+            return torch.stack(outputs), h
+
+        def recurrence(inputs, h_init, W_in, W_rec, bias):
+            return elman(inputs, h_init, W_in, W_rec, bias)
+        """)
+    result = run_matrix(f"{path}:elman", bind="auto", dtypes=("float64",), rows=("forward", "relu"))
+    assert result.statuses == {"forward": "pass", "relu": "pass"}, result.verdicts()
+    assert "mode rnn: read (it takes a nonlinearity" in result.summary.description
+    with pytest.raises(BindingError, match="(?s)--rnn-bind .*add --rnn-mode rnn, lstm, gru"):
+        bind(path, "recurrence")
+
+
 # ------------------------------------------------------------------------------------------ modules
 def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(tmp_path):
     path = write(tmp_path, """

@@ -219,10 +219,13 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
             raise
         return _guessed(bind, [{**mapping, **reading} for reading in refusal.readings])
     except UnknownNames as unknown:
+        unsaid = ""  # the mode too, said in the same refusal rather than in the next one
         try:
             family = infer_modes(target, name, unknown.known, mode, None)[0].split("_")[0]
         except BindingError:
             family = "rnn"
+            unsaid = ("\n  Neither its name nor its parameters say which cell it computes either: add --rnn-mode rnn, "
+                      "lstm, gru or one of their _cell forms (the lines read its names as an RNN's).")
         names = list(unknown.unknown)
         if family in ("rnn", "gru"):  # W_hr: a GRU's reset-gate weight here, not an LSTM's projection
             names += [a.name for a in unknown.known if a.name not in mapping and a.name not in names
@@ -253,9 +256,10 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
                                f"{', '.join(missing)}. {declare_line(missing, {}, family, lines=False)}"
                                f"{f' Built with those sizes, it {attributes.reason}; this line declares both:' if attributes else ''}"
                                f"{' One line for each way the weights may be stored:' if several else ''}\n"
-                               f"{lines}") from None
+                               f"{lines}{unsaid}") from None
         if not auto:
-            raise BindingError(_by_name_alone(name, unknown.unknown, mapping, guesses, conventions, family)) from None
+            raise BindingError(_by_name_alone(name, unknown.unknown, mapping, guesses, conventions, family)
+                               + unsaid) from None
         return _guessed(bind, mappings)
 
 

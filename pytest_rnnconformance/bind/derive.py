@@ -160,6 +160,8 @@ def _read_modes(target: Any, name: str, arguments: tuple, declared: Optional[dic
     names = {n for a in arguments for n in names_in(a.value)}
     if any(n.startswith(("c0", "weight_hr")) for n in names):
         return ("lstm",), "it takes a cell state or a projection"
+    if "nonlinearity" in names:
+        return ("rnn",), "it takes a nonlinearity, which only torch.nn's RNN has"
     if "spec" in names:
         return ("rnn", "lstm", "gru"), "it takes the spec: every mode it does not refuse"
     return None

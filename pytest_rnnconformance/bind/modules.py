@@ -398,8 +398,10 @@ class ReadingsRefusal(BindingError):
 
 def reading_lines(readings: list, ambiguous: dict) -> str:
     """One ``--rnn-bind`` line a reading, each saying what tells it from the others."""
+    differ = [path for path in ambiguous if len({str(r[path]) for r in readings}) > 1]
+
     def words(reading: dict) -> str:
-        return "weights " + "; ".join(dict.fromkeys(_storage(reading[path]) for path in ambiguous))
+        return "weights " + "; ".join(dict.fromkeys(_storage(reading[path]) for path in differ))
 
     return "\n".join(f"  --rnn-bind \"{render_map(reading)}\"   # {words(reading)}" for reading in readings)
 
