@@ -81,6 +81,10 @@ def test_a_dict_of_the_learners_own_keys_is_refused_with_the_reason():
     assert "'Wz'" in str(refused.value) and "--rnn-bind" in str(refused.value)
     line = str(refused.value).split('--rnn-bind "')[1].split('"')[0]
     assert [key for key, _ in parse_map(line)["weights"].items][:3] == ["Wz", "Uz", "bz"]
+    assert str(refused.value).count("--rnn-bind \"weights={") == 2  # one line for each storage
+    matrix = run_matrix(target("own_keys_gru.py:gru_cell"), bind="auto", max_examples=3, dtypes=("float64",),
+                        rows=("forward", "unbatched"))
+    assert not matrix.failing(), matrix.verdicts()  # auto: the experiment proves the storage
 
 
 def test_a_dict_of_a_course_s_keys_is_never_torch_nn_s_its_reading_is_proven():

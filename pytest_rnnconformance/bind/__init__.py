@@ -18,7 +18,7 @@ from .binding import Argument, Binding, BindingError, Summary, Unsupported, chec
 from .classes import AttributeRefusal, bind_class, misspelt_constructor
 from .courses import Reading, course_of, readings
 from .derive import infer_modes
-from .expressions import (GATE_LETTERS, DeclarationError, Name, Transpose, gate_index, gates_in, names_in,
+from .expressions import (GATE_LETTERS, PLACEHOLDER, DeclarationError, Name, Transpose, gate_index, gates_in, names_in,
                           parse_map, parse_returns)
 from .functions import UnknownNames, bind_function, declare_line
 from .keys import looked_up, own_keys
@@ -86,10 +86,11 @@ def candidates(target: Any, name: str, mode: Optional[str] = None, *, declared: 
                                lambda chosen: bind_function(target, name, mode, chosen))
         found = _course_readings(target, found, mapping, pattern,
                                  lambda chosen: bind_function(target, name, mode, chosen)) or found
+        found = _own_key_readings(target, found, mapping, auto,
+                                  lambda chosen: bind_function(target, name, mode, chosen))
     for binding in found:
         _check_gates(binding)
         check_declared(binding, set(mapping) if not binding.reading else {a.name for a in binding.arguments})
-        _refuse_own_keys(target, binding, mapping)
     if pattern is not None:
         found = tuple(binding.replace(returns=pattern) for binding in found)
     notebook = notebook_of(target)
@@ -114,12 +115,15 @@ def _check_gates(binding: Binding) -> None:
                 raise BindingError(f"--rnn-bind: {expr}: {error}") from None
 
 
-def _refuse_own_keys(target: Any, binding: Binding, mapping: dict) -> None:
+def _own_key_readings(target: Any, found: tuple, mapping: dict, auto: bool, bind) -> tuple:
     """A parameter bound to torch.nn's named-parameter dict whose code looks it up by keys of its own
-    (``parameters["Wax"]``, read from the source: `keys`) is refused before any call, with the whole
-    dict to declare: each key's meaning guessed from its name, as a line that parses as printed."""
-    if not inspect.isfunction(target):
-        return
+    (``parameters["Wax"]``, read from the source: `keys`) is never called with torch.nn's dict: each
+    key's meaning is read from its name, one whole dict for each way the weights may be stored. Under
+    ``auto`` each is a candidate binding (`bind(chosen)`) for the solver to prove; otherwise the run
+    stops with each as a line that parses as printed (``?`` where no name says: the user's to fill)."""
+    if len(found) != 1 or not inspect.isfunction(target):
+        return found
+    binding = found[0]
     family = mode_registry.get(binding.modes[0]).family
     for argument in binding.arguments:
         if argument.value != Name("params") or argument.name in mapping:
@@ -128,14 +132,25 @@ def _refuse_own_keys(target: Any, binding: Binding, mapping: dict) -> None:
         if not keys:
             continue
         guessed = guess_all(keys, family)
-        values = {key: str(g.expression(transposed=False)) if g is not None else suggest(key, family).value
-                  for key, g in guessed.items()}
-        entries = ",".join(f"{key}:{value}" for key, value in values.items() if value is not None)
-        unsaid = [key for key, value in values.items() if value is None]
+        guesses = {key: g for key, g in guessed.items() if g is not None}
+        joint = any(g.kind == "joint_weight" for g in guesses.values())
+        lines: dict = {}
+        for transposed, hidden_first in [(t, h) for t in (True, False) for h in (True, False) if h or joint]:
+            values = {key: str(g.expression(transposed, hidden_first)) if g is not None else suggest(key, family).value
+                      for key, g in guessed.items()}
+            entries = ",".join(f"{key}:{value}" for key, value in values.items() if value is not None)
+            lines.setdefault(f"{argument.name}={{{entries}}}", _storage_words(transposed, hidden_first, guesses))
+        unsaid = [key for key, g in guessed.items() if g is None and suggest(key, family).value is None]
+        if auto and not unsaid and not any(PLACEHOLDER in line for line in lines):
+            return _guessed(bind, [{**mapping, **parse_map(line)} for line in lines])
+        shown = "\n".join(f"  --rnn-bind \"{line}\"   # {words}" for line, words in lines.items())
+        left_out = f"; {', '.join(unsaid)} left out" if unsaid else ""
         raise BindingError(f"{binding.name}: its code looks {argument.name} up by {', '.join(map(repr, keys))}, "
                            "keys torch.nn's named-parameter dict does not have: the dict holds names of its own. "
-                           f"Say what each key holds (a guess from the names{'; ' + ', '.join(unsaid) + ' left out' if unsaid else ''}"
-                           f"; check the shapes your code expects): --rnn-bind \"{argument.name}={{{entries}}}\"")
+                           f"Say what each key holds (read from the names{left_out})"
+                           f": paste the line that stores them as your code does, or run with --rnn-bind auto to let "
+                           f"an experiment decide:\n{shown}")
+    return found
 
 
 def _course_readings(target: Any, found: tuple, mapping: dict, pattern, bind) -> tuple:
