@@ -387,6 +387,8 @@ def test_a_module_with_gate_layers_on_x_and_h_joined_is_refused_with_each_readin
     lines = [line.split('"')[1] for line in message.splitlines() if line.strip().startswith("--rnn-bind")]
     assert len(lines) == 2 and lines[0].startswith("forget_gate.weight=cat(weight_hh[f],weight_ih[f]),forget_gate.bias=")
     assert "cell_gate.weight=cat(weight_ih[g],weight_hh[g])" in lines[1]
+    with pytest.raises(BindingError, match=r"forget_gate.weight is \[4, 9\], and weight_ih\[f\] is \[4, 5\]"):
+        bind(path, "LSTMModel", declared=lines[0].replace("cat(weight_hh[f],weight_ih[f])", "weight_ih[f]"))
     result = run_matrix(f"{path}:LSTMModel", bind="auto", dtypes=("float64",), rows=("forward",))
     assert result.statuses == {"forward": "pass"}, result.verdicts()
     assert "cat(weight_ih[f],weight_hh[f])" in result.summary.description
@@ -417,6 +419,8 @@ def test_a_plain_class_weight_on_x_and_h_joined_gets_both_orders_and_auto_settle
     assert result.statuses == {"forward": "pass"}, result.verdicts()
     wrong_order = run_matrix(f"{path}:LSTMCellByHand", bind=lines[0], dtypes=("float64",), rows=("forward",))
     assert wrong_order.statuses == {"forward": "fail"}, wrong_order.verdicts()  # each line is what it says
+    with pytest.raises(BindingError, match=r"W is \[16, 9\], and weight_ih is \[16, 5\].*cannot fill it"):
+        bind(path, "LSTMCellByHand", declared="W=weight_ih,b=bias_ih+bias_hh")  # a usage error, not a crash later
 
 
 def test_a_square_hidden_weight_is_stored_like_the_others():

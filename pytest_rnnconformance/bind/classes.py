@@ -19,7 +19,7 @@ from .evidence import Fact, How
 from .expressions import PLACEHOLDER, names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
 from .guess import lone_bias_line, render_map, suggest_held
-from .modules import ReadingsRefusal, match_structure, reading_lines
+from .modules import ReadingsRefusal, match_structure, reading_lines, refuse_misfits
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 
 SIZES = dict(input_size=5, hidden_size=4)
@@ -102,6 +102,7 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
         if missing:
             raise BindingError(f"--rnn-bind names {', '.join(missing)}, which is neither a parameter of {name} nor "
                                f"a weight it holds (its array attributes: {', '.join(held) or 'none'})")
+        refuse_misfits(name, declared, held, RNNSpec(mode, **SIZES))
         return Construction(arguments=construction.arguments, weights=tuple(declared.items()),
                             method=construction.method, is_module=False)
     if not held:  # nothing to bind: say what was built, not an empty line to paste

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
@@ -277,6 +278,7 @@ def _map_weights(binding: Binding, declared_weights: dict) -> Binding:
     if unknown:
         raise BindingError(f"--rnn-bind names {', '.join(unknown)}, which {binding.name} does not have "
                            f"(its parameters: {', '.join(f'{p} {list(s)}' for p, s in own.items())})")
+    refuse_misfits(binding.name, declared_weights, own, spec)
     rest = {path: shape for path, shape in own.items() if path not in declared_weights}
     match = match_structure(rest, spec)  # what the declaration leaves, matched as without one
     if match.unmatched or match.ambiguous or not (match.mapping or declared_weights):
@@ -475,6 +477,21 @@ def match_structure(own: dict, spec) -> Match:
         mapping[path] = expr
     unmatched = tuple(p for p in own if p not in mapping and p not in ambiguous)
     return Match(mapping, how, ambiguous, unmatched)
+
+
+def refuse_misfits(name: str, declared: dict, held: dict, spec) -> None:
+    """A declared tensor that cannot fill the parameter it is declared for (its number of values
+    differs, at the sizes the binder built it with) is a usage error here, never a crash in the
+    implementation's code later."""
+    misfits = []
+    for path, expr in declared.items():
+        shape = _shape_of(expr, spec) if path in held else None
+        if shape is not None and math.prod(shape) != math.prod(held[path]):
+            misfits.append(f"{path} is {list(held[path])}, and {expr} is {list(shape)}")
+    if misfits:
+        raise BindingError(f"--rnn-bind: {'; '.join(misfits)} where {name} is built with input_size="
+                           f"{spec.input_size}, hidden_size={spec.hidden_size}: what is declared cannot fill it "
+                           "(is it x and h joined, cat(weight_ih,weight_hh), or a gate's block, weight_ih[f]?)")
 
 
 def _shape_of(expr: Expr, spec) -> Optional[tuple]:
