@@ -78,9 +78,10 @@ def test_localisation_names_tensor_direction_and_step():
     assert "output[0, :, H:]" in render(failure)
 
 
-def test_a_recurrence_bug_grows_along_time_and_a_bias_bug_starts_at_step_zero():
+def test_a_recurrence_bug_starts_after_a_step_that_agrees_and_a_bias_bug_at_step_zero():
     carried = _check(mutant("state_not_carried.py:lstm_forward"), RNNSpec("lstm", 2, 3), time=6, batch=2, seed=1)
     assert carried.divergences[0].step == 1  # step 0 starts from h0 either way
+    assert carried.divergences[0].growth.startswith("starts after a step that agrees (a bug in what is carried")
     bias = _check(mutant("missing_bias_hh.py:forward"), RNNSpec("gru", 2, 3), time=6, batch=2, seed=1)
     first = bias.divergences[0]
     assert first.step == 0 and first.all_rows

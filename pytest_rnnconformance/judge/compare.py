@@ -193,7 +193,7 @@ def _locate_output(diff, candidate, reference, spec, allowed, batched, batch_fir
         time_index=time_index,
         batch_rows=rows,
         all_rows=len(rows) == per_step_row.shape[1],
-        growth=_growth(per_step_row.amax(dim=1)[step:]),
+        growth=_growth(per_step_row.amax(dim=1)[step:], step),
         expected=_sample(ref[time_index, row, sl]),
         actual=_sample(cand[time_index, row, sl]),
     )
@@ -222,14 +222,20 @@ def _locate_state(name, diff, candidate, reference, spec, allowed, batched) -> O
     )
 
 
-def _growth(errors_from_first: Tensor) -> str:
-    """'grows along time' when later steps are clearly worse than the first failing one."""
+def _growth(errors_from_first: Tensor, first: int) -> str:
+    """What the error does along time from the `first` failing step: where steps before it agree,
+    each step's own computation held on them, so the difference came in with what was carried
+    ("about constant" would wrongly say "within each step" of a state never passed on); from step
+    0, 'grows along time' when later steps are clearly worse than the first."""
+    if first > 0:
+        return ("starts after a step that agrees (a bug in what is carried from step to step, or in how the "
+                "carried state enters the next step)")
     values = [float(v) for v in errors_from_first]
     if len(values) < 2:
         return ""
-    first, last, peak = values[0], values[-1], max(values)
-    if first > 0 and peak / first < 3:
+    start, last, peak = values[0], values[-1], max(values)
+    if start > 0 and peak / start < 3:
         return "is about constant along time (a bug within each step)"
-    if last > 3 * first or peak > 3 * first:
+    if last > 3 * start or peak > 3 * start:
         return "grows along time (a bug in what is carried from step to step)"
     return ""

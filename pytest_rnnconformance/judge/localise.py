@@ -66,7 +66,7 @@ def localise(inputs, candidate: dict, allowed: dict, failing: list, agreeing: li
                 lines.append(f"the difference enters through the {GATE_TITLES[gate]}: your result matches torch.nn's "
                              f"with that gate computed {description}")
         else:
-            lines.append("no change confined to one gate's pre-activation reproduces it: look at how the gates "
-                         "are combined" + (" (c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'))" if family == "lstm" else
+            lines.append(f"none of the {len(PERTURBATIONS)} changes tried on each gate's pre-activation ("
+                         f"{'; '.join(PERTURBATIONS)}) reproduces it: look at how the gates are combined" + (" (c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'))" if family == "lstm" else
                                            " (n = tanh(gi_n + r ⊙ gh_n), h' = (1 - z) ⊙ n + z ⊙ h)"))
     return tuple(lines)
