@@ -103,7 +103,8 @@ def test_a_slow_first_call_is_a_warm_up_not_a_hang(monkeypatch):
                                      timeout=1.0, warmup=warmup_default(1.0))
     assert decision.hangs == 0
     found = facts(binding.summary())
-    assert found["state"].how is How.PROVEN and found["state"].value == "without the layer dimension"
+    assert found["state"].how is How.PROVEN  # both forms reproduce torch.nn here: "either form", the one passed said
+    assert found["state"].value == "either form (passed without the layer dimension)"
 
 
 def test_a_native_abort_in_one_layout_rules_out_that_layout_only(run_suite):

@@ -384,7 +384,10 @@ def _narrowed(summary: Summary, way: Way, outcome: Outcome, tried: list, remaini
     if summary.per_layer and s.state_given and not single and summary.state_form_open:
         form = "with" if way.state_layer_dim else "without"
         versus = _versus(way, tried, "state_layer_dim")
-        facts.append(Fact("state", f"{form} the layer dimension", how("state_layer_dim"),
+        both = any(o.verdict is Verdict.REPRODUCES for w, o in tried if w == replace(
+            way, state_layer_dim=not way.state_layer_dim)) and outcome.verdict is Verdict.REPRODUCES
+        facts.append(Fact("state", f"either form (passed {form} the layer dimension)" if both else
+                          f"{form} the layer dimension", how("state_layer_dim"),
                           versus or "the only form its signature allows"))
     if not s.state_given:
         facts.append(Fact("hx", "none", How.READ, s.reasons.get("default_state", "no state argument")))
