@@ -348,6 +348,39 @@ def test_a_nonlinearity_parameter_says_rnn_and_an_unsaid_mode_is_asked_with_the_
         bind(path, "recurrence")
 
 
+def test_a_parameter_list_of_one_weight_a_gate_is_offered_in_torch_nn_s_gate_order(tmp_path):
+    """``W_x.0``, ``W_x.1``, ``W_x.2`` (an ``nn.ParameterList``, a GRU's gates): no name says which gate each
+    holds, so it is never matched; the line reads them in torch.nn's order (r, z, n) and ``auto`` proves
+    it (found by the generator: a line of placeholders was printed)."""
+    path = write(tmp_path, """
+        import torch
+        import torch.nn as nn
+
+        class ListGRU(nn.Module):
+            def __init__(self, input_size, hidden_size):
+                super().__init__()
+                self.W_x = nn.ParameterList([nn.Parameter(torch.randn(input_size, hidden_size)) for _ in range(3)])
+                self.W_h = nn.ParameterList([nn.Parameter(torch.randn(hidden_size, hidden_size)) for _ in range(3)])
+
+            def forward(self, x, h):
+                out = []
+                for x_t in x:
+                    r = torch.sigmoid(x_t @ self.W_x[0] + h @ self.W_h[0])
+                    z = torch.sigmoid(x_t @ self.W_x[1] + h @ self.W_h[1])
+                    n = torch.tanh(x_t @ self.W_x[2] + r * (h @ self.W_h[2]))
+                    h = (1 - z) * n + z * h
+                    out.append(h)
+                return torch.stack(out), h
+        """)
+    with pytest.raises(BindingError) as raised:
+        bind(path, "ListGRU", mode="gru")
+    [line] = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
+    assert line == ("W_x.0=weight_ih[r].T,W_x.1=weight_ih[z].T,W_x.2=weight_ih[n].T,"
+                    "W_h.0=weight_hh[r].T,W_h.1=weight_hh[z].T,W_h.2=weight_hh[n].T")
+    result = run_matrix(f"{path}:ListGRU", mode="gru", bind="auto", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
+
+
 # ------------------------------------------------------------------------------------------ modules
 def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(tmp_path):
     path = write(tmp_path, """
@@ -383,7 +416,7 @@ def test_a_module_with_gate_layers_on_x_and_h_joined_is_refused_with_each_readin
     with pytest.raises(BindingError) as raised:
         bind(path, "LSTMModel")
     message = str(raised.value)
-    assert "can read forget_gate.weight [4, 9]" in message and "more than one way" in message
+    assert "can read forget_gate.weight [4, 9]" in message and "2 ways" in message
     lines = [line.split('"')[1] for line in message.splitlines() if line.strip().startswith("--rnn-bind")]
     assert len(lines) == 2 and lines[0].startswith("forget_gate.weight=cat(weight_hh[f],weight_ih[f]),forget_gate.bias=")
     assert "cell_gate.weight=cat(weight_ih[g],weight_hh[g])" in lines[1]

@@ -19,7 +19,7 @@ from .evidence import Fact, How
 from .expressions import PLACEHOLDER, names_in
 from .functions import arguments_by_name, convention_of, declared_modes, h_alone, lone_bias, projection_names
 from .guess import lone_bias_line, render_map, suggest_held
-from .modules import ReadingsRefusal, match_structure, reading_lines, refuse_misfits
+from .modules import ReadingsRefusal, match_structure, reading_lines, refuse_misfits, unsure
 from .support import IMPLEMENTS_ATTRIBUTE, apply_declaration
 
 SIZES = dict(input_size=5, hidden_size=4)
@@ -123,10 +123,8 @@ def _attribute_weights(target: Any, name: str, mode: str, construction: Construc
         if match.ambiguous and not match.unmatched:  # whole readings: the user's pick, or auto's experiment
             readings = tuple({p: r[p] for p in held if p in r}  # in the order the class keeps them
                              for r in (lone_bias_line(reading, family) for reading in match.readings()))
-            raise AttributeRefusal(f"{name}: {reason}; names and shapes leave {len(readings)} readings. Pass them to "
-                                   "its constructor, or paste yours, or run with --rnn-bind auto to let an experiment "
-                                   f"decide:\n{reading_lines(list(readings), match.ambiguous)}",
-                                   reason, readings[0], readings)
+            raise AttributeRefusal(f"{name}: it {unsure(match.ambiguous, held, list(readings))}:\n"
+                                   f"{reading_lines(list(readings), match.ambiguous)}", reason, readings[0], readings)
         guessed = suggest_held(held, list(match.unmatched), family)
         left = {k: guessed.get(k, PLACEHOLDER) for k in match.unmatched}
         line = lone_bias_line({**match.readings()[0], **left}, family)

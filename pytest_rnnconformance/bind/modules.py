@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
@@ -33,7 +34,7 @@ from ..spec import RNNSpec
 from .binding import Binding, BindingError, Construction, Unsupported, settings_environment, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
-from .expressions import DeclarationError, Expr, Literal, Name, names_in
+from .expressions import GATE_LETTERS, DeclarationError, Expr, Literal, Name, names_in
 from .functions import arguments_by_name, declared_modes, h_alone
 from .guess import Guess, guess_all, layer_name, lone_bias_line, render_map, suggest_held
 from .vocabulary import role_of
@@ -310,10 +311,8 @@ def _refusal(name: str, own: dict, match: Match, declared: dict, family: str) ->
     if match.ambiguous and not match.unmatched:
         readings = [{p: r[p] for p in own if p in r} for r in
                     ({**lone_bias_line({**declared, **reading}, family), **declared} for reading in match.readings())]
-        return ReadingsRefusal(
-            said + f"can read {', '.join(f'{p} {list(own[p])}' for p in match.ambiguous)} more than one way; paste "
-            f"yours, or run with --rnn-bind auto to let an experiment decide:\n{reading_lines(readings, match.ambiguous)}",
-            tuple(readings))
+        return ReadingsRefusal(f"{said}{unsure(match.ambiguous, own, readings)}:\n"
+                               f"{reading_lines(readings, match.ambiguous)}", tuple(readings))
     parts = []
     if match.unmatched:
         parts.append(f"cannot tell which of torch.nn's weights {', '.join(f'{p} {list(own[p])}' for p in match.unmatched)}"
@@ -403,9 +402,19 @@ def reading_lines(readings: list, ambiguous: dict) -> str:
     differ = [path for path in ambiguous if len({str(r[path]) for r in readings}) > 1]
 
     def words(reading: dict) -> str:
-        return "weights " + "; ".join(dict.fromkeys(_storage(reading[path]) for path in differ))
+        return "   # weights " + "; ".join(dict.fromkeys(_storage(reading[path]) for path in differ)) if differ else ""
 
-    return "\n".join(f"  --rnn-bind \"{render_map(reading)}\"   # {words(reading)}" for reading in readings)
+    return "\n".join(f"  --rnn-bind \"{render_map(reading)}\"{words(reading)}" for reading in readings)
+
+
+def unsure(ambiguous: dict, held: dict, readings: list) -> str:
+    """What the binder could not read from names alone, and what to do: a sentence before the lines."""
+    what = ", ".join(f"{p} {list(held[p])}" for p in ambiguous)
+    if len(readings) == 1:
+        return (f"reads {what} only from shapes or a list's order, not from names: check the line and paste it, or "
+                "run with --rnn-bind auto to let an experiment prove it")
+    return (f"can read {what} {len(readings)} ways; paste yours, or run with --rnn-bind auto to let an experiment "
+            "decide")
 
 
 def _storage(expr: Expr) -> str:
@@ -430,15 +439,19 @@ def match_structure(own: dict, spec) -> Match:
     the readings its shape allows (``[9, 4]``: x and h joined, either order) are offered as ambiguous.
     """
     family = spec.recurrence.family
-    names = {path: layer_name(path) for path in own}
-    guesses = guess_all(list(names.values()), family)
+    listed = _gate_lists(own, family)
+    names = {path: layer_name(path.rsplit(".", 1)[0] if path in listed else path) for path in own}
+    guesses = guess_all(list(dict.fromkeys(names.values())), family)
     options: dict = {}
-    shape_only = set()  # names that say nothing: their shapes alone suggest readings, never a match
+    shape_only = set()  # names that say nothing, or a list's order: suggested readings, never a match
     for path, shape in own.items():
         guessed = guesses.get(names[path])
         if guessed is None:
             shape_only.add(path)
             kinds = [Guess(kind) for kind in SHAPE_KINDS.get(len(shape), ())]
+        elif path in listed and guessed.gate is None:  # W_x.1: the list's second gate, in torch.nn's order
+            shape_only.add(path)
+            kinds = [replace(guessed, gate=listed[path])]
         else:
             kinds = [guessed]
         if guessed is not None and guessed.spelled:  # a layer per gate: its shape tells which side(s) it takes
@@ -477,6 +490,22 @@ def match_structure(own: dict, spec) -> Match:
         mapping[path] = expr
     unmatched = tuple(p for p in own if p not in mapping and p not in ambiguous)
     return Match(mapping, how, ambiguous, unmatched)
+
+
+def _gate_lists(own: dict, family: str) -> dict:
+    """path -> gate letter for the items of a list holding one tensor a gate (an ``nn.ParameterList``
+    ``W_x.0``, ``W_x.1``, ``W_x.2`` in a GRU), read in torch.nn's gate order: a reading to offer, as a
+    stacked weight's order is, never a match (nothing says the order is torch.nn's)."""
+    letters = GATE_LETTERS.get(family, ())
+    if len(letters) < 2:
+        return {}
+    groups: dict = {}
+    for path in own:
+        found = re.fullmatch(r"(.+)\.(\d+)", path)
+        if found:
+            groups.setdefault(found.group(1), []).append((int(found.group(2)), path))
+    return {path: letters[index] for items in groups.values() if sorted(i for i, _ in items) == list(range(len(letters)))
+            for index, path in items}
 
 
 def refuse_misfits(name: str, declared: dict, held: dict, spec) -> None:
