@@ -448,7 +448,8 @@ def match_structure(own: dict, spec) -> Match:
         guessed = guesses.get(names[path])
         if guessed is None:
             shape_only.add(path)
-            kinds = [Guess(kind) for kind in SHAPE_KINDS.get(len(shape), ())]
+            kinds = [Guess(kind, listed.get(path)) for kind in SHAPE_KINDS.get(len(shape), ())
+                     if not (path in listed and kind == "joint_weight")]
         elif path in listed and guessed.gate is None:  # W_x.1: the list's second gate, in torch.nn's order
             shape_only.add(path)
             kinds = [replace(guessed, gate=listed[path])]
