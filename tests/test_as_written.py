@@ -381,6 +381,61 @@ def test_a_parameter_list_of_one_weight_a_gate_is_offered_in_torch_nn_s_gate_ord
     assert result.statuses == {"forward": "pass"}, result.verdicts()
 
 
+def test_layers_whose_names_say_nothing_are_read_by_shape_with_each_bias_on_its_layer_s_side(tmp_path):
+    """Two ``nn.Linear`` named for nothing torch.nn says (``igates``, ``hgates``, as torch's quantizable LSTM
+    names them): each weight is read by its shape, each bias on its own layer's side (not both as the sum,
+    counted twice); a lone bias is the sum. ``auto`` proves the reading (found on public code: the sum twice
+    failed a right cell; a lone bias crashed ``auto``)."""
+    path = write(tmp_path, """
+        import torch
+        import torch.nn as nn
+
+        class TwoLayers(nn.Module):
+            def __init__(self, input_size, hidden_size, both_biases=True):
+                super().__init__()
+                self.igates = nn.Linear(input_size, 4 * hidden_size, bias=both_biases)
+                self.hgates = nn.Linear(hidden_size, 4 * hidden_size)
+
+            def forward(self, x, hx):
+                h, c = hx
+                i, f, g, o = (self.igates(x) + self.hgates(h)).chunk(4, dim=-1)
+                c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                return torch.sigmoid(o) * torch.tanh(c), c
+
+        class OneBias(TwoLayers):
+            def __init__(self, input_size, hidden_size):
+                super().__init__(input_size, hidden_size, both_biases=False)
+        """)
+    with pytest.raises(BindingError) as raised:
+        bind(path, "TwoLayers", mode="lstm_cell")
+    assert '"igates.weight=weight_ih,igates.bias=bias_ih,hgates.weight=weight_hh,hgates.bias=bias_hh"' in str(raised.value)
+    for name in ("TwoLayers", "OneBias"):
+        result = run_matrix(f"{path}:{name}", mode="lstm_cell", bind="auto", dtypes=("float64",), rows=("forward",))
+        assert result.statuses == {"forward": "pass"}, result.verdicts()
+    assert "hgates.bias=bias_ih+bias_hh" in result.summary.description
+
+
+def test_a_declaration_shaped_with_sizes_is_checked_at_the_binder_s_sizes(tmp_path):
+    """``b=(bias_ih+bias_hh).reshape(H,1)`` for a class's column bias: checking that it fits needs H (its
+    evaluation raised out of the binder, an INTERNALERROR on public code, deep-ml's LSTM)."""
+    path = write(tmp_path, """
+        import numpy as np
+
+        class ColumnRNN:
+            def __init__(self, input_size, hidden_size):
+                self.W = np.zeros((hidden_size, input_size + hidden_size))
+                self.b = np.zeros((hidden_size, 1))
+
+            def forward(self, x, h):
+                return x, h
+        """)
+    [binding] = bind(path, "ColumnRNN", mode="rnn",
+                     declared="W=cat(weight_hh,weight_ih),b=(bias_ih+bias_hh).reshape(H,1)")
+    assert dict(binding.construction.weights)["b"] is not None
+    with pytest.raises(BindingError, match=r"b is \[4, 1\], and cat\(bias_ih,bias_hh\).reshape\(H,2\) is \[4, 2\]"):
+        bind(path, "ColumnRNN", mode="rnn", declared="W=cat(weight_hh,weight_ih),b=cat(bias_ih,bias_hh).reshape(H,2)")
+
+
 # ------------------------------------------------------------------------------------------ modules
 def test_a_module_whose_names_cannot_be_matched_is_refused_with_a_line_to_edit(tmp_path):
     path = write(tmp_path, """

@@ -34,7 +34,7 @@ from ..spec import RNNSpec
 from .binding import Binding, BindingError, Construction, Unsupported, settings_environment, signature_parameters
 from .derive import derive_support, infer_modes, mode_fact
 from .evidence import Fact, How
-from .expressions import GATE_LETTERS, DeclarationError, Expr, Literal, Name, names_in
+from .expressions import GATE_LETTERS, DeclarationError, DoesNotFit, Expr, Literal, Name, names_in, parse_map
 from .functions import arguments_by_name, declared_modes, h_alone
 from .guess import Guess, guess_all, layer_name, lone_bias_line, render_map, suggest_held
 from .vocabulary import role_of
@@ -394,7 +394,7 @@ class ReadingsRefusal(BindingError):
 
     def __init__(self, message: str, readings: tuple = ()) -> None:
         super().__init__(message)
-        self.readings = readings
+        self.readings = tuple(parse_map(render_map(r)) for r in readings)  # as the lines say: expressions
 
 
 def reading_lines(readings: list, ambiguous: dict) -> str:
@@ -427,6 +427,8 @@ def _storage(expr: Expr) -> str:
 
 #: What a parameter whose name says nothing may be, by its number of dimensions (its shape decides).
 SHAPE_KINDS = {1: ("bias",), 2: ("input_weight", "hidden_weight", "joint_weight")}
+#: The bias a layer holds beside its weight: x's side, h's, or both added (a layer on x and h joined).
+BIAS_OF = {"input_weight": "input_bias", "hidden_weight": "hidden_bias", "joint_weight": "bias"}
 
 
 def match_structure(own: dict, spec) -> Match:
@@ -444,12 +446,16 @@ def match_structure(own: dict, spec) -> Match:
     guesses = guess_all(list(dict.fromkeys(names.values())), family)
     options: dict = {}
     shape_only = set()  # names that say nothing, or a list's order: suggested readings, never a match
-    for path, shape in own.items():
+    sides: dict = {}  # layer -> the kinds its weight's readings have: its bias is on the same side
+    for path, shape in sorted(own.items(), key=lambda item: len(item[1]) != 2):  # weights first
         guessed = guesses.get(names[path])
         if guessed is None:
             shape_only.add(path)
             kinds = [Guess(kind, listed.get(path)) for kind in SHAPE_KINDS.get(len(shape), ())
                      if not (path in listed and kind == "joint_weight")]
+            side = sides.get(path.rsplit(".", 1)[0]) if path.endswith(".bias") else None
+            if side is not None and len(side) == 1:  # an nn.Linear's bias beside a weight read as x's or h's
+                kinds = [Guess(BIAS_OF[next(iter(side))], listed.get(path))]
         elif path in listed and guessed.gate is None:  # W_x.1: the list's second gate, in torch.nn's order
             shape_only.add(path)
             kinds = [replace(guessed, gate=listed[path])]
@@ -465,6 +471,9 @@ def match_structure(own: dict, spec) -> Match:
                     if _shape_of(expr, spec) == tuple(shape) and all(expr != e for _, e, _, _ in fits):
                         fits.append((transposed if kind.is_weight else None, expr, kind, hidden_first))
         options[path] = fits
+        if path.endswith(".weight") and any(kind.is_weight for _, _, kind, _ in fits):  # not a norm's 1-D scale
+            sides[path.rsplit(".", 1)[0]] = {kind.kind for _, _, kind, _ in fits}
+    options = {path: options[path] for path in own}  # back in the module's order
     orientations = [{t for t, _, _, _ in fits} for fits in options.values() if fits and fits[0][0] is not None]
     common = set.intersection(*orientations) if orientations else set()
     decided = [o for o in orientations if len(o) == 1]
@@ -538,9 +547,10 @@ def _shape_of(expr: Expr, spec) -> Optional[tuple]:
 
     env = Environment(tensor, lambda n: getattr(spec, n, None), lambda n: None,
                       lambda n: torch.zeros(spec.output_hidden_size, spec.output_hidden_size) if n == "eye"
-                      else torch.zeros(spec.output_hidden_size), spec.recurrence.family)
+                      else torch.zeros(spec.output_hidden_size), spec.recurrence.family,
+                      size={"H": spec.hidden_size, "I": spec.input_size}.get)  # no batch or time in a weight
     try:
         value = evaluate(expr, env)
-    except (RuntimeError, IndexError, ValueError):
+    except (RuntimeError, IndexError, ValueError, DoesNotFit):
         return None
     return tuple(value.shape) if isinstance(value, torch.Tensor) else None
