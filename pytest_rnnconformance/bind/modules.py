@@ -525,12 +525,23 @@ def refuse_misfits(name: str, declared: dict, held: dict, spec) -> None:
     misfits = []
     for path, expr in declared.items():
         shape = _shape_of(expr, spec) if path in held else None
-        if shape is not None and math.prod(shape) != math.prod(held[path]):
+        if shape is not None and math.prod(shape) != math.prod(held[path]) and _torch_shaped(held[path], spec):
             misfits.append(f"{path} is {list(held[path])}, and {expr} is {list(shape)}")
-    if misfits:
+    if misfits:  # (a parameter no torch.nn tensor fits is the implementation's own defect: the run judges it)
         raise BindingError(f"--rnn-bind: {'; '.join(misfits)} where {name} is built with input_size="
                            f"{spec.input_size}, hidden_size={spec.hidden_size}: what is declared cannot fill it "
                            "(is it x and h joined, cat(weight_ih,weight_hh), or a gate's block, weight_ih[f]?)")
+
+
+def _torch_shaped(shape: tuple, spec) -> bool:
+    """Whether some torch.nn tensor, whole or one gate's block, in either orientation, has `shape`
+    (a column ``(H, 1)`` counting as the vector it holds)."""
+    def squeezed(found) -> tuple:
+        return tuple(d for d in found if d != 1) if found is not None else ()
+
+    gates = (None,) + GATE_LETTERS.get(spec.recurrence.family, ())
+    return any(squeezed(_shape_of(Guess(kind, gate).expression(transposed), spec)) == squeezed(shape)
+               for kind in SHAPE_KINDS[2] + SHAPE_KINDS[1] for gate in gates for transposed in (False, True))
 
 
 def _shape_of(expr: Expr, spec) -> Optional[tuple]:
