@@ -22,6 +22,23 @@ EXAMPLES = REPO / "examples"
 pytest_plugins = ["pytester"]
 
 
+def _keep_bytecode() -> None:
+    """Let every process the tests start keep its compiled and assertion-rewritten modules, under a
+    prefix in the temporary folder (never beside the sources), even where ``PYTHONDONTWRITEBYTECODE``
+    is set: the tests start a hundred pytest processes, each of which otherwise compiles the plugin's
+    modules and rewrites hypothesis's again (22 s of a fresh clone's run, bench/BENCHMARKS.md). Set
+    here, at import, before pytest-xdist starts its workers, which inherit it."""
+    if os.environ.get("PYTHONPYCACHEPREFIX"):
+        return  # the user chose where bytecode goes
+    prefix = str(Path(tempfile.gettempdir()) / "rnnconformance-tests-pycache")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    sys.dont_write_bytecode, sys.pycache_prefix = False, prefix
+
+
+_keep_bytecode()
+
+
 def readme_blocks(section: str, language: str = r"\w*") -> list:
     """The fenced code blocks (```language, any by default) of the README section headed `section`:
     what a reader copies, so the tests run exactly that."""
