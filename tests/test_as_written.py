@@ -128,6 +128,11 @@ def write(tmp_path, source: str, name: str = "impl.py"):
     return path
 
 
+def ready_lines(message: str) -> list:
+    """The ``--rnn-bind`` values a refusal prints one to a line, as printed."""
+    return [line.split('"')[1] for line in message.splitlines() if line.strip().startswith("--rnn-bind")]
+
+
 def bind(path, entry: str, declared=None, mode=None, returns=None) -> tuple:
     return candidates(load_target(f"{path}:{entry}"), entry, mode, declared=declared, returns=returns)
 
@@ -299,13 +304,13 @@ def test_a_name_that_says_nothing_gets_the_readings_its_shape_allows_or_a_placeh
         """)
     with pytest.raises(BindingError) as raised:
         bind(path, "RNNByHand")
-    lines = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
+    lines = ready_lines(str(raised.value))
     assert lines == ["theta=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "theta=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"]
     result = run_matrix(f"{path}:RNNByHand", bind="auto", dtypes=("float64",), rows=("forward",))
     assert result.statuses == {"forward": "pass"}, result.verdicts()
     with pytest.raises(BindingError) as refused:
         bind(path, "rnn_two_ways")
-    [line] = [line.split('"')[1] for line in str(refused.value).splitlines() if "--rnn-bind" in line]
+    [line] = ready_lines(str(refused.value))
     assert line == "fwd=?,bwd=?"
     with pytest.raises(BindingError, match="fwd=. is a placeholder the refusal could not fill: replace"):
         bind(path, "rnn_two_ways", declared=line)
@@ -374,7 +379,7 @@ def test_a_parameter_list_of_one_weight_a_gate_is_offered_in_torch_nn_s_gate_ord
         """)
     with pytest.raises(BindingError) as raised:
         bind(path, "ListGRU", mode="gru")
-    [line] = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
+    [line] = ready_lines(str(raised.value))
     assert line == ("W_x.0=weight_ih[r].T,W_x.1=weight_ih[z].T,W_x.2=weight_ih[n].T,"
                     "W_h.0=weight_hh[r].T,W_h.1=weight_hh[z].T,W_h.2=weight_hh[n].T")
     result = run_matrix(f"{path}:ListGRU", mode="gru", bind="auto", dtypes=("float64",), rows=("forward",))
@@ -391,9 +396,9 @@ def test_layers_whose_names_say_nothing_are_read_by_shape_with_each_bias_on_its_
         import torch.nn as nn
 
         class TwoLayers(nn.Module):
-            def __init__(self, input_size, hidden_size, both_biases=True):
+            def __init__(self, input_size, hidden_size):
                 super().__init__()
-                self.igates = nn.Linear(input_size, 4 * hidden_size, bias=both_biases)
+                self.igates = nn.Linear(input_size, 4 * hidden_size)
                 self.hgates = nn.Linear(hidden_size, 4 * hidden_size)
 
             def forward(self, x, hx):
@@ -401,18 +406,15 @@ def test_layers_whose_names_say_nothing_are_read_by_shape_with_each_bias_on_its_
                 i, f, g, o = (self.igates(x) + self.hgates(h)).chunk(4, dim=-1)
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 return torch.sigmoid(o) * torch.tanh(c), c
-
-        class OneBias(TwoLayers):
-            def __init__(self, input_size, hidden_size):
-                super().__init__(input_size, hidden_size, both_biases=False)
         """)
     with pytest.raises(BindingError) as raised:
         bind(path, "TwoLayers", mode="lstm_cell")
     assert '"igates.weight=weight_ih,igates.bias=bias_ih,hgates.weight=weight_hh,hgates.bias=bias_hh"' in str(raised.value)
-    for name in ("TwoLayers", "OneBias"):
-        result = run_matrix(f"{path}:{name}", mode="lstm_cell", bind="auto", dtypes=("float64",), rows=("forward",))
+    one_bias = EXAMPLES.parent / "tests" / "newcomers" / "one_bias_linears.py"  # the same cell, its lone bias
+    for target in (f"{path}:TwoLayers", f"{one_bias}:OneBiasLSTMCell"):
+        result = run_matrix(target, mode="lstm_cell", bind="auto", dtypes=("float64",), rows=("forward",))
         assert result.statuses == {"forward": "pass"}, result.verdicts()
-    assert "hgates.bias=bias_ih+bias_hh" in result.summary.description
+    assert "hidden_weight.bias=bias_ih+bias_hh" in result.summary.description
 
 
 def test_a_declaration_shaped_with_sizes_is_checked_at_the_binder_s_sizes(tmp_path):
@@ -472,7 +474,7 @@ def test_a_module_with_gate_layers_on_x_and_h_joined_is_refused_with_each_readin
         bind(path, "LSTMModel")
     message = str(raised.value)
     assert "can read forget_gate.weight [4, 9]" in message and "2 ways" in message
-    lines = [line.split('"')[1] for line in message.splitlines() if line.strip().startswith("--rnn-bind")]
+    lines = ready_lines(message)
     assert len(lines) == 2 and lines[0].startswith("forget_gate.weight=cat(weight_hh[f],weight_ih[f]),forget_gate.bias=")
     assert "cell_gate.weight=cat(weight_ih[g],weight_hh[g])" in lines[1]
     with pytest.raises(BindingError, match=r"forget_gate.weight is \[4, 9\], and weight_ih\[f\] is \[4, 5\]"):
@@ -501,7 +503,7 @@ def test_a_plain_class_weight_on_x_and_h_joined_gets_both_orders_and_auto_settle
         """)
     with pytest.raises(BindingError) as raised:
         bind(path, "LSTMCellByHand")
-    lines = [line.split('"')[1] for line in str(raised.value).splitlines() if line.strip().startswith("--rnn-bind")]
+    lines = ready_lines(str(raised.value))
     assert lines == ["W=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "W=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"]
     result = run_matrix(f"{path}:LSTMCellByHand", bind="auto", dtypes=("float64",), rows=("forward",))
     assert result.statuses == {"forward": "pass"}, result.verdicts()

@@ -133,9 +133,8 @@ def _own_key_readings(target: Any, found: tuple, mapping: dict, auto: bool, bind
             continue
         guessed = guess_all(keys, family)
         guesses = {key: g for key, g in guessed.items() if g is not None}
-        joint = any(g.kind == "joint_weight" for g in guesses.values())
         lines: dict = {}
-        for transposed, hidden_first in [(t, h) for t in (True, False) for h in (True, False) if h or joint]:
+        for transposed, hidden_first in _storage_conventions(guesses):
             values = {key: str(g.expression(transposed, hidden_first)) if g is not None else suggest(key, family).value
                       for key, g in guessed.items()}
             entries = ",".join(f"{key}:{value}" for key, value in values.items() if value is not None)
@@ -251,8 +250,7 @@ def _bind_guessing(target: Any, name: str, mode: Optional[str], mapping: dict, a
         found_guesses = {p: g for p, g in guess_all(names + beside, family).items() if p in names}
         missing = [parameter for parameter, found in found_guesses.items() if found is None]
         guesses = {p: g for p, g in found_guesses.items() if g is not None}
-        conventions = [(transposed, hidden_first) for transposed in (True, False) for hidden_first in (True, False)
-                       if hidden_first or any(g.kind == "joint_weight" for g in guesses.values())]
+        conventions = _storage_conventions(guesses)
         distinct: dict = {}  # conventions that change nothing (no weight among the guesses) give one mapping
         for t, h in conventions:
             chosen = {**mapping, **{p: g.expression(t, h) for p, g in guesses.items()}}
@@ -381,6 +379,14 @@ def storage_candidates(binding: Binding) -> tuple:
 
 #: The weights whose storage a name does not say (a bias is a vector either way).
 WEIGHTS = ("weight_ih", "weight_hh", "weight_hr")
+
+
+def _storage_conventions(guesses: dict) -> list:
+    """(transposed, hidden_first) for each way guessed weights may be stored: (in, out) or (out, in),
+    and where one weight joins x and h, which comes first."""
+    joint = any(g.kind == "joint_weight" for g in guesses.values())
+    return [(transposed, hidden_first) for transposed in (True, False) for hidden_first in (True, False)
+            if hidden_first or joint]
 
 
 def _storage_words(transposed: bool, hidden_first: bool, guesses: dict) -> str:
