@@ -9,6 +9,7 @@ while it runs: the oracles are computed after it returns.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 import torch
@@ -112,4 +113,4 @@ def _with_output(problem: Problem, record: CallRecord) -> Problem:
         extra.append(f"{record.warnings} warning(s) raised")
     if not extra or problem.kind != "error":
         return problem
-    return Problem(problem.kind, problem.message + f" [{'; '.join(extra)}]", problem.fatal, problem.cause)
+    return replace(problem, message=problem.message + f" [{'; '.join(extra)}]")  # what it raised, kept
