@@ -199,7 +199,12 @@ def warm_hypothesis() -> None:
     own, in an editable install: 0.15 s a run), and forked runs inherit what it read."""
     from hypothesis import find, settings, strategies
 
-    find(strategies.integers(), lambda _: True, settings=settings(database=None))  # no folder left behind
+    with tempfile.TemporaryDirectory(prefix="rnngrade-hypothesis-") as home:
+        set_hypothesis_home_dir(home)  # it caches what it read on disk: never in the folder grade was started in
+        try:
+            find(strategies.integers(), lambda _: True, settings=settings(database=None))
+        finally:
+            set_hypothesis_home_dir(None)
 
 
 def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd: int) -> ForkedChild:
