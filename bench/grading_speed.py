@@ -16,8 +16,8 @@ by one run of that solution first, ``backward`` among them, every run isolated) 
 value, prints submissions per minute for each and the speed-up, and checks that every run produced
 the same grades.csv. It also prints the CPU time of all runs and the load average: on a machine
 shared with other work the wall times (and the speed-up) depend on that load, the CPU time much
-less. The hanging submission costs its warm-up limit and one call timeout (30 s + 10 s at the default
-rubric), wherever it falls in the order: a wall-time floor of any class that holds one.
+less. The hanging submission costs its warm-up limit (30 s at the default rubric, which spends its
+budget of hangs), wherever it falls in the order: a wall-time floor of any class that holds one.
 Goals (issues 7 and 16): >= 1.7x with 2 jobs on a 2-core machine, and the class of 60 in under
 5 minutes with 2 jobs, gradients graded.
 """

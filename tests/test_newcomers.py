@@ -16,8 +16,8 @@ from matrix import run_matrix
 from pytest_rnnconformance.bind import BindingError, bind_target
 from pytest_rnnconformance.bind.evidence import How
 from pytest_rnnconformance.bind.expressions import parse_map
-from pytest_rnnconformance.bind.settle import AmbiguousBinding, Outcome, Verdict, settle
-from pytest_rnnconformance.judge.probe import settled_here
+from pytest_rnnconformance.bind.settle import HANGS_ALLOWED, AmbiguousBinding, Outcome, Verdict, settle
+from pytest_rnnconformance.judge.probe import settled_here, warmup_hangs
 from pytest_rnnconformance.options import warmup_default
 
 HERE = Path(__file__).resolve().parent / "newcomers"
@@ -139,6 +139,42 @@ def test_a_failure_under_every_remaining_way_is_proven_and_the_binding_unproven(
     settled = settle(summaries, experiment)
     found = facts(settled.summary)
     assert found["binding"].how is How.UNPROVEN and "differs by 0.5" in found["binding"].because
+
+
+def test_a_warm_up_that_did_not_return_stands_for_its_way_and_is_not_repeated():
+    summaries = settled_summaries()[:1]
+    calls = []
+
+    def experiment(summary, way, readings, warmup=False, hx_none=False):
+        calls.append((way, warmup))
+        if way == calls[0][0]:  # the first way hangs, however often it is called
+            return (Outcome(Verdict.CRASHED, "timed out", hangs=1, fatal=True),)
+        return outcome(Verdict.REPRODUCES)
+
+    settled = settle(summaries, experiment)
+    first = calls[0][0]
+    assert calls[0][1] and [way for way, _ in calls].count(first) == 1  # the warm-up, never again
+    assert len(calls) > 1 and settled.way != first  # the other ways were still tried, and one reads
+    assert settled.hangs == 1
+
+
+@pytest.mark.parametrize("timeout, warmup, spent", [(10, 30, 2), (1, 2, 2), (2, 3, 2), (5, 5, 1), (None, 30, 1)])
+def test_a_warm_up_past_its_limit_spends_as_many_hangs_as_its_limit_holds_calls(timeout, warmup, spent):
+    assert warmup_hangs(timeout, warmup) == spent
+
+
+def test_a_warm_up_hang_that_spends_the_budget_leaves_every_other_way_untried():
+    summaries = settled_summaries()[:1]
+    calls = []
+
+    def experiment(summary, way, readings, warmup=False, hx_none=False):
+        calls.append(way)
+        return (Outcome(Verdict.CRASHED, "timed out: the first call took longer than its warm-up limit", hangs=2,
+                        fatal=True),)
+
+    settled = settle(summaries, experiment)
+    assert len(calls) == 1 and settled.hangs == HANGS_ALLOWED
+    assert "it ran out of time: timed out: the first call took longer" in facts(settled.summary)["binding"].because
 
 
 def settled_summaries() -> tuple:

@@ -12,7 +12,9 @@ here, by experiments, under one rule: **no verdict on a guess**.
   sizes tell the candidates apart (time, batch, features and hidden sizes all distinct) on fresh
   state, and say what happened as an `Outcome`. The first call is a warm-up with a generous time
   limit of its own, whose result counts for nothing: a slow first call (a lazy build, a compile) is
-  not a hang, and a one-time side effect is not evidence.
+  not a hang, and a one-time side effect is not evidence. A warm-up that does not return (it hangs
+  past that limit, or its worker dies) stands for its way, which is not called again: the run's
+  budget of hangs (`HANGS_ALLOWED`) is of time, and a warm-up limit of several calls' spends as many.
 * **One decision**: a crash, a timeout or an unreadable result rules out one candidate, never the
   run; a refusal (``NotImplementedError``, or an exception raised for that configuration alone)
   proves that configuration unsupported. Among what remains, the candidate that reproduces
@@ -77,12 +79,17 @@ class Outcome:
     returns: Optional[Returns] = None  # the reading (None: torch.nn's form)
     shape_mismatches: int = 0
     returned_arrays: bool = False
-    timed_out: bool = False
+    hangs: int = 0  # the run's hangs its time spent: 1 past the per-call limit, more for a warm-up's longer one
     missing_key: str = ""  # it looked up a key of its own in a dict it was given
+    fatal: bool = False  # the call did not return: it timed out or its worker died
 
     @property
     def fits(self) -> bool:
         return self.verdict in (Verdict.DIFFERS, Verdict.REPRODUCES)
+
+    @property
+    def timed_out(self) -> bool:
+        return self.hangs > 0
 
 
 #: ``experiment(summary, way, readings, warmup=False)``: the outcome of calling `way` under each
@@ -155,7 +162,9 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
     """Decide how to call (see the module docstring)."""
     first = next(iter(ways(summaries, False, False) or ways(summaries, False, True)), Way())
     warmup = experiment(summaries[first.candidate], first, readings(summaries[first.candidate]), warmup=True)
-    experiment = _within_hang_budget(experiment, sum(o.timed_out for o in warmup[:1]))
+    experiment = _within_hang_budget(experiment, sum(o.hangs for o in warmup[:1]))
+    if warmup[:1] and warmup[0].fatal:
+        experiment = _standing(experiment, first, warmup)
     summaries = _accepted_modes(summaries, experiment)
     tried: list = []  # (way, outcome) of every experiment, for the evidence
     unproven = False  # a course's readings ran, none reproduced torch.nn, and not every one ran
@@ -196,19 +205,30 @@ def _unproven_reading(summaries: tuple, group: list) -> bool:
 
 
 def _within_hang_budget(experiment: Experiment, hangs: int) -> Experiment:
-    """The experiment, until calls have run out of time `HANGS_ALLOWED` times (the warm-up's
-    included): then every further way is left untried, as the run leaves its rows after two hangs."""
+    """The experiment, until calls have spent `HANGS_ALLOWED` hangs (the warm-up's included, which
+    its longer limit may spend alone): then every further way is left untried, as the run leaves
+    its rows once its hangs are spent."""
     count = [hangs]
 
     def limited(summary: Summary, way: Way, readings: tuple, **options) -> tuple:
         if count[0] >= HANGS_ALLOWED:
-            return (Outcome(Verdict.CRASHED, "not tried: the implementation already ran out of time "
-                                             f"{count[0]} times", timed_out=True),)
+            return (Outcome(Verdict.CRASHED, "not tried: the implementation had already run out of time",
+                            hangs=1, fatal=True),)
         found = experiment(summary, way, readings, **options)
-        count[0] += any(o.timed_out for o in found)
+        count[0] += max((o.hangs for o in found), default=0)
         return found
 
     return limited
+
+
+def _standing(experiment: Experiment, first: Way, warmup: tuple) -> Experiment:
+    """The experiment, with the warm-up's outcome standing for its own way when the warm-up did not
+    return (it hung, or its worker died): calling that way again would repeat it exactly, in a fresh
+    worker (or after an interrupted call) and with less time, and prove nothing it did not."""
+    def standing(summary: Summary, way: Way, readings: tuple, **options) -> tuple:
+        return warmup if way == first and not options else experiment(summary, way, readings, **options)
+
+    return standing
 
 
 def _read(summary: Summary, way: Way, experiment: Experiment) -> list:
@@ -261,7 +281,7 @@ def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment, 
     summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration, called.arrays,
                         tuple(s.reading for s in summaries))
     summary = _unbatched_support(summary, called, outcome, experiment)
-    return Settled(called, _described(summary), any(o.timed_out for _, o in tried))
+    return Settled(called, _described(summary), _hangs(tried))
 
 
 def _versus(way: Way, tried: list, dimension: str, readings: tuple = ()) -> str:
@@ -498,7 +518,7 @@ def _unsettled(summaries: tuple, tried: list) -> Settled:
     elif all(o.verdict is Verdict.REFUSED for _, o in tried):
         because = f"it refused every way of calling it (first: {details[0][:160]})"
     elif any(o.timed_out for _, o in tried):
-        because = f"it ran out of time (the first call with its warm-up limit): {details[0][:160]}"
+        because = f"it ran out of time: {next(o.detail for _, o in tried if o.timed_out)}"
     else:
         because = f"no way of calling it runs: {len(tried)} tried, first {details[0][:200]}"
     fact = Fact("binding", "not settled", How.UNPROVEN, because)
@@ -507,7 +527,12 @@ def _unsettled(summaries: tuple, tried: list) -> Settled:
     if not summary.modes[0].endswith("_cell"):
         s = s.without("layout", "no way of calling it runs", layouts=frozenset({first.batch_first}))
     return Settled(first, _described(replace(summary, support=s, evidence=summary.evidence + (fact,))),
-                   min(HANGS_ALLOWED, len(timed_out)), timed_out[0] if timed_out else "")
+                   _hangs(tried), timed_out[0] if timed_out else "")
+
+
+def _hangs(tried: list) -> int:
+    """The run's hangs the experiments spent (at most its budget)."""
+    return min(HANGS_ALLOWED, sum(o.hangs for _, o in tried))
 
 
 def _described(summary: Summary) -> Summary:

@@ -7,10 +7,12 @@ hidden sizes are all distinct, so a wrong layout or a wrong state form cannot re
 """
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import Callable, Optional
 
 from ..bind.binding import Summary
-from ..bind.settle import Outcome, Settled, Verdict, Way, apply, settle
+from ..bind.settle import HANGS_ALLOWED, Outcome, Settled, Verdict, Way, apply, settle
 from ..draw.inputs import make_inputs
 from ..run import in_process
 from ..run.call import Call, Problem
@@ -53,19 +55,35 @@ def experiment_with(call: Caller, timeout: Optional[float], warmup_limit: Option
     def experiment(summary: Summary, way: Way, readings: tuple, warmup: bool = False,
                    hx_none: bool = False) -> tuple:
         inputs = probe_inputs(summary, way, hx_none)
-        made = call(way, inputs, warmup_limit if warmup else timeout)
-        return outcomes(made, inputs, summary, readings)
+        if not warmup:
+            return outcomes(call(way, inputs, timeout), inputs, summary, readings)
+        made = call(way, inputs, warmup_limit)
+        if made.problem is not None and made.problem.timed_out:  # its own limit, named as the learner sets it
+            made = replace(made, problem=replace(made.problem, message=(
+                f"timed out: the first call ({inputs.spec.describe()}, {inputs.recipe.describe()}) took longer than "
+                f"its warm-up limit of {warmup_limit:g} s (--rnn-warmup-timeout)")))
+        return outcomes(made, inputs, summary, readings, warmup_hangs(timeout, warmup_limit))
 
     return experiment
 
 
-def outcomes(made: Call, inputs, summary: Summary, readings: tuple) -> tuple:
-    """What one call showed, under each reading in turn until one reads."""
+def warmup_hangs(timeout: Optional[float], warmup_limit: Optional[float]) -> int:
+    """The run's hangs a warm-up past its limit spends: as many per-call limits as that limit holds
+    (3 at the default, more than the run's whole budget), at least one."""
+    if not timeout or not warmup_limit:
+        return 1
+    return max(1, min(HANGS_ALLOWED, math.ceil(warmup_limit / timeout - 1e-9)))
+
+
+def outcomes(made: Call, inputs, summary: Summary, readings: tuple, hangs: int = 1) -> tuple:
+    """What one call showed, under each reading in turn until one reads (`hangs`: what running out of
+    time spends of the run's budget)."""
     problem = made.problem
     if problem is not None and made.plain is None:
         verdict = Verdict.REFUSED if problem.kind == "unsupported" else Verdict.CRASHED
-        detail = problem.message if verdict is Verdict.REFUSED else problem.brief()
-        return (Outcome(verdict, detail, timed_out=problem.timed_out, missing_key=problem.missing_key),)
+        detail = problem.message if verdict is Verdict.REFUSED or problem.timed_out else problem.brief()
+        return (Outcome(verdict, detail, hangs=hangs if problem.timed_out else 0, missing_key=problem.missing_key,
+                        fatal=problem.fatal),)
     found: list = []
     reference = named(reference_result(inputs), inputs.spec)
     for reading in readings:

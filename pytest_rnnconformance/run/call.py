@@ -27,6 +27,10 @@ DTYPE_MIXING = re.compile(r"same dtype|expected scalar type|expected .*dtype|fou
                           r"|Expected object of scalar type|dtype .* does not match", re.IGNORECASE)
 
 
+#: A problem's `brief` is its first clause, cut at a word before this many characters.
+BRIEF = 120
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a call has no usable result: ``unsupported`` (it raised NotImplementedError) or ``error``.
@@ -46,7 +50,10 @@ class Problem:
 
     def brief(self) -> str:
         """'raised RuntimeError (at my_lstm.py:12)': the problem in a few words, for a list of them."""
-        return f"raised {self.raised}{self.location}" if self.raised else self.message[:100]
+        if self.raised:
+            return f"raised {self.raised}{self.location}"
+        first = self.message.split("; ")[0]
+        return first if len(first) <= BRIEF else first[:first.rfind(" ", 0, BRIEF)] + " ..."
 
 
 @dataclass
