@@ -95,10 +95,11 @@ OSCAR = '''
 import importlib, sys, torch
 REFERENCE_FILE = {reference_file!r}
 def reach():
-    """The answer key by any route: import, importlib, sys.modules, its file on disk."""
+    """The answer key by any route: import, relative to a package it claims, importlib, sys.modules, its file."""
     attempts = [lambda: __import__("pytest_rnnconformance.reference.forward", fromlist=["forward"]),
                 lambda: __import__("pytest_rnnconformance").reference.forward,  # beside the declarations
                 lambda: importlib.import_module("pytest_rnnconformance.reference.forward"),
+                lambda: __import__("reference.forward", dict(__package__="pytest_rnnconformance"), None, ["forward"], 1),
                 lambda: sys.modules["pytest_rnnconformance.reference.forward"],
                 lambda: open(REFERENCE_FILE).read()]
     for attempt in attempts:
@@ -399,3 +400,4 @@ def test_the_sandbox_holds_only_the_environment_read_only_and_the_private_copy(t
     assert line[line.index(str(copy)) - 1] == "--bind" and line[line.index(str(copy)) + 1] == inside
     script = command("unshare", confinement, ["true"], str(tmp_path / "root"))
     assert {"--net", "--pid", "--mount", "--kill-child"} <= set(script) and "--no-new-privs" in script[-1]
+

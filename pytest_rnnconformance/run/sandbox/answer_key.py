@@ -127,6 +127,12 @@ class AnswerKeyGuard:
         return guard
 
     def import_(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0):
+        # Every import statement that runs passes here, torch's lazy ones inside its functions too: the
+        # common case is decided without resolving the name. A relative import never leaves the top
+        # package of the module it is written in, so only one written in the plugin's may reach it.
+        within = ((globals or {}).get("__package__") or "") if level else name
+        if not _is_plugin(within.partition(".")[0]):
+            return self.original_import(name, globals, locals, fromlist, level)
         absolute = self._absolute(name, globals, level)
         if absolute is None or not _is_plugin(absolute):
             return self.original_import(name, globals, locals, fromlist, level)
