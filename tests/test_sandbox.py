@@ -401,3 +401,22 @@ def test_the_sandbox_holds_only_the_environment_read_only_and_the_private_copy(t
     script = command("unshare", confinement, ["true"], str(tmp_path / "root"))
     assert {"--net", "--pid", "--mount", "--kill-child"} <= set(script) and "--no-new-privs" in script[-1]
 
+
+def test_a_waiter_is_woken_when_a_child_ends_not_at_its_timeout():
+    """The grader's loop waits on its runs' pidfds: an end wakes it, a finished child costs no wait."""
+    import os
+    import time
+
+    from pytest_rnnconformance.run.sandbox.processes import wait_any
+
+    child = os.fork()
+    if child == 0:
+        time.sleep(0.2)
+        os._exit(0)
+    started = time.monotonic()
+    wait_any([child], 60)
+    assert time.monotonic() - started < 30  # woken by the end, not by the timeout
+    os.waitpid(child, 0)
+    started = time.monotonic()
+    wait_any([child], 60)  # reaped already: nothing to wait for
+    assert time.monotonic() - started < 30

@@ -26,7 +26,6 @@ from __future__ import annotations
 import difflib
 import shutil
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional, TextIO
@@ -231,11 +230,12 @@ def _run_standard(entry: str, rubric: Rubric, definition: str) -> dict:
 
 
 def _finished_report(submission: Submission, rubric: Rubric, what: str) -> dict:
-    from .runner import Run
+    from ..run.sandbox.processes import wait_any
+    from .runner import POLL_SECONDS, Run
 
     run = Run(submission, replace(rubric, features=None))
     while (result := run.poll()) is None:
-        time.sleep(0.05)
+        wait_any([run.process.pid], POLL_SECONDS)
     if result.outcome != "finished" or not result.report:
         raise AssignmentError(f"{what} did not run to its end ({result.outcome}: {result.reason or 'no report'})")
     return result.report

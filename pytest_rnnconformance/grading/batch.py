@@ -11,7 +11,6 @@ depend on ``jobs``: every run is an independent, seeded process and outputs are 
 from __future__ import annotations
 
 import sys
-import time
 from collections import deque
 from pathlib import Path
 from typing import Optional, TextIO
@@ -23,12 +22,12 @@ from .progress import Progress
 from .record import Grade
 from .rubric import Rubric
 from ..run.forking import can_fork
+from ..run.sandbox.processes import wait_any
 from ..run.sandbox.tools import SandboxUnavailable, working_tool
-from .runner import Run, RunResult, check_plugin_installed, preload
+from .runner import POLL_SECONDS, Run, RunResult, check_plugin_installed, preload
 from .submissions import SubmissionError, defines_entry, discover, entries_found, entry_parameters
 from .summary import write_summary
 
-POLL_SECONDS = 0.05
 
 
 def parse_shard(text: str) -> tuple:
@@ -135,8 +134,8 @@ def grade_batch(paths: list, entry: str, rubric: Rubric, out: Path, jobs: int = 
                 folder.record(grade)
                 progress.finished(grade)
             progress.update(running)
-            if running:
-                time.sleep(POLL_SECONDS)
+            if len(running) == max(1, jobs) or (running and not pending):  # none to start: wait for an end
+                wait_any([run.process.pid for run in running if run.process is not None], POLL_SECONDS)
     finally:
         for run in running:
             run.kill()

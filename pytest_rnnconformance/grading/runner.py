@@ -59,6 +59,8 @@ FINISHED = (0, 1)
 USAGE_ERROR = 4
 #: A line of the run's stderr longer than this is left out of a reason (never cut in the middle).
 MAX_DETAIL = 300
+#: The longest a waiter on runs sleeps before it checks their time limits again (an end wakes it at once).
+POLL_SECONDS = 0.5
 
 
 @dataclass
@@ -187,6 +189,7 @@ def preload(rubric: Rubric) -> None:
         importlib.import_module(module.name)  # every module: no list here to fall out of date
     if rubric.checks_delegation():
         importlib.import_module("torch._dynamo")
+        torch.overrides.resolve_name(torch.lstm)  # its table of every torch function, built once (20 ms a run)
     bundle()  # the sandboxed worker's modules, compiled once for every run
     warm_hypothesis()
     torch.set_num_threads(1)  # what each run sets anyway; done here, before any thread pool exists

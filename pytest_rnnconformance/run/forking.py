@@ -21,7 +21,7 @@ import time
 import traceback
 from typing import Callable, Optional
 
-from .sandbox.processes import die_with_parent
+from .sandbox.processes import die_with_parent, wait_any
 
 #: Set to 1 to never fork (always start a new interpreter), e.g. to compare the two.
 NO_FORK_ENV = "RNNCONFORMANCE_NO_FORK"
@@ -54,9 +54,10 @@ class ForkedChild:
     def wait(self, timeout: Optional[float] = None) -> int:
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
                 raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
-            time.sleep(0.01)
+            wait_any([self.pid], remaining)
         return self.returncode  # type: ignore[return-value]
 
 
