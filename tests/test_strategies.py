@@ -237,3 +237,22 @@ def test_packed_input_has_the_recipe_lengths_and_zero_padding(lengths, enforce_s
         assert (padded[length:, row] == 0).all()
         assert (padded[:length, row] != 0).all()
     assert case.hx.shape == spec.state_shapes(len(lengths))[0]
+
+
+def test_the_seed_a_derandomized_row_is_given_draws_what_hypothesis_would_draw():
+    """The engine seeds derandomized rows itself (reading the property's source once a process): the
+    draws must be those of hypothesis's own derandomize, or every CI-profile grade would change."""
+    from hypothesis import given, seed, settings, strategies
+
+    from pytest_rnnconformance.features.engine import _derandomized_seed
+
+    drawn: dict = {"hypothesis": [], "engine": []}
+    for who in drawn:
+        @settings(derandomize=True, max_examples=8, database=None)
+        @given(strategies.integers())
+        def prop(x):
+            drawn[who].append(x)
+        if who == "engine":
+            prop = seed(_derandomized_seed(prop.hypothesis.inner_test))(prop)
+        prop()
+    assert drawn["hypothesis"] == drawn["engine"] and len(set(drawn["engine"])) > 1
