@@ -420,3 +420,23 @@ def test_a_waiter_is_woken_when_a_child_ends_not_at_its_timeout():
     started = time.monotonic()
     wait_any([child], 60)  # reaped already: nothing to wait for
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.parametrize("tool", ["bwrap", "unshare"])
+def test_the_sandboxes_tmp_holds_no_more_than_its_cap(tool, tmp_path):
+    """/tmp is a tmpfs, in memory the address-space limit does not count: a flood of files there stops
+    at the cap (the grader's: the rubric's memory_mb) with ENOSPC, whichever tool built it."""
+    import errno
+    import sys
+    from dataclasses import replace
+
+    if not _works(tool):
+        pytest.skip(f"{tool} cannot build a sandbox on this machine")
+    flood = ("try:\n    with open('/tmp/flood', 'wb') as f:\n        for _ in range(80):\n"
+             "            f.write(bytes(1 << 20))\n            f.flush()\n    print('wrote 80 MB')\n"
+             "except OSError as error:\n    print('full', error.errno)")
+    (tmp_path / "root").mkdir()
+    confinement = replace(environment_confinement(), tmp_mb=16)
+    done = subprocess.run(command(tool, confinement, [sys.executable, "-c", flood], str(tmp_path / "root")),
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["full", str(errno.ENOSPC)], done.stdout + done.stderr

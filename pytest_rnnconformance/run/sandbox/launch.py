@@ -100,7 +100,7 @@ def start_worker(tool: str, target: str, rootdir: str, fd: int, log: IO, limits:
         shutil.copyfile(bundle(), keys / "worker.zip")
         _give_to_nobody(keys)
         confinement = environment_confinement(private=((str(files), str(folder)), (str(keys), BUNDLE_INSIDE)),
-                                              cwd=str(folder), env=WORKER_ENV)
+                                              cwd=str(folder), env=WORKER_ENV, tmp_mb=limits.memory_mb)
         argv = [sys.executable, f"{BUNDLE_INSIDE}/worker.zip", str(fd)]
         process = subprocess.Popen(command(tool, confinement, argv, str(root)), pass_fds=[fd],
                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
@@ -126,7 +126,8 @@ def enter_worker(tool: str, target: str, rootdir: str, fd: int, log: IO, limits:
     try:
         files, root = _copy(folder, scratch), scratch / "root"
         root.mkdir()
-        confinement = environment_confinement(private=((str(files), str(folder)),), cwd=str(folder), env=WORKER_ENV)
+        confinement = environment_confinement(private=((str(files), str(folder)),), cwd=str(folder), env=WORKER_ENV,
+                                              tmp_mb=limits.memory_mb)
         process = subprocess.Popen(command(tool, confinement, PLACEHOLDER, str(root)), stdin=subprocess.DEVNULL,
                                    stdout=log, stderr=log, start_new_session=True)
         pid = placeholder_pid(process.pid)

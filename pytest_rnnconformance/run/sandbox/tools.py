@@ -9,7 +9,9 @@ Inside, whichever tool builds it:
 * the system (``/usr``, ``/lib``, ``/etc``...) and the Python environment (interpreter prefix, venv,
   site-packages) read-only, with the plugin's own package folder covered by an empty folder;
 * the private folders given (a copy of the submission), read-write, at the paths given;
-* a private ``/tmp``, a private ``/proc``, a minimal ``/dev``; no network (a new network namespace
+* a private ``/tmp`` of at most `Confinement.tmp_mb` (a tmpfs lives in memory, which the address-space
+  limit does not count: uncapped, a flood of files there could take the machine's memory), a private
+  ``/proc``, a minimal ``/dev``; no network (a new network namespace
   holds only a loopback that is down); a new PID namespace, so that nothing started inside (a double
   fork into its own session included) outlives the sandbox's first process; no IPC with the host;
 * an unprivileged user: uid and gid 65534 (nobody) with no capabilities, ``no_new_privs`` set.
@@ -44,6 +46,8 @@ TOOLS = ("bwrap", "unshare")
 NOBODY = 65534
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 DEVICES = ("null", "zero", "random", "urandom")
+#: The sandbox's /tmp when no memory limit sizes it (torch.compile's caches fit in a few hundred MB).
+TMP_MB = 1024
 
 
 class SandboxUnavailable(Exception):
@@ -59,11 +63,14 @@ class Confinement:
     hidden: tuple = ()  # folders inside `readable` ones covered by an empty, read-only folder
     cwd: str = "/"
     env: dict = field(default_factory=dict)
+    tmp_mb: int = TMP_MB  # the most its /tmp holds
 
 
-def environment_confinement(private: tuple = (), cwd: str = "/", env: Optional[dict] = None) -> Confinement:
+def environment_confinement(private: tuple = (), cwd: str = "/", env: Optional[dict] = None,
+                            tmp_mb: Optional[int] = None) -> Confinement:
     """The system and this Python environment read-only, the plugin's package hidden, `private` writable."""
-    return Confinement(environment_folders(), tuple(private), plugin_folders(), cwd, dict(env or {}))
+    return Confinement(environment_folders(), tuple(private), plugin_folders(), cwd, dict(env or {}),
+                       tmp_mb or TMP_MB)
 
 
 @functools.lru_cache(maxsize=None)
@@ -125,7 +132,8 @@ def _bwrap(confinement: Confinement, argv: list) -> list:
                 made.add(str(parent))
                 args.extend(["--perms", "0755", "--dir", str(parent)])
 
-    args += ["--perms", "1777", "--tmpfs", "/tmp", "--proc", "/proc", "--dev", "/dev", "--clearenv"]
+    args += ["--perms", "1777", "--size", str(confinement.tmp_mb << 20), "--tmpfs", "/tmp", "--proc", "/proc",
+             "--dev", "/dev", "--clearenv"]
     for path in confinement.readable:
         folder(path)
         args.extend(["--ro-bind", path, path])
@@ -153,7 +161,7 @@ def _unshare(confinement: Confinement, argv: list, scratch: str) -> list:
         if read_only:
             lines.append(f"mount -o remount,bind,ro {inside}")
 
-    lines += [f"mkdir -p {root}/tmp {root}/proc {root}/dev", f"mount -t tmpfs -o mode=1777 none {root}/tmp",
+    lines += [f"mkdir -p {root}/tmp {root}/proc {root}/dev", f"mount -t tmpfs -o mode=1777,size={confinement.tmp_mb}m none {root}/tmp",
               f"mount -t proc proc {root}/proc"]
     for device in DEVICES:
         lines.append(f"touch {root}/dev/{device} && mount --bind /dev/{device} {root}/dev/{device}")
