@@ -281,7 +281,7 @@ def _decide(summaries: tuple, group: list, tried: list, experiment: Experiment, 
     summary = _narrowed(summaries[way.candidate], way, outcome, tried, remaining, configuration, called.arrays,
                         tuple(s.reading for s in summaries))
     summary = _unbatched_support(summary, called, outcome, experiment)
-    return Settled(called, _described(summary), _hangs(tried))
+    return Settled(called, _described(summary), *_hangs(tried))
 
 
 def _versus(way: Way, tried: list, dimension: str, readings: tuple = ()) -> str:
@@ -513,26 +513,26 @@ def _unsettled(summaries: tuple, tried: list) -> Settled:
     first = next((w for w, o in tried if o.verdict is not Verdict.REFUSED), tried[0][0] if tried else Way())
     summary = summaries[first.candidate]
     details = [o.detail for _, o in tried if o.verdict is not Verdict.REFUSED] or [o.detail for _, o in tried]
+    hangs, hung = _hangs(tried)
     if not details:
         because = "nothing to try"
     elif all(o.verdict is Verdict.REFUSED for _, o in tried):
         because = f"it refused every way of calling it (first: {details[0][:160]})"
-    elif any(o.timed_out for _, o in tried):
-        because = f"it ran out of time: {next(o.detail for _, o in tried if o.timed_out)}"
+    elif hung:
+        because = f"it ran out of time: {hung}"
     else:
         because = f"no way of calling it runs: {len(tried)} tried, first {details[0][:200]}"
     fact = Fact("binding", "not settled", How.UNPROVEN, because)
-    timed_out = [o.detail for _, o in tried if o.timed_out]
     s = summary.support
     if not summary.modes[0].endswith("_cell"):
         s = s.without("layout", "no way of calling it runs", layouts=frozenset({first.batch_first}))
-    return Settled(first, _described(replace(summary, support=s, evidence=summary.evidence + (fact,))),
-                   _hangs(tried), timed_out[0] if timed_out else "")
+    return Settled(first, _described(replace(summary, support=s, evidence=summary.evidence + (fact,))), hangs, hung)
 
 
-def _hangs(tried: list) -> int:
-    """The run's hangs the experiments spent (at most its budget)."""
-    return min(HANGS_ALLOWED, sum(o.hangs for _, o in tried))
+def _hangs(tried: list) -> tuple:
+    """(the run's hangs the experiments spent, at most its budget; what the first of them said)."""
+    return (min(HANGS_ALLOWED, sum(o.hangs for _, o in tried)),
+            next((o.detail for _, o in tried if o.timed_out), ""))
 
 
 def _described(summary: Summary) -> Summary:
