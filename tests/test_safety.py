@@ -403,3 +403,15 @@ def test_judging_functions_patched_on_every_call_are_caught_and_put_back(pyteste
     monkeypatch.setenv(TOOL_ENV, "none")  # a worker that can import the plugin (a sandboxed one cannot)
     _, statuses, _ = run(run_suite, "impl.py:rnn_forward", "--rnn-isolate", features="forward")
     assert statuses["forward"] == "fail"  # isolated, the patches land in the worker: judged honestly
+
+
+def test_a_problems_brief_is_cut_at_a_clause_or_a_word_never_inside_one():
+    from pytest_rnnconformance.run.call import BRIEF, Problem
+
+    restarted = Problem("error", "timed out: the call took longer than 10 s (--rnn-timeout); the worker was killed and "
+                                 "will be restarted")
+    assert restarted.brief() == "timed out: the call took longer than 10 s (--rnn-timeout)"
+    long = Problem("error", "returned " + " ".join(["garbage"] * 40))
+    assert long.brief().endswith("garbage ...") and len(long.brief()) <= BRIEF + 4
+    unbroken = Problem("error", "x" * 300)
+    assert unbroken.brief() == "x" * BRIEF + " ..."

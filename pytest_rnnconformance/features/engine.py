@@ -230,6 +230,10 @@ def run_row(context: RunContext, feature: Feature, column: Column) -> None:
                      f"every case drawn overflows {column.dtype} whatever computes it: nothing to judge")
 
 
+#: The seed of each derandomized property's code, read once a process (see `_derandomized_seed`).
+_SEEDS: dict = {}
+
+
 def _derandomized_seed(test) -> int:
     """The seed hypothesis derives for a derandomized `test` (the CI profile's): the digest of its
     source, which it would otherwise read and tokenize again for every row, though every row's
@@ -239,8 +243,6 @@ def _derandomized_seed(test) -> int:
         _SEEDS[code] = int.from_bytes(function_digest(test), "big")
     return _SEEDS[code]
 
-
-_SEEDS: dict = {}
 
 def _flaky(flaky: Flaky) -> Failure:
     """One error for a failure hypothesis saw once and not again on the same case."""

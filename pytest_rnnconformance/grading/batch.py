@@ -29,7 +29,6 @@ from .submissions import SubmissionError, defines_entry, discover, entries_found
 from .summary import write_summary
 
 
-
 def parse_shard(text: str) -> tuple:
     """'2/4' -> (2, 4): the second of four shards (1-based)."""
     try:

@@ -53,7 +53,10 @@ class Problem:
         if self.raised:
             return f"raised {self.raised}{self.location}"
         first = self.message.split("; ")[0]
-        return first if len(first) <= BRIEF else first[:first.rfind(" ", 0, BRIEF)] + " ..."
+        if len(first) <= BRIEF:
+            return first
+        cut = first.rfind(" ", 0, BRIEF)
+        return first[:cut if cut > 0 else BRIEF] + " ..."
 
 
 @dataclass
