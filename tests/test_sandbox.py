@@ -440,3 +440,38 @@ def test_the_sandboxes_tmp_holds_no_more_than_its_cap(tool, tmp_path):
     done = subprocess.run(command(tool, confinement, [sys.executable, "-c", flood], str(tmp_path / "root")),
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.split() == ["full", str(errno.ENOSPC)], done.stdout + done.stderr
+
+
+FLOODER = '''import os
+flooded = 0
+try:
+    for n in range(64):  # 64 MB beside itself, a megabyte a file
+        with open(f"flood{n}.bin", "wb") as handle:
+            handle.write(bytes(1 << 20))
+        flooded += 1
+except OSError:
+    for n in range(flooded + 1):  # make room for the run's own report, then say how far it got
+        if os.path.exists(f"flood{n}.bin"):
+            os.remove(f"flood{n}.bin")
+    raise RuntimeError(f"the disk was full after {flooded} MB")
+''' + HONEST
+
+
+def test_a_flood_of_files_beside_itself_fills_its_own_runs_folder_not_the_disk(tmp_path, capfd, monkeypatch):
+    """As root each sandboxed run's scratch folder (the sandbox's writable copy inside) is a tmpfs of its
+    own size: a submission writing file after file stops there; a classmate graded beside it is not
+    touched. (Made 8 MB here; the grader's is 512 MB plus two copies of the submission.)"""
+    if os.geteuid() != 0 or not _works("bwrap"):
+        pytest.skip("the scratch folder is capped only as root, and this test drives it through bubblewrap")
+    monkeypatch.setenv(TOOL_ENV, "bwrap")
+    monkeypatch.setattr("pytest_rnnconformance.grading.runner.SCRATCH_MB", 8)
+    klass, teacher, out, _ = class_of(tmp_path, 9, ("alice",))
+    (klass / "flora.py").write_text(FLOODER)
+    status = main(["grade", str(klass), "--entry", "lstm_forward", "--rubric", str(teacher / "rubric.toml"), "--out",
+                   str(out), "--jobs", "2"])
+    assert status == 0, capfd.readouterr().err
+    grades = {g["submission"]: g for g in json.loads((out / "grades.json").read_text())["submissions"]}
+    assert "the disk was full after" in grades["flora"]["reason"], grades["flora"]["reason"]
+    flooded = int(grades["flora"]["reason"].split("full after ")[1].split(" MB")[0])
+    assert flooded <= 9  # the cap: 8 MB and 2 copies of a submission under a megabyte, not the 64 it wanted
+    assert grades["alice"]["score"] == MAXIMUM, grades["alice"]["reason"]

@@ -12,7 +12,9 @@ pytest) never imports it. The limits (`Limits`, shared with the worker):
 * memory: ``RLIMIT_AS`` (soft) of ``rubric.memory_mb``; CPU time: ``RLIMIT_CPU`` a little above the
   timeout, a backstop for descendants that outlive their parent; files: ``RLIMIT_FSIZE`` 1 GiB and
   no core dumps;
-* no stdin, stdout to /dev/null, a private working folder (and ``TMPDIR``) removed afterwards;
+* no stdin, stdout to /dev/null, a private working folder (and ``TMPDIR``) removed afterwards; in
+  a sandboxed run, as root, a tmpfs of its own size (`run.sandbox.scratch`): the sandbox's writable
+  copy of the submission lies in it, so a flood of files fills that folder, not the disk;
   bytecode goes to a shared cache (`bytecode_cache`), never into the submission's folder.
 
 The plugin rewrites its JSON report after every verdict, so a killed run still yields the verdicts
@@ -45,6 +47,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from ..run.forking import ForkedChild, can_fork, fork_child
 from ..run.sandbox.answer_key import bundle
 from ..run.sandbox.processes import Limits, kill_group, kill_tree, signal_name
+from ..run.sandbox.scratch import capped_folder, remove_folder
 from ..run.sandbox.tools import TOOL_ENV
 from .rows import plugin_rows, run_rows
 from .rubric import Rubric
@@ -59,6 +62,8 @@ FINISHED = (0, 1)
 USAGE_ERROR = 4
 #: A line of the run's stderr longer than this is left out of a reason (never cut in the middle).
 MAX_DETAIL = 300
+#: What a sandboxed run's scratch folder holds besides the submission's copies (`scratch_mb`).
+SCRATCH_MB = 512
 #: The longest a waiter on runs sleeps before it checks their time limits again (an end wakes it at once).
 POLL_SECONDS = 0.5
 
@@ -233,6 +238,14 @@ def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd
         os.close(null)
 
 
+def scratch_mb(submission: Submission) -> int:
+    """The size of a sandboxed run's scratch folder: its two copies of the submission (the run's, the
+    sandbox's), and `SCRATCH_MB` for the report and what the submission writes."""
+    files = [submission.path] if submission.path.is_file() else submission.path.rglob("*")
+    size = sum(path.stat().st_size for path in files if path.is_file() and not path.is_symlink())
+    return SCRATCH_MB + 2 * (size >> 20) + 1
+
+
 def private_copy(submission: Submission, workdir: Path) -> str:
     """A copy of the submission's own files (its folder, or its one file) in `workdir`; the target in it."""
     copy = workdir / COPY
@@ -261,7 +274,8 @@ class Run:
         if submission.file is None:
             self.result = RunResult("no_entry", submission.located, None, 0.0)
             return
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"rnngrade-{submission.name[:40]}-"))
+        prefix = f"rnngrade-{submission.name[:40]}-"
+        self.workdir = capped_folder(prefix, scratch_mb(submission)) if sandbox else Path(tempfile.mkdtemp(prefix=prefix))
         self.report = self.workdir / "report.json"
         self.sentinel = self.workdir / "finished"
         self.stderr = open(self.workdir / "stderr.txt", "wb")
@@ -281,7 +295,7 @@ class Run:
         except (OSError, subprocess.SubprocessError) as error:  # the grader's machine, not the student
             self.result = RunResult("crashed", f"the grader could not start the run ({error})", None, 0.0)
             self.stderr.close()
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            remove_folder(self.workdir)
 
     @property
     def elapsed(self) -> float:
@@ -301,7 +315,7 @@ class Run:
             kill_group(self.process.pid)
         self.result = self._result(timed_out)
         self.stderr.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        remove_folder(self.workdir)
         return self.result
 
     def kill(self) -> None:
@@ -310,7 +324,7 @@ class Run:
             kill_tree(self.process.pid)
             self.process.wait()
             self.stderr.close()
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            remove_folder(self.workdir)
 
     def _result(self, timed_out: bool) -> RunResult:
         seconds = round(self.elapsed, 2)
