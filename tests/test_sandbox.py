@@ -475,3 +475,23 @@ def test_a_flood_of_files_beside_itself_fills_its_own_runs_folder_not_the_disk(t
     flooded = int(grades["flora"]["reason"].split("full after ")[1].split(" MB")[0])
     assert flooded <= 9  # the cap: 8 MB and 2 copies of a submission under a megabyte, not the 64 it wanted
     assert grades["alice"]["score"] == MAXIMUM, grades["alice"]["reason"]
+
+
+def test_a_run_folder_that_cannot_be_mounted_stays_on_the_disk_and_says_so(monkeypatch, capsys):
+    """A grader whose mount fails grades on, uncapped, rather than failing the submission; stderr says so."""
+    from pytest_rnnconformance.run.sandbox import scratch
+
+    class Refusing:
+        def mount(self, *arguments):
+            return -1
+
+    monkeypatch.setattr(scratch, "isolate_mounts", lambda: True)
+    monkeypatch.setattr(scratch, "_libc", Refusing)
+    scratch._say_uncapped.cache_clear()
+    folder = scratch.capped_folder("rnngrade-test-", 8)
+    try:
+        assert folder.is_dir() and not os.path.ismount(folder)
+        assert "could not mount a tmpfs for a run's folder" in capsys.readouterr().err
+    finally:
+        scratch.remove_folder(folder)
+    assert not folder.exists()
