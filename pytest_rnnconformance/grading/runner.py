@@ -242,7 +242,12 @@ def scratch_mb(submission: Submission) -> int:
     """The size of a sandboxed run's scratch folder: its two copies of the submission (the run's, the
     sandbox's), and `SCRATCH_MB` for the report and what the submission writes."""
     files = [submission.path] if submission.path.is_file() else submission.path.rglob("*")
-    size = sum(path.stat().st_size for path in files if path.is_file() and not path.is_symlink())
+    size = 0
+    for path in files:
+        try:
+            size += path.lstat().st_size if path.is_file() and not path.is_symlink() else 0
+        except OSError:  # unreadable: the copy will say so, in the run's own result
+            continue
     return SCRATCH_MB + 2 * (size >> 20) + 1
 
 
