@@ -12,9 +12,9 @@ here, by experiments, under one rule: **no verdict on a guess**.
   sizes tell the candidates apart (time, batch, features and hidden sizes all distinct) on fresh
   state, and say what happened as an `Outcome`. The first call is a warm-up with a generous time
   limit of its own, whose result counts for nothing: a slow first call (a lazy build, a compile) is
-  not a hang, and a one-time side effect is not evidence. A warm-up that does not return (it hangs
-  past that limit, or its worker dies) stands for its way, which is not called again: the run's
-  budget of hangs (`HANGS_ALLOWED`) is of time, and a warm-up limit of several calls' spends as many.
+  not a hang, and a one-time side effect is not evidence. A warm-up that runs past that limit
+  stands for its way, which is not called again: the run's budget of hangs (`HANGS_ALLOWED`) is of
+  time, and a warm-up limit of several calls' spends as many.
 * **One decision**: a crash, a timeout or an unreadable result rules out one candidate, never the
   run; a refusal (``NotImplementedError``, or an exception raised for that configuration alone)
   proves that configuration unsupported. Among what remains, the candidate that reproduces
@@ -81,7 +81,6 @@ class Outcome:
     returned_arrays: bool = False
     hangs: int = 0  # the run's hangs its time spent: 1 past the per-call limit, more for a warm-up's longer one
     missing_key: str = ""  # it looked up a key of its own in a dict it was given
-    fatal: bool = False  # the call did not return: it timed out or its worker died
 
     @property
     def fits(self) -> bool:
@@ -163,8 +162,8 @@ def settle(summaries: tuple, experiment: Experiment) -> Settled:
     first = next(iter(ways(summaries, False, False) or ways(summaries, False, True)), Way())
     warmup = experiment(summaries[first.candidate], first, readings(summaries[first.candidate]), warmup=True)
     experiment = _within_hang_budget(experiment, sum(o.hangs for o in warmup[:1]))
-    if warmup[:1] and warmup[0].fatal:
-        experiment = _standing(experiment, first, warmup)
+    if warmup[:1] and warmup[0].timed_out:
+        experiment = _standing(experiment, first, summaries[first.candidate].modes[0], warmup)
     summaries = _accepted_modes(summaries, experiment)
     tried: list = []  # (way, outcome) of every experiment, for the evidence
     unproven = False  # a course's readings ran, none reproduced torch.nn, and not every one ran
@@ -213,7 +212,7 @@ def _within_hang_budget(experiment: Experiment, hangs: int) -> Experiment:
     def limited(summary: Summary, way: Way, readings: tuple, **options) -> tuple:
         if count[0] >= HANGS_ALLOWED:
             return (Outcome(Verdict.CRASHED, "not tried: the implementation had already run out of time",
-                            hangs=1, fatal=True),)
+                            hangs=1),)
         found = experiment(summary, way, readings, **options)
         count[0] += max((o.hangs for o in found), default=0)
         return found
@@ -221,12 +220,15 @@ def _within_hang_budget(experiment: Experiment, hangs: int) -> Experiment:
     return limited
 
 
-def _standing(experiment: Experiment, first: Way, warmup: tuple) -> Experiment:
-    """The experiment, with the warm-up's outcome standing for its own way when the warm-up did not
-    return (it hung, or its worker died): calling that way again would repeat it exactly, in a fresh
-    worker (or after an interrupted call) and with less time, and prove nothing it did not."""
+def _standing(experiment: Experiment, first: Way, mode: str, warmup: tuple) -> Experiment:
+    """The experiment, with the warm-up's outcome standing for its own way (in its own mode) when the
+    warm-up ran out of time: calling that way again would repeat it, in a restarted worker (or after
+    an interrupted call) and with less time, and could only hang again. (A worker that died is
+    called again: a one-time crash is not evidence.)"""
     def standing(summary: Summary, way: Way, readings: tuple, **options) -> tuple:
-        return warmup if way == first and not options else experiment(summary, way, readings, **options)
+        if way == first and summary.modes[0] == mode and not options:
+            return warmup
+        return experiment(summary, way, readings, **options)
 
     return standing
 

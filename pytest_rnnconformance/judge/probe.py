@@ -82,8 +82,7 @@ def outcomes(made: Call, inputs, summary: Summary, readings: tuple, hangs: int =
     if problem is not None and made.plain is None:
         verdict = Verdict.REFUSED if problem.kind == "unsupported" else Verdict.CRASHED
         detail = problem.message if verdict is Verdict.REFUSED or problem.timed_out else problem.brief()
-        return (Outcome(verdict, detail, hangs=hangs if problem.timed_out else 0, missing_key=problem.missing_key,
-                        fatal=problem.fatal),)
+        return (Outcome(verdict, detail, hangs=hangs if problem.timed_out else 0, missing_key=problem.missing_key),)
     found: list = []
     reference = named(reference_result(inputs), inputs.spec)
     for reading in readings:
