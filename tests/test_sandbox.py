@@ -495,3 +495,53 @@ def test_a_run_folder_that_cannot_be_mounted_stays_on_the_disk_and_says_so(monke
     finally:
         scratch.remove_folder(folder)
     assert not folder.exists()
+
+
+def sparse(path: Path, size: int) -> None:
+    """A file of `size` bytes that takes no room on the disk."""
+    with open(path, "wb") as handle:
+        handle.truncate(size)
+
+
+def test_a_runs_tmpfs_counts_what_is_copied_and_a_large_submission_stays_on_the_disk(tmp_path):
+    """The tmpfs is memory: its size counts the two copies (a virtual environment is never copied), and
+    copies that would pin more than IN_MEMORY_MB leave the folder on the disk instead."""
+    from pytest_rnnconformance.grading.runner import IN_MEMORY_MB, SCRATCH_MB, private_copy, scratch_mb
+    from pytest_rnnconformance.grading.submissions import discover
+
+    folder = tmp_path / "class" / "zoe"
+    (folder / ".venv").mkdir(parents=True)
+    (folder / "model.py").write_text(HONEST)
+    sparse(folder / ".venv" / "torch.so", 3 << 30)  # 3 GiB that are never copied
+    (zoe,) = discover([str(folder)], "lstm_forward")
+    assert scratch_mb(zoe) == SCRATCH_MB + 1
+    private_copy(zoe, tmp_path / "run")
+    assert not (tmp_path / "run" / "submission" / ".venv").exists()
+    sparse(folder / "weights.bin", (IN_MEMORY_MB // 2 + 1) << 20)  # two copies: past the limit
+    assert scratch_mb(zoe) is None
+
+
+def test_a_waiter_accepts_descriptors_past_1023():
+    """pidfds are ordinary descriptors: a grader holding many files still waits (poll, not select)."""
+    import resource
+    import time
+
+    from pytest_rnnconformance.run.sandbox.processes import wait_any
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip("this process may not hold 1,100 descriptors")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        child = os.fork()
+        if child == 0:
+            os._exit(0)
+        started = time.monotonic()
+        wait_any([child], 60)
+        assert time.monotonic() - started < 30
+        os.waitpid(child, 0)
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

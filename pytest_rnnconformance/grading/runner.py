@@ -46,6 +46,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from ..run.forking import ForkedChild, can_fork, fork_child
 from ..run.sandbox.answer_key import bundle
+from ..run.sandbox.launch import NOT_COPIED
 from ..run.sandbox.processes import Limits, kill_group, kill_tree, signal_name
 from ..run.sandbox.scratch import capped_folder, remove_folder
 from ..run.sandbox.tools import TOOL_ENV
@@ -64,6 +65,8 @@ USAGE_ERROR = 4
 MAX_DETAIL = 300
 #: What a sandboxed run's scratch folder holds besides the submission's copies (`scratch_mb`).
 SCRATCH_MB = 512
+#: The most memory a run's copies of its submission may pin in its tmpfs; a larger one stays on the disk.
+IN_MEMORY_MB = 1024
 #: The longest a waiter on runs sleeps before it checks their time limits again (an end wakes it at once).
 POLL_SECONDS = 0.5
 
@@ -238,25 +241,28 @@ def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd
         os.close(null)
 
 
-def scratch_mb(submission: Submission) -> int:
-    """The size of a sandboxed run's scratch folder: its two copies of the submission (the run's, the
-    sandbox's), and `SCRATCH_MB` for the report and what the submission writes."""
-    files = [submission.path] if submission.path.is_file() else submission.path.rglob("*")
+def scratch_mb(submission: Submission) -> Optional[int]:
+    """The size of a sandboxed run's tmpfs: its two copies of the submission (the run's, the
+    sandbox's; each file at least a 4 KiB page) and `SCRATCH_MB` for the report and what the
+    submission writes. None where the copies alone would pin more than `IN_MEMORY_MB` of memory:
+    that folder stays on the disk (a tmpfs is memory that no limit of the run counts)."""
     size = 0
-    for path in files:
-        try:
-            size += path.lstat().st_size if path.is_file() and not path.is_symlink() else 0
-        except OSError:  # unreadable: the copy will say so, in the run's own result
-            continue
-    return SCRATCH_MB + 2 * (size >> 20) + 1
+    for folder, names, files in os.walk(submission.path) if submission.path.is_dir() else [("", [], [])]:
+        names[:] = [n for n in names if n not in NOT_COPIED(folder, names)]
+        for name in files if folder else [str(submission.path)]:
+            try:
+                size += max(4096, -(-os.lstat(os.path.join(folder, name)).st_size // 4096) * 4096)
+            except OSError:  # unreadable: the copy will say so, in the run's own result
+                continue
+    copies = 2 * (size >> 20) + 1
+    return SCRATCH_MB + copies if copies <= IN_MEMORY_MB else None
 
 
 def private_copy(submission: Submission, workdir: Path) -> str:
     """A copy of the submission's own files (its folder, or its one file) in `workdir`; the target in it."""
     copy = workdir / COPY
     if submission.path.is_dir():
-        shutil.copytree(submission.path, copy, symlinks=True,
-                        ignore=shutil.ignore_patterns(".git", "__pycache__", ".hypothesis"))
+        shutil.copytree(submission.path, copy, symlinks=True, ignore=NOT_COPIED)
     else:
         copy.mkdir()
         shutil.copy2(submission.path, copy / submission.path.name)
@@ -279,8 +285,8 @@ class Run:
         if submission.file is None:
             self.result = RunResult("no_entry", submission.located, None, 0.0)
             return
-        prefix = f"rnngrade-{submission.name[:40]}-"
-        self.workdir = capped_folder(prefix, scratch_mb(submission)) if sandbox else Path(tempfile.mkdtemp(prefix=prefix))
+        prefix, size = f"rnngrade-{submission.name[:40]}-", scratch_mb(submission) if sandbox else None
+        self.workdir = capped_folder(prefix, size) if size else Path(tempfile.mkdtemp(prefix=prefix))
         self.report = self.workdir / "report.json"
         self.sentinel = self.workdir / "finished"
         self.stderr = open(self.workdir / "stderr.txt", "wb")

@@ -63,7 +63,10 @@ def wait_any(pids: Iterable[int], timeout: Optional[float]) -> None:
             except ProcessLookupError:  # ended and reaped already: nothing to wait for
                 return
         if descriptors:
-            select.select(descriptors, [], [], timeout)
+            waiter = select.poll()  # not select(): a descriptor past 1023 would be refused
+            for descriptor in descriptors:
+                waiter.register(descriptor, select.POLLIN)
+            waiter.poll(None if timeout is None else max(0, int(timeout * 1000)))
     except (AttributeError, OSError):  # no os.pidfd_open, or a kernel without the call
         time.sleep(FALLBACK_SLEEP if timeout is None else max(0.0, min(timeout, FALLBACK_SLEEP)))
     finally:
