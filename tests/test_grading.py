@@ -590,11 +590,12 @@ def test_a_grader_killed_outright_loses_no_grade_it_had_and_resume_finishes(tmp_
     (klass / "zed.py").write_text(honest.replace(signature, signature + "    import time; time.sleep(600)\n"))
     (tmp_path / "rubric.toml").write_text('[run]\nmode = "lstm"\ndtypes = ["float64"]\nmax_examples = 2\n'
                                           'timeout = 120\n[features]\nforward = 2\nshape = 1\n')
-    out = tmp_path / "out"
+    out, scratch = tmp_path / "out", tmp_path / "scratch"  # the killed grader's run folder stays: in tmp_path
+    scratch.mkdir()
     grader = subprocess.Popen([sys.executable, "-m", "pytest_rnnconformance.cli", "grade", str(klass), "--entry",
                                "lstm_forward", "--rubric", str(tmp_path / "rubric.toml"), "--out", str(out), "--jobs",
                                "1", "--no-sandbox"], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              start_new_session=True)
+                              start_new_session=True, env=dict(os.environ, TMPDIR=str(scratch)))
     journal = out / "journal.jsonl"
     deadline = time.monotonic() + 240
     while not (journal.exists() and '"alice"' in journal.read_text()):
