@@ -133,6 +133,18 @@ def ready_lines(message: str) -> list:
     return [line.split('"')[1] for line in message.splitlines() if line.strip().startswith("--rnn-bind")]
 
 
+def assert_a_line_per_reading_and_auto_passes(path, entry: str, expected: list) -> list:
+    """Refused with one ready line per reading of its weights (`expected`, in order); `auto` tries them
+    and passes forward. The lines, for more checks."""
+    with pytest.raises(BindingError) as raised:
+        bind(path, entry)
+    lines = ready_lines(str(raised.value))
+    assert lines == expected
+    result = run_matrix(f"{path}:{entry}", bind="auto", dtypes=("float64",), rows=("forward",))
+    assert result.statuses == {"forward": "pass"}, result.verdicts()
+    return lines
+
+
 def bind(path, entry: str, declared=None, mode=None, returns=None) -> tuple:
     return candidates(load_target(f"{path}:{entry}"), entry, mode, declared=declared, returns=returns)
 
@@ -302,12 +314,8 @@ def test_a_name_that_says_nothing_gets_the_readings_its_shape_allows_or_a_placeh
         def rnn_two_ways(x, h0, fwd, bwd):
             return fwd(x, h0)
         """)
-    with pytest.raises(BindingError) as raised:
-        bind(path, "RNNByHand")
-    lines = ready_lines(str(raised.value))
-    assert lines == ["theta=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "theta=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"]
-    result = run_matrix(f"{path}:RNNByHand", bind="auto", dtypes=("float64",), rows=("forward",))
-    assert result.statuses == {"forward": "pass"}, result.verdicts()
+    assert_a_line_per_reading_and_auto_passes(path, "RNNByHand", [
+        "theta=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "theta=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"])
     with pytest.raises(BindingError) as refused:
         bind(path, "rnn_two_ways")
     [line] = ready_lines(str(refused.value))
@@ -501,12 +509,8 @@ def test_a_plain_class_weight_on_x_and_h_joined_gets_both_orders_and_auto_settle
                 c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
                 return torch.sigmoid(o) * torch.tanh(c), c
         """)
-    with pytest.raises(BindingError) as raised:
-        bind(path, "LSTMCellByHand")
-    lines = ready_lines(str(raised.value))
-    assert lines == ["W=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "W=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"]
-    result = run_matrix(f"{path}:LSTMCellByHand", bind="auto", dtypes=("float64",), rows=("forward",))
-    assert result.statuses == {"forward": "pass"}, result.verdicts()
+    lines = assert_a_line_per_reading_and_auto_passes(path, "LSTMCellByHand", [
+        "W=cat(weight_hh,weight_ih),b=bias_ih+bias_hh", "W=cat(weight_ih,weight_hh),b=bias_ih+bias_hh"])
     wrong_order = run_matrix(f"{path}:LSTMCellByHand", bind=lines[0], dtypes=("float64",), rows=("forward",))
     assert wrong_order.statuses == {"forward": "fail"}, wrong_order.verdicts()  # each line is what it says
     with pytest.raises(BindingError, match=r"W is \[16, 9\], and weight_ih is \[16, 5\].*cannot fill it"):

@@ -67,6 +67,7 @@ MAX_DETAIL = 300
 SCRATCH_MB = 512
 #: The most memory a run's copies of its submission may pin in its tmpfs; a larger one stays on the disk.
 IN_MEMORY_MB = 1024
+PAGE = 4096  # the least a file takes in a tmpfs
 #: The longest a waiter on runs sleeps before it checks their time limits again (an end wakes it at once).
 POLL_SECONDS = 0.5
 
@@ -243,19 +244,29 @@ def _fork_pytest(args: list, workdir: Path, env: dict, rubric: Rubric, stderr_fd
 
 def scratch_mb(submission: Submission) -> Optional[int]:
     """The size of a sandboxed run's tmpfs: its two copies of the submission (the run's, the
-    sandbox's; each file at least a 4 KiB page) and `SCRATCH_MB` for the report and what the
+    sandbox's; each file at least a `PAGE`) and `SCRATCH_MB` for the report and what the
     submission writes. None where the copies alone would pin more than `IN_MEMORY_MB` of memory:
     that folder stays on the disk (a tmpfs is memory that no limit of the run counts)."""
     size = 0
-    for folder, names, files in os.walk(submission.path) if submission.path.is_dir() else [("", [], [])]:
-        names[:] = [n for n in names if n not in NOT_COPIED(folder, names)]
-        for name in files if folder else [str(submission.path)]:
-            try:
-                size += max(4096, -(-os.lstat(os.path.join(folder, name)).st_size // 4096) * 4096)
-            except OSError:  # unreadable: the copy will say so, in the run's own result
-                continue
+    for path in _copied_files(submission.path):
+        try:
+            size += max(PAGE, -(-os.lstat(path).st_size // PAGE) * PAGE)
+        except OSError:  # unreadable: the copy will say so, in the run's own result
+            continue
     copies = 2 * (size >> 20) + 1
     return SCRATCH_MB + copies if copies <= IN_MEMORY_MB else None
+
+
+def _copied_files(path: Path) -> list:
+    """The files a private copy of `path` (a file, or a folder less `NOT_COPIED`) holds."""
+    if not path.is_dir():
+        return [path]
+    found = []
+    for folder, names, files in os.walk(path):
+        left_out = NOT_COPIED(folder, names + files)  # as copytree asks it
+        names[:] = [n for n in names if n not in left_out]
+        found += [Path(folder, name) for name in files if name not in left_out]
+    return found
 
 
 def private_copy(submission: Submission, workdir: Path) -> str:
